@@ -1,0 +1,65 @@
+# dbready - see README.md. `make` builds build/dbready; `make check` runs every test.
+CC      ?= cc
+PKGS     = libpq libcurl libcjson openssl
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo 0.1.0)
+BUILD   ?= build
+
+WARN     = -Wall -Wextra -Werror -Wformat=2 -Wshadow -Wvla -Wno-format-nonliteral
+HARDEN   = -fstack-protector-strong -D_FORTIFY_SOURCE=2 -fPIE
+CFLAGS  ?= -O2 -g
+ALL_CFLAGS = -std=c11 $(WARN) $(HARDEN) $(CFLAGS) -I/usr/include/postgresql \
+             -DDBREADY_VERSION='"$(VERSION)"' -MMD -MP
+LDFLAGS ?=
+ALL_LDFLAGS = -pie -Wl,-z,relro,-z,now $(LDFLAGS)
+LIBS     = -lpq -lcurl -lcjson -lssl -lcrypto -lpthread
+
+SRCS     = $(wildcard src/*.c)
+LIB_SRCS = $(filter-out src/main.c,$(SRCS))
+OBJS     = $(SRCS:src/%.c=$(BUILD)/obj/%.o)
+LIB_OBJS = $(LIB_SRCS:src/%.c=$(BUILD)/obj/%.o)
+UNIT_SRCS = $(wildcard tests/unit/*.c)
+
+.PHONY: all deps asan check check-asan unit integration demo clean format format-check
+
+all: $(BUILD)/dbready
+
+$(BUILD)/obj/%.o: src/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+$(BUILD)/dbready: $(OBJS)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) $^ -o $@ $(LIBS)
+
+$(BUILD)/unit-tests: $(LIB_OBJS) $(UNIT_SRCS)
+	$(CC) $(ALL_CFLAGS) -Isrc $(ALL_LDFLAGS) $(UNIT_SRCS) $(LIB_OBJS) -o $@ $(LIBS)
+
+# Address and undefined-behaviour sanitizers: `make asan` builds build-asan/dbready.
+asan:
+	$(MAKE) BUILD=build-asan CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
+		LDFLAGS="-fsanitize=address,undefined" build-asan/dbready build-asan/unit-tests
+
+# Installs every build and test dependency (Debian 12); prints the command when not root.
+deps:
+	@sh tests/lib/deps.sh
+
+check: all $(BUILD)/unit-tests
+	@DBREADY=$(abspath $(BUILD)/dbready) UNIT=$(abspath $(BUILD)/unit-tests) bash tests/run.sh
+
+# The same suite against the sanitizer build.
+check-asan: asan
+	@DBREADY=$(abspath build-asan/dbready) UNIT=$(abspath build-asan/unit-tests) \
+		ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 bash tests/run.sh
+
+demo: all
+	@bash examples/demo.sh $(abspath $(BUILD)/dbready)
+
+format:
+	clang-format -i src/*.c src/*.h tests/unit/*.c
+
+format-check:
+	clang-format --dry-run --Werror src/*.c src/*.h tests/unit/*.c
+
+clean:
+	rm -rf build build-asan
+
+-include $(OBJS:.o=.d)

@@ -1,0 +1,479 @@
+/* cli.c - commands, options and environment variables resolved into struct config. */
+#define _POSIX_C_SOURCE 200809L
+#include "cli.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <libpq-fe.h>
+#include <openssl/opensslv.h>
+#include <cjson/cJSON.h>
+#include <curl/curlver.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "exitcode.h"
+#include "version.h"
+
+enum opt_id {
+	OPT_URL,
+	OPT_URL_FILE,
+	OPT_DIR,
+	OPT_FORMAT,
+	OPT_TIMEOUT,
+	OPT_BACKOFF_BASE,
+	OPT_BACKOFF_CAP,
+	OPT_CONNECT_TIMEOUT,
+	OPT_LOCK_TIMEOUT,
+	OPT_STATEMENT_TIMEOUT,
+	OPT_TX,
+	OPT_HISTORY_TABLE,
+	OPT_ALLOW_OOO,
+	OPT_DRY_RUN,
+	OPT_LOG_FORMAT,
+	OPT_LOG_LEVEL,
+	OPT_TERMINATION_LOG,
+	OPT_STAY,
+	OPT_JSON,
+};
+
+struct opt {
+	enum opt_id id;
+	const char *flag;
+	const char *env; /* NULL: flag only */
+	bool is_bool;
+};
+
+static const struct opt opts[] = {
+	{OPT_URL, "--url", "DATABASE_URL", false},
+	{OPT_URL_FILE, "--url-file", "DATABASE_URL_FILE", false},
+	{OPT_DIR, "--dir", "DBREADY_DIR", false},
+	{OPT_FORMAT, "--format", "DBREADY_FORMAT", false},
+	{OPT_TIMEOUT, "--timeout", "DBREADY_TIMEOUT", false},
+	{OPT_BACKOFF_BASE, "--backoff-base", "DBREADY_BACKOFF_BASE", false},
+	{OPT_BACKOFF_CAP, "--backoff-cap", "DBREADY_BACKOFF_CAP", false},
+	{OPT_CONNECT_TIMEOUT, "--connect-timeout", "DBREADY_CONNECT_TIMEOUT", false},
+	{OPT_LOCK_TIMEOUT, "--lock-timeout", "DBREADY_LOCK_TIMEOUT", false},
+	{OPT_STATEMENT_TIMEOUT, "--statement-timeout", "DBREADY_STATEMENT_TIMEOUT", false},
+	{OPT_TX, "--tx", "DBREADY_TX", false},
+	{OPT_HISTORY_TABLE, "--history-table", "DBREADY_HISTORY_TABLE", false},
+	{OPT_ALLOW_OOO, "--allow-out-of-order", "DBREADY_ALLOW_OUT_OF_ORDER", true},
+	{OPT_DRY_RUN, "--dry-run", "DBREADY_DRY_RUN", true},
+	{OPT_LOG_FORMAT, "--log-format", "DBREADY_LOG_FORMAT", false},
+	{OPT_LOG_LEVEL, "--log-level", "DBREADY_LOG_LEVEL", false},
+	{OPT_TERMINATION_LOG, "--termination-log", "DBREADY_TERMINATION_LOG", false},
+	{OPT_STAY, "--stay", "DBREADY_STAY", true},
+	{OPT_JSON, "--json", NULL, true},
+};
+
+#define NOPTS (sizeof opts / sizeof opts[0])
+
+static const char *const command_names[] = {
+	[CMD_RUN] = "run",     [CMD_CHECK] = "check", [CMD_WAIT] = "wait",
+	[CMD_MIGRATE] = "migrate", [CMD_STATUS] = "status", [CMD_AWAIT] = "await",
+	[CMD_PROBE] = "probe", [CMD_VERSION] = "version", [CMD_HELP] = "help",
+};
+
+const char *cli_command_name(enum command cmd)
+{
+	return command_names[cmd];
+}
+
+bool cli_parse_duration(const char *text, int64_t *out_ms)
+{
+	if (!text || !isdigit((unsigned char)*text))
+		return false;
+	errno = 0;
+	char *end;
+	unsigned long long n = strtoull(text, &end, 10);
+	if (errno == ERANGE)
+		return false;
+	int64_t mult;
+	if (*end == '\0' || strcmp(end, "s") == 0)
+		mult = 1000;
+	else if (strcmp(end, "ms") == 0)
+		mult = 1;
+	else if (strcmp(end, "m") == 0)
+		mult = 60 * 1000;
+	else if (strcmp(end, "h") == 0)
+		mult = 3600 * 1000;
+	else
+		return false;
+	/* a year is far beyond any sensible deadline; refusing more also rules out overflow */
+	if (n > (unsigned long long)366 * 24 * 3600 * 1000 / (unsigned long long)mult)
+		return false;
+	*out_ms = (int64_t)n * mult;
+	return true;
+}
+
+bool cli_parse_bool(const char *text, bool *out)
+{
+	static const char *const yes[] = {"1", "true", "yes", "on"};
+	static const char *const no[] = {"0", "false", "no", "off"};
+	for (size_t i = 0; i < 4; i++) {
+		if (strcasecmp(text, yes[i]) == 0) {
+			*out = true;
+			return true;
+		}
+		if (strcasecmp(text, no[i]) == 0) {
+			*out = false;
+			return true;
+		}
+	}
+	return false;
+}
+
+/* Apply one option value; `source` names the flag or variable for the message. */
+static int set_option(struct config *cfg, const struct opt *o, const char *value,
+		      const char *source, char *err, size_t errcap)
+{
+	int64_t ms;
+	bool b;
+	switch (o->id) {
+	case OPT_URL:
+		cfg->url = value;
+		cfg->url_origin = source;
+		return EXIT_DONE;
+	case OPT_URL_FILE:
+		cfg->url_file = value;
+		cfg->url_file_origin = source;
+		return EXIT_DONE;
+	case OPT_DIR:
+		if (!*value)
+			goto bad;
+		cfg->dir = value;
+		return EXIT_DONE;
+	case OPT_FORMAT:
+		if (strcmp(value, "auto") == 0)
+			cfg->format = FORMAT_AUTO;
+		else if (strcmp(value, "drizzle") == 0)
+			cfg->format = FORMAT_DRIZZLE;
+		else if (strcmp(value, "plain") == 0)
+			cfg->format = FORMAT_PLAIN;
+		else {
+			snprintf(err, errcap,
+				 "invalid value \"%s\" for %s\nHINT: Use auto, drizzle or plain.",
+				 value, source);
+			return EXIT_USAGE;
+		}
+		return EXIT_DONE;
+	case OPT_TIMEOUT:
+	case OPT_BACKOFF_BASE:
+	case OPT_BACKOFF_CAP:
+	case OPT_CONNECT_TIMEOUT:
+	case OPT_LOCK_TIMEOUT:
+	case OPT_STATEMENT_TIMEOUT:
+		if (!cli_parse_duration(value, &ms)) {
+			snprintf(err, errcap,
+				 "invalid duration \"%s\" for %s\n"
+				 "HINT: Write a whole number with an optional unit: 500ms, 30s, 5m, "
+				 "1h (a bare number means seconds).",
+				 value, source);
+			return EXIT_USAGE;
+		}
+		if (o->id == OPT_TIMEOUT)
+			cfg->timeout_ms = ms;
+		else if (o->id == OPT_BACKOFF_BASE)
+			cfg->backoff_base_ms = ms;
+		else if (o->id == OPT_BACKOFF_CAP)
+			cfg->backoff_cap_ms = ms;
+		else if (o->id == OPT_CONNECT_TIMEOUT)
+			cfg->connect_timeout_ms = ms;
+		else if (o->id == OPT_LOCK_TIMEOUT)
+			cfg->lock_timeout_ms = ms;
+		else
+			cfg->statement_timeout_ms = ms;
+		return EXIT_DONE;
+	case OPT_TX:
+		if (strcmp(value, "per-migration") == 0)
+			cfg->tx = TX_PER_MIGRATION;
+		else if (strcmp(value, "all") == 0)
+			cfg->tx = TX_ALL;
+		else {
+			snprintf(err, errcap,
+				 "invalid value \"%s\" for %s\nHINT: Use per-migration or all.",
+				 value, source);
+			return EXIT_USAGE;
+		}
+		return EXIT_DONE;
+	case OPT_HISTORY_TABLE:
+		if (!*value)
+			goto bad;
+		cfg->history_table = value;
+		return EXIT_DONE;
+	case OPT_ALLOW_OOO:
+	case OPT_DRY_RUN:
+	case OPT_STAY:
+	case OPT_JSON:
+		if (!cli_parse_bool(value, &b)) {
+			snprintf(err, errcap,
+				 "invalid boolean \"%s\" for %s\nHINT: Use true or false.", value,
+				 source);
+			return EXIT_USAGE;
+		}
+		if (o->id == OPT_ALLOW_OOO)
+			cfg->allow_out_of_order = b;
+		else if (o->id == OPT_DRY_RUN)
+			cfg->dry_run = b;
+		else if (o->id == OPT_STAY)
+			cfg->stay = b;
+		else
+			cfg->json = b;
+		return EXIT_DONE;
+	case OPT_LOG_FORMAT:
+		if (strcmp(value, "text") == 0)
+			cfg->log_format = LOG_TEXT;
+		else if (strcmp(value, "json") == 0)
+			cfg->log_format = LOG_JSON;
+		else {
+			snprintf(err, errcap,
+				 "invalid value \"%s\" for %s\nHINT: Use text or json.", value,
+				 source);
+			return EXIT_USAGE;
+		}
+		return EXIT_DONE;
+	case OPT_LOG_LEVEL:
+		if (strcmp(value, "error") == 0)
+			cfg->log_level = LOG_ERROR;
+		else if (strcmp(value, "warn") == 0 || strcmp(value, "warning") == 0)
+			cfg->log_level = LOG_WARN;
+		else if (strcmp(value, "info") == 0)
+			cfg->log_level = LOG_INFO;
+		else if (strcmp(value, "debug") == 0)
+			cfg->log_level = LOG_DEBUG;
+		else {
+			snprintf(err, errcap,
+				 "invalid value \"%s\" for %s\nHINT: Use error, warn, info or debug.",
+				 value, source);
+			return EXIT_USAGE;
+		}
+		return EXIT_DONE;
+	case OPT_TERMINATION_LOG:
+		/* an empty value turns the termination log off */
+		cfg->termination_log = *value ? value : NULL;
+		cfg->termination_log_explicit = true;
+		return EXIT_DONE;
+	}
+bad:
+	snprintf(err, errcap, "empty value for %s", source);
+	return EXIT_USAGE;
+}
+
+static const struct opt *find_flag(const char *name, size_t len)
+{
+	for (size_t i = 0; i < NOPTS; i++)
+		if (strlen(opts[i].flag) == len && strncmp(opts[i].flag, name, len) == 0)
+			return &opts[i];
+	return NULL;
+}
+
+static void set_defaults(struct config *cfg)
+{
+	memset(cfg, 0, sizeof *cfg);
+	cfg->cmd = CMD_RUN;
+	cfg->dir = "/migrations";
+	cfg->format = FORMAT_AUTO;
+	cfg->timeout_ms = 60 * 1000;
+	cfg->backoff_base_ms = 100;
+	cfg->backoff_cap_ms = 500;
+	cfg->connect_timeout_ms = 5 * 1000;
+	cfg->lock_timeout_ms = 5 * 60 * 1000;
+	cfg->statement_timeout_ms = 0;
+	cfg->tx = TX_PER_MIGRATION;
+	cfg->log_format = LOG_TEXT;
+	cfg->log_level = LOG_INFO;
+	cfg->termination_log = "/dev/termination-log";
+}
+
+int cli_parse(int argc, char **argv, struct config *cfg, char *err, size_t errcap)
+{
+	set_defaults(cfg);
+	int rc;
+
+	/* environment first, so that flags override it */
+	for (size_t i = 0; i < NOPTS; i++) {
+		const char *v = opts[i].env ? getenv(opts[i].env) : NULL;
+		if (!v)
+			continue;
+		/* DATABASE_URL is passed on as it is: validation explains an empty one */
+		if (!*v && opts[i].id != OPT_URL && opts[i].id != OPT_TERMINATION_LOG)
+			continue;
+		if ((rc = set_option(cfg, &opts[i], v, opts[i].env, err, errcap)) != EXIT_DONE)
+			return rc;
+	}
+
+	bool have_cmd = false;
+	int verbosity = 0;
+	bool level_flag = false;
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+			cfg->cmd = CMD_HELP;
+			return EXIT_DONE;
+		}
+		if (strcmp(a, "-V") == 0 || strcmp(a, "--version") == 0) {
+			cfg->cmd = CMD_VERSION;
+			return EXIT_DONE;
+		}
+		if (a[0] == '-' && a[1] != '-' && a[1] != '\0') {
+			/* bundled short flags: -q, -v, -qq, -vv */
+			for (const char *p = a + 1; *p; p++) {
+				if (*p == 'q')
+					verbosity--;
+				else if (*p == 'v')
+					verbosity++;
+				else {
+					snprintf(err, errcap,
+						 "unknown option \"-%c\"\n"
+						 "HINT: Run \"dbready --help\" for the options.",
+						 *p);
+					return EXIT_USAGE;
+				}
+			}
+			continue;
+		}
+		if (strncmp(a, "--", 2) == 0) {
+			const char *eq = strchr(a, '=');
+			size_t nlen = eq ? (size_t)(eq - a) : strlen(a);
+			const struct opt *o = find_flag(a, nlen);
+			if (!o) {
+				snprintf(err, errcap,
+					 "unknown option \"%.*s\"\n"
+					 "HINT: Run \"dbready --help\" for the options.",
+					 (int)nlen, a);
+				return EXIT_USAGE;
+			}
+			const char *value;
+			if (eq)
+				value = eq + 1;
+			else if (o->is_bool)
+				value = "true";
+			else if (i + 1 < argc)
+				value = argv[++i];
+			else {
+				snprintf(err, errcap, "option \"%s\" needs a value", o->flag);
+				return EXIT_USAGE;
+			}
+			if (o->id == OPT_LOG_LEVEL)
+				level_flag = true;
+			if ((rc = set_option(cfg, o, value, o->flag, err, errcap)) != EXIT_DONE)
+				return rc;
+			continue;
+		}
+		if (have_cmd) {
+			snprintf(err, errcap,
+				 "unexpected argument \"%s\"\n"
+				 "HINT: dbready takes one command; options start with \"--\".",
+				 a);
+			return EXIT_USAGE;
+		}
+		bool found = false;
+		for (size_t c = 0; c < sizeof command_names / sizeof command_names[0]; c++) {
+			if (strcmp(a, command_names[c]) == 0) {
+				cfg->cmd = (enum command)c;
+				found = true;
+				break;
+			}
+		}
+		if (!found) {
+			snprintf(err, errcap,
+				 "unknown command \"%s\"\n"
+				 "HINT: Commands are run, check, wait, migrate, status, await, probe, "
+				 "version and help.",
+				 a);
+			return EXIT_USAGE;
+		}
+		have_cmd = true;
+	}
+	/* -q/-v move the level from the environment's (or the default), unless --log-level */
+	if (!level_flag && verbosity) {
+		int l = (int)cfg->log_level + verbosity;
+		cfg->log_level = (enum log_level)(l < LOG_ERROR ? LOG_ERROR : l > LOG_DEBUG ? LOG_DEBUG : l);
+	}
+	if (cfg->backoff_base_ms == 0) {
+		snprintf(err, errcap,
+			 "invalid duration 0 for the backoff base\n"
+			 "HINT: Use at least 1ms, e.g. --backoff-base=100ms.");
+		return EXIT_USAGE;
+	}
+	if (cfg->backoff_cap_ms < cfg->backoff_base_ms) {
+		snprintf(err, errcap,
+			 "the backoff cap (%lld ms) is smaller than the backoff base (%lld ms)\n"
+			 "HINT: Raise --backoff-cap or lower --backoff-base.",
+			 (long long)cfg->backoff_cap_ms, (long long)cfg->backoff_base_ms);
+		return EXIT_USAGE;
+	}
+	if (cfg->connect_timeout_ms == 0) {
+		snprintf(err, errcap,
+			 "connect timeout 0 would let one attempt hang forever\n"
+			 "HINT: Use a value such as 5s; --timeout=0 waits forever across attempts.");
+		return EXIT_USAGE;
+	}
+	return EXIT_DONE;
+}
+
+void cli_print_help(void)
+{
+	fputs("dbready - make a PostgreSQL database ready before an application starts\n"
+	      "\n"
+	      "Usage: dbready [COMMAND] [OPTIONS]\n"
+	      "\n"
+	      "Commands:\n"
+	      "  run (default)  validate, wait for a real login, apply pending migrations\n"
+	      "  check          validate the configuration and the migration files (offline)\n"
+	      "  wait           validate, then wait until a login and SELECT 1 succeed\n"
+	      "  migrate        like run, but one connection attempt, no waiting\n"
+	      "  status         list applied, pending, changed and unknown migrations\n"
+	      "  await          wait until every migration on disk is applied (apply nothing)\n"
+	      "  probe          one attempt of await (exec probes, healthchecks)\n"
+	      "  version, help  print and exit\n"
+	      "\n"
+	      "Options (flag beats environment, environment beats default):\n"
+	      "  --url URL                 DATABASE_URL               libpq URI or key=value conninfo\n"
+	      "  --url-file PATH           DATABASE_URL_FILE          read the URL from a file\n"
+	      "  --dir DIR                 DBREADY_DIR                migrations directory [/migrations]\n"
+	      "  --format F                DBREADY_FORMAT             auto, drizzle, plain [auto]\n"
+	      "  --timeout D               DBREADY_TIMEOUT            overall wait deadline, 0 = forever [60s]\n"
+	      "  --backoff-base D          DBREADY_BACKOFF_BASE       first retry delay bound [100ms]\n"
+	      "  --backoff-cap D           DBREADY_BACKOFF_CAP        largest retry delay bound [500ms]\n"
+	      "  --connect-timeout D       DBREADY_CONNECT_TIMEOUT    per attempt, when the URL sets none [5s]\n"
+	      "  --lock-timeout D          DBREADY_LOCK_TIMEOUT       wait for the migration lock [5m]\n"
+	      "  --statement-timeout D     DBREADY_STATEMENT_TIMEOUT  for migration SQL, 0 = none [0]\n"
+	      "  --tx MODE                 DBREADY_TX                 per-migration or all [per-migration]\n"
+	      "  --history-table S.T       DBREADY_HISTORY_TABLE      history table [per format]\n"
+	      "  --allow-out-of-order      DBREADY_ALLOW_OUT_OF_ORDER apply migrations older than the newest\n"
+	      "  --dry-run                 DBREADY_DRY_RUN            print the plan, change nothing\n"
+	      "  --log-format F            DBREADY_LOG_FORMAT         text or json [text]\n"
+	      "  --log-level L, -q, -v     DBREADY_LOG_LEVEL          error, warn, info, debug [info]\n"
+	      "  --termination-log PATH    DBREADY_TERMINATION_LOG    one-line outcome [/dev/termination-log]\n"
+	      "  --stay                    DBREADY_STAY               after success, run until SIGTERM\n"
+	      "  --json                                               status/check: JSON on stdout\n"
+	      "  -h, --help    -V, --version\n"
+	      "\n"
+	      "Durations take ms, s, m or h; a bare number means seconds. Without a URL, libpq's\n"
+	      "PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE... are used, but only when PGHOST is set.\n"
+	      "Booleans in the environment: true/false, 1/0, yes/no, on/off.\n"
+	      "\n"
+	      "Exit codes:\n"
+	      "  0    done: the database is reachable (and every migration is applied)\n"
+	      "  1    internal error\n"
+	      "  2    usage error: unknown command or flag, bad option value\n"
+	      "  3    configuration error: URL missing, malformed or unsafe; directory unreadable\n"
+	      "  4    database not reachable before the deadline (only transient failures seen)\n"
+	      "  5    database refused us for good: authentication, role or database missing, TLS\n"
+	      "  6    migration files invalid or diverged from the history table\n"
+	      "  7    a migration failed to apply and was rolled back\n"
+	      "  8    the migration lock was not acquired before --lock-timeout\n"
+	      "  9    await/probe: migrations still pending at the deadline\n"
+	      "  10   an HTTP dependency or hook failed\n"
+	      "  128+n stopped by signal n (130 SIGINT, 143 SIGTERM)\n",
+	      stdout);
+}
+
+void cli_print_version(void)
+{
+	printf("dbready %s (libpq %d, %s, libcurl %s, cJSON %d.%d.%d)\n", DBREADY_VERSION,
+	       PQlibVersion(), OPENSSL_VERSION_TEXT, LIBCURL_VERSION, CJSON_VERSION_MAJOR,
+	       CJSON_VERSION_MINOR, CJSON_VERSION_PATCH);
+}

@@ -1,0 +1,244 @@
+/* log.c - text and JSON diagnostics on stderr, secret scrubbing and the termination log. */
+#define _POSIX_C_SOURCE 200809L
+#include "log.h"
+
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#define MAX_SECRETS 16
+#define MSG_CAP     4096
+#define TERMLOG_CAP 4096
+
+static enum log_level cur_level = LOG_INFO;
+static enum log_format cur_format = LOG_TEXT;
+static char *secrets[MAX_SECRETS];
+static int nsecrets;
+static const char *termlog_path;
+static bool termlog_explicit;
+
+void log_setup(enum log_level level, enum log_format format)
+{
+	cur_level = level;
+	cur_format = format;
+}
+
+bool log_enabled(enum log_level level)
+{
+	return level <= cur_level;
+}
+
+void log_add_secret(const char *secret)
+{
+	if (!secret || strlen(secret) < 3 || nsecrets == MAX_SECRETS)
+		return;
+	for (int i = 0; i < nsecrets; i++)
+		if (strcmp(secrets[i], secret) == 0)
+			return;
+	char *copy = strdup(secret);
+	if (copy)
+		secrets[nsecrets++] = copy;
+}
+
+void log_forget_secrets(void)
+{
+	for (int i = 0; i < nsecrets; i++) {
+		/* wipe before freeing: the heap may be dumped in a core file */
+		volatile char *p = secrets[i];
+		while (*p)
+			*p++ = 0;
+		free(secrets[i]);
+	}
+	nsecrets = 0;
+}
+
+void log_scrub(char *buf, size_t cap)
+{
+	static const char mask[] = "***";
+	for (int i = 0; i < nsecrets; i++) {
+		size_t slen = strlen(secrets[i]);
+		char *hit;
+		char *from = buf;
+		while ((hit = strstr(from, secrets[i])) != NULL) {
+			size_t tail = strlen(hit + slen);
+			/* the mask is never longer than a secret (secrets have >= 3 bytes) */
+			memmove(hit + 3, hit + slen, tail + 1);
+			memcpy(hit, mask, 3);
+			from = hit + 3;
+		}
+	}
+	(void)cap;
+}
+
+int64_t clock_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static const char *level_name(enum log_level level)
+{
+	switch (level) {
+	case LOG_ERROR:
+		return "error";
+	case LOG_WARN:
+		return "warning";
+	case LOG_INFO:
+		return "info";
+	default:
+		return "debug";
+	}
+}
+
+static void rfc3339_now(char *out, size_t cap)
+{
+	struct timespec ts;
+	struct tm tm;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	gmtime_r(&ts.tv_sec, &tm);
+	size_t n = strftime(out, cap, "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(out + n, cap - n, ".%03ldZ", ts.tv_nsec / 1000000);
+}
+
+/* Copy src into a scrubbed buffer; NULL stays NULL. */
+static const char *scrubbed(const char *src, char *buf, size_t cap)
+{
+	if (!src)
+		return NULL;
+	snprintf(buf, cap, "%s", src);
+	log_scrub(buf, cap);
+	return buf;
+}
+
+/* Text continuation lines (DETAIL/HINT) keep multi-line values readable: each further line
+ * is indented by a tab, as psql prints libpq's messages. */
+static void put_labelled(FILE *out, const char *label, const char *text)
+{
+	fprintf(out, "%s: ", label);
+	for (const char *p = text; *p; p++) {
+		fputc(*p, out);
+		if (*p == '\n' && p[1] && p[1] != '\t')
+			fputc('\t', out);
+	}
+	if (*text && text[strlen(text) - 1] != '\n')
+		fputc('\n', out);
+}
+
+static void emit_text(enum log_level level, const struct log_fields *f, const char *msg,
+		      const char *detail, const char *hint)
+{
+	fprintf(stderr, "dbready: %s: %s\n", level_name(level), msg);
+	if (detail && *detail)
+		put_labelled(stderr, "DETAIL", detail);
+	if (hint && *hint)
+		put_labelled(stderr, "HINT", hint);
+	(void)f;
+	fflush(stderr);
+}
+
+static void emit_json(enum log_level level, const struct log_fields *f, const char *msg,
+		      const char *detail, const char *hint)
+{
+	char ts[40];
+	rfc3339_now(ts, sizeof ts);
+	cJSON *o = cJSON_CreateObject();
+	if (!o)
+		return;
+	cJSON_AddStringToObject(o, "ts", ts);
+	cJSON_AddStringToObject(o, "level", level_name(level));
+	cJSON_AddStringToObject(o, "msg", msg);
+	if (f && f->event)
+		cJSON_AddStringToObject(o, "event", f->event);
+	if (detail && *detail)
+		cJSON_AddStringToObject(o, "detail", detail);
+	if (hint && *hint)
+		cJSON_AddStringToObject(o, "hint", hint);
+	if (f) {
+		char buf[1024];
+		if (f->target)
+			cJSON_AddStringToObject(o, "target", scrubbed(f->target, buf, sizeof buf));
+		if (f->migration)
+			cJSON_AddStringToObject(o, "migration", f->migration);
+		if (f->attempt > 0)
+			cJSON_AddNumberToObject(o, "attempt", f->attempt);
+		if (f->sqlstate && *f->sqlstate)
+			cJSON_AddStringToObject(o, "sqlstate", f->sqlstate);
+		if (f->duration_ms >= 0)
+			cJSON_AddNumberToObject(o, "duration_ms", (double)f->duration_ms);
+		if (f->exit_code >= 0)
+			cJSON_AddNumberToObject(o, "exit_code", f->exit_code);
+	}
+	char *line = cJSON_PrintUnformatted(o);
+	if (line) {
+		fprintf(stderr, "%s\n", line);
+		fflush(stderr);
+		cJSON_free(line);
+	}
+	cJSON_Delete(o);
+}
+
+void log_emit(enum log_level level, const struct log_fields *f, const char *fmt, ...)
+{
+	if (!log_enabled(level))
+		return;
+	char msg[MSG_CAP], detail[MSG_CAP], hint[MSG_CAP];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	log_scrub(msg, sizeof msg);
+	const char *d = f ? scrubbed(f->detail, detail, sizeof detail) : NULL;
+	const char *h = f ? scrubbed(f->hint, hint, sizeof hint) : NULL;
+	if (cur_format == LOG_JSON)
+		emit_json(level, f, msg, d, h);
+	else
+		emit_text(level, f, msg, d, h);
+}
+
+void termlog_setup(const char *path, bool explicit)
+{
+	termlog_path = path;
+	termlog_explicit = explicit;
+}
+
+void termlog_write(const char *fmt, ...)
+{
+	if (!termlog_path)
+		return;
+	char line[TERMLOG_CAP];
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(line, sizeof line - 1, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	log_scrub(line, sizeof line);
+	/* one line: fold any newline of a relayed server message into a space */
+	for (char *p = line; *p; p++)
+		if (*p == '\n' || *p == '\r')
+			*p = ' ';
+	strcat(line, "\n");
+	/* Kubernetes creates /dev/termination-log; elsewhere only a named file is created */
+	int flags = O_WRONLY | O_TRUNC | O_CLOEXEC | (termlog_explicit ? O_CREAT : 0);
+	int fd = open(termlog_path, flags, 0644);
+	if (fd < 0) {
+		if (termlog_explicit) {
+			const char *p = termlog_path;
+			termlog_path = NULL; /* report once, and do not recurse */
+			log_warn("could not write termination log \"%s\": %s", p, strerror(errno));
+		}
+		return;
+	}
+	size_t len = strlen(line);
+	if (write(fd, line, len) != (ssize_t)len && termlog_explicit)
+		log_warn("could not write termination log \"%s\": %s", termlog_path,
+			 strerror(errno));
+	close(fd);
+}

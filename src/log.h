@@ -1,0 +1,62 @@
+/* log.h - diagnostics on stderr (text or JSON lines), secret scrubbing, the termination log.
+ *
+ * Every line dbready writes about its work goes through log_emit(), which replaces each
+ * registered secret (log_add_secret) by "***" in the message, detail and hint before
+ * anything is written. Strings passed in are borrowed; nothing is retained but secrets,
+ * which are copied.
+ */
+#ifndef DBREADY_LOG_H
+#define DBREADY_LOG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+enum log_level { LOG_ERROR = 0, LOG_WARN = 1, LOG_INFO = 2, LOG_DEBUG = 3 };
+enum log_format { LOG_TEXT = 0, LOG_JSON = 1 };
+
+/* Optional structured fields of one log record; zero/NULL fields are left out. */
+struct log_fields {
+	const char *event;     /* machine-readable event name, e.g. "attempt_failed" */
+	const char *detail;    /* what was observed (a full sentence) */
+	const char *hint;      /* what to do (a full sentence) */
+	const char *sqlstate;  /* five-character SQLSTATE */
+	const char *migration; /* migration name */
+	const char *target;    /* redacted connection target */
+	int attempt;           /* attempt number, 0 = none */
+	int64_t duration_ms;   /* -1 = none */
+	int exit_code;         /* -1 = none */
+};
+
+#define LOG_FIELDS_INIT {.duration_ms = -1, .exit_code = -1}
+
+void log_setup(enum log_level level, enum log_format format);
+bool log_enabled(enum log_level level);
+
+/* Register a secret (copied) that must never appear in any output; short ones (<3) are
+ * ignored because masking them would mangle ordinary text. */
+void log_add_secret(const char *secret);
+void log_forget_secrets(void);
+
+/* Replace every registered secret in buf (NUL-terminated, capacity cap) by "***". */
+void log_scrub(char *buf, size_t cap);
+
+void log_emit(enum log_level level, const struct log_fields *f, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+#define log_error(...) log_emit(LOG_ERROR, NULL, __VA_ARGS__)
+#define log_warn(...)  log_emit(LOG_WARN, NULL, __VA_ARGS__)
+#define log_info(...)  log_emit(LOG_INFO, NULL, __VA_ARGS__)
+#define log_debug(...) log_emit(LOG_DEBUG, NULL, __VA_ARGS__)
+
+/* The termination log (behaviour.md §4): path NULL disables it; explicit = the user named
+ * the file (then failure to write it is reported), otherwise it is written only when it
+ * already exists and is writable (Kubernetes' /dev/termination-log). */
+void termlog_setup(const char *path, bool explicit);
+/* Write the one-line outcome (scrubbed, at most 4 KiB). Later calls replace earlier ones. */
+void termlog_write(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Milliseconds of the monotonic clock, for durations and deadlines. */
+int64_t clock_ms(void);
+
+#endif

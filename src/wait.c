@@ -1,0 +1,204 @@
+/* wait.c - retry connection attempts with full-jitter backoff until the deadline. */
+#define _POSIX_C_SOURCE 200809L
+#include "wait.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "backoff.h"
+#include "exitcode.h"
+#include "log.h"
+#include "signals.h"
+
+const char *wait_hint(const struct attempt *a, const struct dburl *u)
+{
+	static char hint[1024];
+	const char *host = u->nhosts ? u->hosts[0].name : "?";
+	const char *port = u->nhosts ? u->hosts[0].port : "5432";
+	switch (a->kind) {
+	case FAIL_DNS:
+		snprintf(hint, sizeof hint,
+			 "Check the host name \"%s\": in Kubernetes, the Service name and namespace "
+			 "(SERVICE.NAMESPACE.svc.cluster.local) and that the Service exists; in "
+			 "compose, the service name. If the database is still being created, raise "
+			 "--timeout.",
+			 host);
+		return hint;
+	case FAIL_DNS_TIMEOUT:
+		return "The DNS server did not answer: check the cluster DNS (CoreDNS) and any "
+		       "NetworkPolicy that blocks egress to port 53.";
+	case FAIL_NETWORK:
+		snprintf(hint, sizeof hint,
+			 "Is the server running and listening on \"%s\" port %s? Check the port, the "
+			 "server's listen_addresses, and that the Service has ready endpoints.",
+			 host, port);
+		return hint;
+	case FAIL_TIMEOUT:
+		return "Nothing answered in time: a NetworkPolicy, security group or firewall may "
+		       "drop the packets, or the host is wrong. Raise --connect-timeout if the "
+		       "network is only slow.";
+	case FAIL_CLOSED:
+		return "The server closed the connection during login: it may be restarting, or a "
+		       "proxy in between dropped the connection.";
+	case FAIL_TLS:
+		return "Check TLS on both sides: sslmode=require needs ssl=on on the server; "
+		       "verify-ca and verify-full need the server's certificate to chain to "
+		       "sslrootcert (default: the image's CA bundle), and verify-full needs it to "
+		       "name the host in the URL.";
+	case FAIL_NO_PASSWORD:
+		return "The server asks for a password: put it in the URL "
+		       "(postgres://user:PASSWORD@host/db) or set PGPASSWORD.";
+	case FAIL_SERVER:
+		break;
+	default:
+		return NULL;
+	}
+	const char *s = a->sqlstate;
+	if (strcmp(s, "28P01") == 0)
+		snprintf(hint, sizeof hint,
+			 "Check the password of user \"%s\" in the URL (and the Secret it comes "
+			 "from); after a password rotation, restart with the new one.",
+			 u->user);
+	else if (strcmp(s, "28000") == 0)
+		snprintf(hint, sizeof hint,
+			 "Check that role \"%s\" exists and that a pg_hba.conf rule lets it connect "
+			 "to database \"%s\" from this address (with TLS if the rule says hostssl).",
+			 u->user, u->dbname);
+	else if (strcmp(s, "3D000") == 0)
+		snprintf(hint, sizeof hint,
+			 "Create the database (CREATE DATABASE \"%s\"), or fix the database name at "
+			 "the end of the URL.",
+			 u->dbname);
+	else if (strcmp(s, "42501") == 0)
+		snprintf(hint, sizeof hint,
+			 "Let the role connect: GRANT CONNECT ON DATABASE \"%s\" TO \"%s\", and check "
+			 "that it has LOGIN.",
+			 u->dbname, u->user);
+	else if (strcmp(s, "57P03") == 0)
+		return "The server is starting up, shutting down or in recovery.";
+	else if (strcmp(s, "53300") == 0)
+		return "All connection slots are taken: raise max_connections, or lower the "
+		       "application's pool size.";
+	else
+		return NULL;
+	return hint;
+}
+
+/* One line of reason: the first line of a possibly multi-line libpq message. */
+static void first_line(const char *text, char *out, size_t cap)
+{
+	size_t n = strcspn(text, "\n");
+	snprintf(out, cap, "%.*s", (int)(n < cap ? n : cap - 1), text);
+}
+
+static void format_version(int v, char *out, size_t cap)
+{
+	if (v >= 100000)
+		snprintf(out, cap, "%d.%d", v / 10000, v % 10000);
+	else
+		snprintf(out, cap, "%d.%d.%d", v / 10000, v / 100 % 100, v % 100);
+}
+
+static void finish_signal(struct wait_result *r, int sig, const struct dburl *u)
+{
+	struct log_fields lf = LOG_FIELDS_INIT;
+	lf.event = "signal";
+	lf.target = u->redacted;
+	lf.exit_code = EXIT_SIGNAL_BASE + sig;
+	lf.attempt = r->attempts;
+	log_emit(LOG_WARN, &lf, "stopped by %s while waiting for the database",
+		 signals_name(sig));
+	r->exit_code = EXIT_SIGNAL_BASE + sig;
+}
+
+void wait_for_database(const struct config *cfg, const struct dburl *u, bool retry,
+		       PGconn **conn_out, struct wait_result *r)
+{
+	memset(r, 0, sizeof *r);
+	*conn_out = NULL;
+	int64_t start = clock_ms();
+	int64_t deadline = (retry && cfg->timeout_ms) ? start + cfg->timeout_ms : -1;
+	int64_t per_attempt = u->connect_timeout_ms ? u->connect_timeout_ms : cfg->connect_timeout_ms;
+	struct backoff b;
+	backoff_init(&b, cfg->backoff_base_ms, cfg->backoff_cap_ms, 0);
+
+	struct log_fields lf = LOG_FIELDS_INIT;
+	lf.target = u->redacted;
+	lf.event = "wait_start";
+	if (retry)
+		log_emit(LOG_DEBUG, &lf, "waiting for %s (timeout %lld ms, connect timeout %lld ms)",
+			 u->redacted, (long long)cfg->timeout_ms, (long long)per_attempt);
+
+	for (;;) {
+		int64_t now = clock_ms();
+		int64_t budget = per_attempt;
+		if (deadline >= 0 && deadline - now < budget)
+			budget = deadline - now > 0 ? deadline - now : 1;
+		r->attempts++;
+		PGconn *conn = db_connect(u, budget, &r->last);
+		struct attempt *a = &r->last;
+		r->elapsed_ms = clock_ms() - start;
+
+		lf = (struct log_fields)LOG_FIELDS_INIT;
+		lf.target = u->redacted;
+		lf.attempt = r->attempts;
+		lf.sqlstate = a->sqlstate;
+		if (a->cls == ATTEMPT_OK) {
+			char ver[32];
+			format_version(a->server_version, ver, sizeof ver);
+			lf.event = "ready";
+			lf.duration_ms = r->elapsed_ms;
+			log_emit(LOG_INFO, &lf,
+				 "database ready: %s (PostgreSQL %s%s) after %d attempt%s in %lld ms",
+				 u->redacted, ver, a->tls ? ", TLS" : "", r->attempts,
+				 r->attempts == 1 ? "" : "s", (long long)r->elapsed_ms);
+			*conn_out = conn;
+			r->exit_code = EXIT_DONE;
+			return;
+		}
+		if (a->cls == ATTEMPT_SIGNALED) {
+			finish_signal(r, signals_caught(), u);
+			return;
+		}
+		lf.detail = a->reason;
+		lf.hint = wait_hint(a, u);
+		if (a->cls == ATTEMPT_PERMANENT) {
+			lf.event = "refused";
+			lf.exit_code = EXIT_REFUSED;
+			log_emit(LOG_ERROR, &lf, "the database refused the connection to %s",
+				 u->redacted);
+			r->exit_code = EXIT_REFUSED;
+			return;
+		}
+		now = clock_ms();
+		int64_t remaining = deadline < 0 ? -1 : deadline - now;
+		if (!retry || (deadline >= 0 && remaining <= 0)) {
+			lf.event = "unreachable";
+			lf.exit_code = EXIT_UNREACHABLE;
+			if (retry)
+				log_emit(LOG_ERROR, &lf,
+					 "database %s not reachable within %lld ms (%d attempts)",
+					 u->redacted, (long long)cfg->timeout_ms, r->attempts);
+			else
+				log_emit(LOG_ERROR, &lf, "database %s not reachable", u->redacted);
+			r->exit_code = EXIT_UNREACHABLE;
+			return;
+		}
+		int64_t sleep = backoff_next(&b, remaining);
+		char line[512];
+		first_line(a->reason, line, sizeof line);
+		struct log_fields af = lf;
+		af.event = "attempt_failed";
+		af.detail = NULL;
+		af.hint = NULL;
+		af.duration_ms = a->duration_ms;
+		log_emit(LOG_WARN, &af, "attempt %d: %s not ready: %s; next try in %lld ms",
+			 r->attempts, u->redacted, line, (long long)sleep);
+		int sig = signals_sleep(sleep);
+		if (sig) {
+			r->elapsed_ms = clock_ms() - start;
+			finish_signal(r, sig, u);
+			return;
+		}
+	}
+}
