@@ -42,15 +42,21 @@ asan:
 deps:
 	@sh tests/lib/deps.sh
 
-check: all $(BUILD)/unit-tests
+check:
+	@sh tests/lib/deps.sh -q
+	@$(MAKE) --no-print-directory all $(BUILD)/unit-tests
 	@DBREADY=$(abspath $(BUILD)/dbready) UNIT=$(abspath $(BUILD)/unit-tests) bash tests/run.sh
 
 # The same suite against the sanitizer build.
-check-asan: asan
+check-asan:
+	@sh tests/lib/deps.sh -q
+	@$(MAKE) --no-print-directory asan
 	@DBREADY=$(abspath build-asan/dbready) UNIT=$(abspath build-asan/unit-tests) \
 		ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 bash tests/run.sh
 
-demo: all
+demo:
+	@sh tests/lib/deps.sh -q
+	@$(MAKE) --no-print-directory all
 	@bash examples/demo.sh $(abspath $(BUILD)/dbready)
 
 format:
