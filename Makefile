@@ -1,7 +1,7 @@
 # dbready - see README.md. `make` builds build/dbready; `make check` runs every test.
 CC      ?= cc
 PKGS     = libpq libcurl libcjson openssl
-VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo 0.1.0)
+VERSION ?= 0.1.0
 BUILD   ?= build
 
 WARN     = -Wall -Wextra -Werror -Wformat=2 -Wshadow -Wvla -Wno-format-nonliteral

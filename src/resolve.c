@@ -53,10 +53,13 @@ static void *lookup_thread(void *arg)
 		memset(&hints, 0, sizeof hints);
 		hints.ai_family = AF_UNSPEC; /* as libpq asks */
 		hints.ai_socktype = SOCK_STREAM;
-		l->gai[i] = getaddrinfo(l->names[i], l->ports[i], &hints, &res);
+		int g = getaddrinfo(l->names[i], l->ports[i], &hints, &res);
 		if (res)
 			freeaddrinfo(res);
-		if (l->gai[i] == 0)
+		pthread_mutex_lock(&l->mu);
+		l->gai[i] = g;
+		pthread_mutex_unlock(&l->mu);
+		if (g == 0)
 			break; /* one reachable name is enough for libpq to try */
 	}
 	unsigned char done = 1;
@@ -127,12 +130,14 @@ enum resolve_result resolve_hosts(const struct dburl *u, int64_t timeout_ms, cha
 		}
 		if (r > 0 && p[0].revents) {
 			rr = RESOLVE_FAILED;
+			pthread_mutex_lock(&l->mu);
 			for (int i = 0; i < l->n; i++)
 				if (l->gai[i] == 0)
 					rr = RESOLVE_OK;
+			int g = l->gai[0];
+			pthread_mutex_unlock(&l->mu);
 			if (rr == RESOLVE_FAILED) {
 				/* name the first host and the resolver's own words for why */
-				int g = l->gai[0];
 				snprintf(msg, cap, "could not resolve host name \"%s\": %s%s",
 					 l->names[0],
 					 g == EAI_SYSTEM ? strerror(errno) : gai_strerror(g),

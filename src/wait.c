@@ -111,6 +111,21 @@ static void finish_signal(struct wait_result *r, int sig, const struct dburl *u)
 	r->exit_code = EXIT_SIGNAL_BASE + sig;
 }
 
+static void finish_unreachable(const struct config *cfg, const struct dburl *u, bool retry,
+			       struct log_fields *lf, struct wait_result *r)
+{
+	lf->event = "unreachable";
+	lf->exit_code = EXIT_UNREACHABLE;
+	lf->detail = r->last.reason;
+	lf->hint = wait_hint(&r->last, u);
+	if (retry)
+		log_emit(LOG_ERROR, lf, "database %s not reachable within %lld ms (%d attempts)",
+			 u->redacted, (long long)cfg->timeout_ms, r->attempts);
+	else
+		log_emit(LOG_ERROR, lf, "database %s not reachable", u->redacted);
+	r->exit_code = EXIT_UNREACHABLE;
+}
+
 void wait_for_database(const struct config *cfg, const struct dburl *u, bool retry,
 		       PGconn **conn_out, struct wait_result *r)
 {
@@ -132,10 +147,20 @@ void wait_for_database(const struct config *cfg, const struct dburl *u, bool ret
 	for (;;) {
 		int64_t now = clock_ms();
 		int64_t budget = per_attempt;
-		if (deadline >= 0 && deadline - now < budget)
+		bool truncated = false;
+		if (deadline >= 0 && deadline - now < budget) {
 			budget = deadline - now > 0 ? deadline - now : 1;
+			truncated = true;
+		}
 		r->attempts++;
-		PGconn *conn = db_connect(u, budget, &r->last);
+		struct attempt cur;
+		PGconn *conn = db_connect(u, budget, &cur);
+		/* an attempt the deadline cut short says "timed out", which is not why the
+		 * database is unreachable: keep the previous attempt's reason for the report */
+		bool cut_short = truncated && r->attempts > 1 && cur.cls == ATTEMPT_TRANSIENT &&
+				 (cur.kind == FAIL_TIMEOUT || cur.kind == FAIL_DNS_TIMEOUT);
+		if (!cut_short)
+			r->last = cur;
 		struct attempt *a = &r->last;
 		r->elapsed_ms = clock_ms() - start;
 
@@ -173,15 +198,7 @@ void wait_for_database(const struct config *cfg, const struct dburl *u, bool ret
 		now = clock_ms();
 		int64_t remaining = deadline < 0 ? -1 : deadline - now;
 		if (!retry || (deadline >= 0 && remaining <= 0)) {
-			lf.event = "unreachable";
-			lf.exit_code = EXIT_UNREACHABLE;
-			if (retry)
-				log_emit(LOG_ERROR, &lf,
-					 "database %s not reachable within %lld ms (%d attempts)",
-					 u->redacted, (long long)cfg->timeout_ms, r->attempts);
-			else
-				log_emit(LOG_ERROR, &lf, "database %s not reachable", u->redacted);
-			r->exit_code = EXIT_UNREACHABLE;
+			finish_unreachable(cfg, u, retry, &lf, r);
 			return;
 		}
 		int64_t sleep = backoff_next(&b, remaining);
@@ -198,6 +215,11 @@ void wait_for_database(const struct config *cfg, const struct dburl *u, bool ret
 		if (sig) {
 			r->elapsed_ms = clock_ms() - start;
 			finish_signal(r, sig, u);
+			return;
+		}
+		if (deadline >= 0 && clock_ms() >= deadline) {
+			r->elapsed_ms = clock_ms() - start;
+			finish_unreachable(cfg, u, retry, &lf, r);
 			return;
 		}
 	}
