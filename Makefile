@@ -11,7 +11,7 @@ ALL_CFLAGS = -std=c11 $(WARN) $(HARDEN) $(CFLAGS) -I/usr/include/postgresql \
              -DDBREADY_VERSION='"$(VERSION)"' -MMD -MP
 LDFLAGS ?=
 ALL_LDFLAGS = -pie -Wl,-z,relro,-z,now $(LDFLAGS)
-LIBS     = -lpq -lcurl -lcjson -lssl -lcrypto -lpthread
+LIBS     = -lpq -lcurl -lcjson -lssl -lcrypto -lpthread -lm
 
 SRCS     = $(wildcard src/*.c)
 LIB_SRCS = $(filter-out src/main.c,$(SRCS))

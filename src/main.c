@@ -24,51 +24,37 @@ static const struct finding *first_error(const struct dburl *u)
 
 static int cmd_check(const struct config *cfg, const struct dburl *u)
 {
-	struct source_dir sd;
-	char msg[512], detail[1024], hint[1024];
-	int rc = source_list(cfg->dir, &sd, msg, sizeof msg, detail, sizeof detail, hint,
-			     sizeof hint);
+	struct migset set;
+	struct err e;
+	int rc = source_load(cfg->dir, cfg->format, &set, &e);
 	if (rc != EXIT_DONE) {
-		struct log_fields lf = LOG_FIELDS_INIT;
-		lf.event = "dir_unusable";
-		lf.detail = detail;
-		lf.hint = hint;
-		lf.exit_code = rc;
-		log_emit(LOG_ERROR, &lf, "%s", msg);
-		termlog_write("error (exit %d): %s", rc, msg);
-		source_free(&sd);
+		err_log(&e);
+		termlog_write("error (exit %d): %s", rc, e.msg);
+		migset_free(&set);
 		return rc;
 	}
 	if (cfg->json) {
 		cJSON *o = cJSON_CreateObject();
 		cJSON_AddStringToObject(o, "target", u->redacted);
 		cJSON_AddStringToObject(o, "dir", cfg->dir);
-		cJSON *files = cJSON_AddArrayToObject(o, "files");
-		for (int i = 0; i < sd.nfiles; i++)
-			cJSON_AddItemToArray(files, cJSON_CreateString(sd.files[i].name));
-		cJSON *warn = cJSON_AddArrayToObject(o, "warnings");
-		for (int i = 0; i < u->nfindings; i++)
-			cJSON_AddItemToArray(warn, cJSON_CreateString(u->findings[i].code));
+		cJSON *files = cJSON_AddArrayToObject(o, "migrations");
+		for (int i = 0; i < set.n; i++)
+			cJSON_AddItemToArray(files, cJSON_CreateString(set.m[i].name));
 		char *text = cJSON_Print(o);
 		if (text) {
-			char *buf = strdup(text);
-			if (buf) {
-				log_scrub(buf, strlen(buf) + 1);
-				puts(buf);
-				free(buf);
-			}
+			puts(text);
 			cJSON_free(text);
 		}
 		cJSON_Delete(o);
 	} else {
 		printf("target:     %s\n", u->redacted);
-		printf("migrations: %s (%d file%s)\n", cfg->dir, sd.nfiles, sd.nfiles == 1 ? "" : "s");
-		for (int i = 0; i < sd.nfiles; i++)
-			printf("  %s\n", sd.files[i].name);
+		printf("migrations: %s (%d)\n", cfg->dir, set.n);
+		for (int i = 0; i < set.n; i++)
+			printf("  %s\n", set.m[i].name);
 	}
-	termlog_write("ok: configuration valid, %d file%s in %s", sd.nfiles,
-		      sd.nfiles == 1 ? "" : "s", cfg->dir);
-	source_free(&sd);
+	termlog_write("ok: configuration valid, %d migration%s in %s", set.n, set.n == 1 ? "" : "s",
+		      cfg->dir);
+	migset_free(&set);
 	return EXIT_DONE;
 }
 

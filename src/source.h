@@ -1,27 +1,47 @@
-/* source.h - the migrations directory as mounted: checked and listed, read once.
+/* source.h - the migrations directory as mounted: listed, its format detected, read once.
  *
  * A Kubernetes ConfigMap volume holds files as symlinks through a hidden "..data" directory:
  * entries are followed with stat() (never d_type) and names starting with "." are skipped.
+ * source_load() fills a migset (see migration.h) or a struct err with exit code 3 (directory
+ * unusable) or 6 (files invalid).
  */
 #ifndef DBREADY_SOURCE_H
 #define DBREADY_SOURCE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
-struct source_entry {
-	char *name; /* file name, owned */
-};
+#include "cli.h"
+#include "err.h"
+#include "migration.h"
 
 struct source_dir {
 	char *path;
-	struct source_entry *files; /* regular files (after symlinks), sorted by name */
+	char **files; /* regular files (after symlinks), sorted by name */
 	int nfiles;
-	int nsubdirs; /* visible subdirectories (e.g. drizzle's meta/) */
+	char **subdirs; /* visible subdirectories (e.g. drizzle's meta/), sorted */
+	int nsubdirs;
 };
 
-/* Open and list dir. Returns EXIT_DONE, or EXIT_CONFIG with msg/detail/hint filled. */
-int source_list(const char *dir, struct source_dir *out, char *msg, size_t msgcap, char *detail,
-		size_t detailcap, char *hint, size_t hintcap);
+int source_list(const char *dir, struct source_dir *out, struct err *e);
 void source_free(struct source_dir *d);
+bool source_has_file(const struct source_dir *d, const char *name);
+
+/* Read dir/name whole into a new NUL-terminated buffer. EXIT_DONE or an err (code 6). */
+int source_read(const char *dir, const char *name, char **buf, size_t *len, struct err *e);
+
+/* Fill m's hash, text, bom and directive from the file's bytes (raw is not kept). */
+int source_prepare(struct migration *m, const char *raw, size_t len, enum mig_format fmt,
+		   struct err *e);
+
+/* List, detect (fmt FORMAT_AUTO) and load every migration. */
+int source_load(const char *dir, enum mig_format fmt, struct migset *set, struct err *e);
+
+/* Compare plain versions as numbers of any length ("10" > "9", "0010" == "10"). */
+int plain_version_cmp(const char *a, const char *b);
+
+/* The format loaders (source_drizzle.c, source_plain.c). */
+int source_drizzle_load(const struct source_dir *d, struct migset *set, struct err *e);
+int source_plain_load(const struct source_dir *d, struct migset *set, struct err *e);
 
 #endif

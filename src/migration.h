@@ -1,0 +1,47 @@
+/* migration.h - one migration as read from disk, and the set a source produced.
+ *
+ * A migration set owns everything in it; migset_free() releases it. Files are read once,
+ * when the set is loaded.
+ */
+#ifndef DBREADY_MIGRATION_H
+#define DBREADY_MIGRATION_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "cli.h"
+
+enum mig_state {
+	MIG_PENDING,      /* not applied, newer than everything applied */
+	MIG_APPLIED,      /* history row matches the file */
+	MIG_CHANGED,      /* history row's checksum differs from the file's */
+	MIG_OUT_OF_ORDER, /* not applied, older than the newest applied one */
+};
+
+struct migration {
+	char *name;       /* drizzle: the journal tag; plain: "<version>_<name>" */
+	char *file;       /* file name inside the directory, e.g. "0003_add_x.sql" */
+	char *version;    /* plain: the digits as written; drizzle: NULL */
+	long long when;   /* drizzle: the journal's "when" (created_at); plain: 0 */
+	char hash[65];    /* lowercase hex SHA-256 as the format's history records it */
+	char *text;       /* SQL to send: UTF-8 (drizzle: invalid bytes as U+FFFD), BOM removed */
+	size_t text_len;
+	size_t bom;       /* bytes of byte-order mark removed from the start (0 or 3) */
+	bool directive_no_tx; /* first line "-- dbready:no-transaction" */
+	/* filled by the plan */
+	enum mig_state state;
+	char recorded_hash[65]; /* MIG_CHANGED: the hash in the history table */
+};
+
+struct migset {
+	enum mig_format format; /* FORMAT_DRIZZLE or FORMAT_PLAIN, never AUTO */
+	char *dir;
+	struct migration *m;
+	int n;
+	int cap;
+};
+
+void migset_free(struct migset *s);
+struct migration *migset_add(struct migset *s);
+
+#endif

@@ -1,0 +1,167 @@
+/* source_drizzle.c - drizzle-kit's folder: meta/_journal.json and <tag>.sql files. */
+#define _POSIX_C_SOURCE 200809L
+#include <cjson/cJSON.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "exitcode.h"
+#include "log.h"
+#include "source.h"
+
+/* line:column of a byte offset, for a journal that does not parse */
+static void position(const char *text, size_t off, int *line, int *col)
+{
+	*line = 1;
+	*col = 1;
+	for (size_t i = 0; i < off && text[i]; i++) {
+		if (text[i] == '\n') {
+			(*line)++;
+			*col = 1;
+		} else {
+			(*col)++;
+		}
+	}
+}
+
+static const char journal_hint[] = "Regenerate the journal with drizzle-kit generate, or restore "
+				   "meta/_journal.json from version control.";
+
+static int load_entries(const struct source_dir *d, cJSON *entries, struct migset *set,
+			struct err *e)
+{
+	int n = cJSON_GetArraySize(entries);
+	for (int i = 0; i < n; i++) {
+		cJSON *en = cJSON_GetArrayItem(entries, i);
+		cJSON *tag = cJSON_GetObjectItemCaseSensitive(en, "tag");
+		cJSON *when = cJSON_GetObjectItemCaseSensitive(en, "when");
+		if (!cJSON_IsString(tag) || !*tag->valuestring || !cJSON_IsNumber(when) ||
+		    when->valuedouble < 0 || when->valuedouble != floor(when->valuedouble))
+			return err_set(e, EXIT_MIGRATIONS, "journal_invalid", journal_hint,
+				       "Every entry needs a \"tag\" (the file name without .sql) and a "
+				       "\"when\" (milliseconds since 1970).",
+				       "entry %d of meta/_journal.json in \"%s\" has no valid %s", i,
+				       d->path, !cJSON_IsString(tag) || !*tag->valuestring ? "\"tag\"" : "\"when\"");
+		const char *t = tag->valuestring;
+		if (strchr(t, '/') || strcmp(t, "..") == 0)
+			return err_set(e, EXIT_MIGRATIONS, "journal_invalid", journal_hint, NULL,
+				       "entry %d of meta/_journal.json has the tag \"%s\", which is not a "
+				       "file name",
+				       i, t);
+		long long w = (long long)when->valuedouble;
+		for (int k = 0; k < set->n; k++) {
+			if (strcmp(set->m[k].name, t) == 0 || set->m[k].when == w)
+				return err_set(e, EXIT_MIGRATIONS, "journal_duplicate", journal_hint,
+					       NULL,
+					       "entries %d and %d of meta/_journal.json have the same %s "
+					       "(\"%s\")",
+					       k, i, strcmp(set->m[k].name, t) == 0 ? "tag" : "\"when\"",
+					       strcmp(set->m[k].name, t) == 0 ? t : set->m[k].name);
+		}
+		struct migration *m = migset_add(set);
+		if (!m)
+			return err_set(e, EXIT_INTERNAL, NULL, NULL, NULL, "out of memory");
+		m->name = strdup(t);
+		size_t flen = strlen(t) + 5;
+		m->file = malloc(flen);
+		if (!m->name || !m->file)
+			return err_set(e, EXIT_INTERNAL, NULL, NULL, NULL, "out of memory");
+		snprintf(m->file, flen, "%s.sql", t);
+		m->when = w;
+		if (!source_has_file(d, m->file)) {
+			char detail[512];
+			snprintf(detail, sizeof detail,
+				 "The journal names entry %d (\"%s\"), but \"%s\" is not in \"%s\".", i,
+				 t, m->file, d->path);
+			return err_set(e, EXIT_MIGRATIONS, "file_missing",
+				       "Mount every file the journal names (a ConfigMap must include all "
+				       "of them), or regenerate the migrations.",
+				       detail, "migration file \"%s\" is missing", m->file);
+		}
+		char *raw;
+		size_t len;
+		int rc = source_read(d->path, m->file, &raw, &len, e);
+		if (rc != EXIT_DONE)
+			return rc;
+		rc = source_prepare(m, raw, len, FORMAT_DRIZZLE, e);
+		free(raw);
+		if (rc != EXIT_DONE)
+			return rc;
+	}
+	return EXIT_DONE;
+}
+
+/* .sql files the journal does not name: drizzle-orm ignores them, and so do we, loudly */
+static void warn_orphans(const struct source_dir *d, const struct migset *set)
+{
+	for (int i = 0; i < d->nfiles; i++) {
+		const char *f = d->files[i];
+		size_t len = strlen(f);
+		if (len < 4 || strcmp(f + len - 4, ".sql") != 0)
+			continue;
+		bool named = false;
+		for (int k = 0; k < set->n && !named; k++)
+			named = strcmp(set->m[k].file, f) == 0;
+		if (named)
+			continue;
+		struct log_fields lf = LOG_FIELDS_INIT;
+		lf.event = "file_ignored";
+		lf.detail = "drizzle applies only the files its journal names; applying this one could "
+			    "break a later migration.";
+		lf.hint = "Delete the file if it is abandoned, or add it with drizzle-kit generate.";
+		log_emit(LOG_WARN, &lf, "\"%s\" is not in meta/_journal.json and is ignored", f);
+	}
+}
+
+int source_drizzle_load(const struct source_dir *d, struct migset *set, struct err *e)
+{
+	char *text = NULL;
+	size_t len;
+	int rc = source_read(d->path, "meta/_journal.json", &text, &len, e);
+	if (rc != EXIT_DONE) {
+		if (rc == EXIT_MIGRATIONS)
+			snprintf(e->hint, sizeof e->hint, "%s", journal_hint);
+		return rc;
+	}
+	cJSON *j = cJSON_ParseWithLength(text, len);
+	if (!j) {
+		const char *at = cJSON_GetErrorPtr();
+		int line = 0, col = 0;
+		if (at && at >= text && at <= text + len)
+			position(text, (size_t)(at - text), &line, &col);
+		free(text);
+		return err_set(e, EXIT_MIGRATIONS, "journal_invalid", journal_hint, NULL,
+			       "meta/_journal.json in \"%s\" is not valid JSON (near line %d, column "
+			       "%d)",
+			       d->path, line, col);
+	}
+	free(text);
+	cJSON *dialect = cJSON_GetObjectItemCaseSensitive(j, "dialect");
+	cJSON *version = cJSON_GetObjectItemCaseSensitive(j, "version");
+	cJSON *entries = cJSON_GetObjectItemCaseSensitive(j, "entries");
+	if (cJSON_IsString(dialect) && strcmp(dialect->valuestring, "postgresql") != 0 &&
+	    strcmp(dialect->valuestring, "pg") != 0) {
+		err_set(e, EXIT_MIGRATIONS, "journal_dialect",
+			"Point dbready at the PostgreSQL migrations (drizzle.config's out folder with "
+			"dialect \"postgresql\").",
+			NULL, "meta/_journal.json is for dialect \"%s\", not PostgreSQL",
+			dialect->valuestring);
+		cJSON_Delete(j);
+		return EXIT_MIGRATIONS;
+	}
+	if (!cJSON_IsArray(entries)) {
+		cJSON_Delete(j);
+		return err_set(e, EXIT_MIGRATIONS, "journal_invalid", journal_hint, NULL,
+			       "meta/_journal.json in \"%s\" has no \"entries\" array", d->path);
+	}
+	if (cJSON_IsString(version) && strcmp(version->valuestring, "5") != 0 &&
+	    strcmp(version->valuestring, "6") != 0 && strcmp(version->valuestring, "7") != 0)
+		log_warn("meta/_journal.json has version \"%s\"; dbready knows versions 5 to 7",
+			 version->valuestring);
+	rc = load_entries(d, entries, set, e);
+	cJSON_Delete(j);
+	if (rc == EXIT_DONE)
+		warn_orphans(d, set);
+	return rc;
+}

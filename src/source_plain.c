@@ -1,0 +1,87 @@
+/* source_plain.c - numbered SQL files: <version>_<name>.sql, applied in numeric order. */
+#define _POSIX_C_SOURCE 200809L
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "exitcode.h"
+#include "log.h"
+#include "source.h"
+
+static bool ends_with(const char *s, const char *suffix)
+{
+	size_t a = strlen(s), b = strlen(suffix);
+	return a >= b && strcmp(s + a - b, suffix) == 0;
+}
+
+/* Compare two digit strings as numbers of any length ("10" > "9", "0010" == "10"). */
+int plain_version_cmp(const char *a, const char *b)
+{
+	while (*a == '0' && a[1])
+		a++;
+	while (*b == '0' && b[1])
+		b++;
+	size_t la = strlen(a), lb = strlen(b);
+	if (la != lb)
+		return la < lb ? -1 : 1;
+	return strcmp(a, b);
+}
+
+static int by_version(const void *x, const void *y)
+{
+	const struct migration *a = x, *b = y;
+	return plain_version_cmp(a->version, b->version);
+}
+
+int source_plain_load(const struct source_dir *d, struct migset *set, struct err *e)
+{
+	for (int i = 0; i < d->nfiles; i++) {
+		const char *f = d->files[i];
+		if (strncasecmp(f, "README", 6) == 0 || ends_with(f, ".down.sql"))
+			continue;
+		size_t digits = strspn(f, "0123456789");
+		if (digits == 0 || f[digits] != '_' || !ends_with(f, ".sql") ||
+		    strlen(f) <= digits + 1 + 4)
+			return err_set(e, EXIT_MIGRATIONS, "file_unexpected",
+				       "Name migrations <version>_<name>.sql (e.g. 0001_create_users.sql), "
+				       "or remove the file; *.down.sql, README* and files starting with "
+				       "\".\" are ignored.",
+				       NULL, "unexpected file \"%s\" in the migrations folder \"%s\"", f,
+				       d->path);
+		struct migration *m = migset_add(set);
+		if (!m)
+			return err_set(e, EXIT_INTERNAL, NULL, NULL, NULL, "out of memory");
+		m->file = strdup(f);
+		m->version = strndup(f, digits);
+		/* golang-migrate's "1_init.up.sql" is named "1_init" */
+		size_t stem = strlen(f) - 4 - (ends_with(f, ".up.sql") ? 3 : 0);
+		m->name = strndup(f, stem);
+		if (!m->file || !m->version || !m->name)
+			return err_set(e, EXIT_INTERNAL, NULL, NULL, NULL, "out of memory");
+	}
+	for (int i = 0; i < d->nsubdirs; i++)
+		log_warn("directory \"%s\" in the migrations folder \"%s\" is ignored", d->subdirs[i],
+			 d->path);
+	qsort(set->m, (size_t)set->n, sizeof *set->m, by_version);
+	for (int i = 1; i < set->n; i++)
+		if (plain_version_cmp(set->m[i - 1].version, set->m[i].version) == 0)
+			return err_set(e, EXIT_MIGRATIONS, "version_duplicate",
+				       "Give each migration its own version number.", NULL,
+				       "\"%s\" and \"%s\" have the same version %s", set->m[i - 1].file,
+				       set->m[i].file, set->m[i].version);
+	for (int i = 0; i < set->n; i++) {
+		struct migration *m = &set->m[i];
+		char *raw;
+		size_t len;
+		int rc = source_read(d->path, m->file, &raw, &len, e);
+		if (rc != EXIT_DONE)
+			return rc;
+		rc = source_prepare(m, raw, len, FORMAT_PLAIN, e);
+		free(raw);
+		if (rc != EXIT_DONE)
+			return rc;
+	}
+	return EXIT_DONE;
+}

@@ -1,0 +1,306 @@
+/* sqlsplit.c - a PostgreSQL-lexer-compatible statement splitter (see sqlsplit.h). */
+#define _POSIX_C_SOURCE 200809L
+#include "sqlsplit.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+/* identifier characters as the PostgreSQL lexer sees them (high-bit bytes included) */
+static bool ident_start(unsigned char c)
+{
+	return isalpha(c) || c == '_' || c >= 0x80;
+}
+
+static bool ident_char(unsigned char c)
+{
+	return ident_start(c) || isdigit(c) || c == '$';
+}
+
+/* psql's BEGIN ATOMIC heuristic state for one statement */
+struct stmt_state {
+	char ident_kind[4]; /* first letters of the first identifiers if create/or/replace/... */
+	int ident_count;
+	int begin_depth;
+	int paren_depth;
+};
+
+static void note_word(struct sql_stmt *st, struct stmt_state *ss, const char *w, size_t n)
+{
+	if (st->nwords < SQLSPLIT_WORDS) {
+		size_t k = n < sizeof st->words[0] - 1 ? n : sizeof st->words[0] - 1;
+		for (size_t i = 0; i < k; i++)
+			st->words[st->nwords][i] = (char)tolower((unsigned char)w[i]);
+		st->words[st->nwords][k] = '\0';
+		st->nwords++;
+	}
+	if (n == 12 && strncasecmp(w, "concurrently", 12) == 0)
+		st->has_concurrently = true;
+
+	/* psql (psqlscan.l): track CREATE [OR REPLACE] FUNCTION|PROCEDURE at the start */
+	static const char *const tracked[] = {"create", "function", "procedure", "or", "replace"};
+	if (ss->ident_count < 4) {
+		for (size_t i = 0; i < 5; i++)
+			if (strlen(tracked[i]) == n && strncasecmp(w, tracked[i], n) == 0)
+				ss->ident_kind[ss->ident_count] = (char)tolower((unsigned char)w[0]);
+	}
+	ss->ident_count++;
+	const char *k = ss->ident_kind;
+	bool in_routine = k[0] == 'c' &&
+			  (k[1] == 'f' || k[1] == 'p' ||
+			   (k[1] == 'o' && k[2] == 'r' && (k[3] == 'f' || k[3] == 'p')));
+	if (in_routine && ss->paren_depth == 0) {
+		if (n == 5 && strncasecmp(w, "begin", 5) == 0)
+			ss->begin_depth++;
+		else if (n == 4 && strncasecmp(w, "case", 4) == 0) {
+			if (ss->begin_depth >= 1)
+				ss->begin_depth++;
+		} else if (n == 3 && strncasecmp(w, "end", 3) == 0) {
+			if (ss->begin_depth > 0)
+				ss->begin_depth--;
+		}
+	}
+}
+
+static bool push(struct sql_split *out, int *cap, const struct sql_stmt *st)
+{
+	if (out->n == *cap) {
+		int ncap = *cap ? *cap * 2 : 32;
+		struct sql_stmt *n = realloc(out->stmts, (size_t)ncap * sizeof *n);
+		if (!n)
+			return false;
+		out->stmts = n;
+		*cap = ncap;
+	}
+	out->stmts[out->n++] = *st;
+	return true;
+}
+
+/* Length of a dollar-quote opening tag at s ("$$" or "$tag$"), or 0. */
+static size_t dollar_tag(const char *s, size_t left)
+{
+	if (left < 2 || s[0] != '$')
+		return 0;
+	size_t i = 1;
+	if (s[i] == '$')
+		return 2;
+	if (!ident_start((unsigned char)s[i]))
+		return 0;
+	while (i < left && (ident_start((unsigned char)s[i]) || isdigit((unsigned char)s[i])))
+		i++;
+	return i < left && s[i] == '$' ? i + 1 : 0;
+}
+
+bool sql_split(const char *sql, size_t len, struct sql_split *out)
+{
+	memset(out, 0, sizeof *out);
+	int cap = 0;
+	struct sql_stmt st;
+	struct stmt_state ss;
+	bool in_stmt = false;
+	char prev_word[8] = "";
+	memset(&st, 0, sizeof st);
+	memset(&ss, 0, sizeof ss);
+
+	size_t i = 0;
+	while (i < len) {
+		unsigned char c = (unsigned char)sql[i];
+		/* white space */
+		if (isspace(c)) {
+			i++;
+			continue;
+		}
+		/* -- comment */
+		if (c == '-' && i + 1 < len && sql[i + 1] == '-') {
+			while (i < len && sql[i] != '\n')
+				i++;
+			continue;
+		}
+		/* block comment, nested as PostgreSQL nests them */
+		if (c == '/' && i + 1 < len && sql[i + 1] == '*') {
+			size_t at = i;
+			int depth = 1;
+			i += 2;
+			while (i < len && depth > 0) {
+				if (sql[i] == '/' && i + 1 < len && sql[i + 1] == '*') {
+					depth++;
+					i += 2;
+				} else if (sql[i] == '*' && i + 1 < len && sql[i + 1] == '/') {
+					depth--;
+					i += 2;
+				} else {
+					i++;
+				}
+			}
+			if (depth > 0) {
+				out->unterminated = true;
+				out->unterminated_at = at;
+			}
+			continue;
+		}
+		if (c == ';') {
+			if (in_stmt && ss.paren_depth == 0 && ss.begin_depth == 0) {
+				st.len = i - st.start;
+				if (!push(out, &cap, &st))
+					return false;
+				in_stmt = false;
+				memset(&st, 0, sizeof st);
+				memset(&ss, 0, sizeof ss);
+				prev_word[0] = '\0';
+			}
+			i++;
+			continue;
+		}
+		if (!in_stmt) {
+			in_stmt = true;
+			st.start = i;
+		}
+		size_t tok = i;
+		if (c == '\'') {
+			/* E'..' strings take backslash escapes; the prefix was consumed as a word,
+			 * so look back at it */
+			bool esc = tok > 0 && (sql[tok - 1] == 'E' || sql[tok - 1] == 'e') &&
+				   (tok < 2 || !ident_char((unsigned char)sql[tok - 2]));
+			i++;
+			for (;;) {
+				if (i >= len) {
+					out->unterminated = true;
+					out->unterminated_at = tok;
+					break;
+				}
+				if (esc && sql[i] == '\\' && i + 1 < len) {
+					i += 2;
+					continue;
+				}
+				if (sql[i] == '\'') {
+					if (i + 1 < len && sql[i + 1] == '\'') {
+						i += 2;
+						continue;
+					}
+					i++;
+					break;
+				}
+				i++;
+			}
+			continue;
+		}
+		if (c == '"') {
+			i++;
+			for (;;) {
+				if (i >= len) {
+					out->unterminated = true;
+					out->unterminated_at = tok;
+					break;
+				}
+				if (sql[i] == '"') {
+					if (i + 1 < len && sql[i + 1] == '"') {
+						i += 2;
+						continue;
+					}
+					i++;
+					break;
+				}
+				i++;
+			}
+			continue;
+		}
+		if (c == '$') {
+			size_t tl = dollar_tag(sql + i, len - i);
+			if (tl) {
+				const char *tag = sql + i;
+				i += tl;
+				bool closed = false;
+				while (i + tl <= len) {
+					if (sql[i] == '$' && memcmp(sql + i, tag, tl) == 0) {
+						i += tl;
+						closed = true;
+						break;
+					}
+					i++;
+				}
+				if (!closed) {
+					i = len;
+					out->unterminated = true;
+					out->unterminated_at = tok;
+				}
+				continue;
+			}
+			/* $1 parameter or a lone $ */
+			i++;
+			while (i < len && isdigit((unsigned char)sql[i]))
+				i++;
+			continue;
+		}
+		if (ident_start(c)) {
+			while (i < len && ident_char((unsigned char)sql[i]))
+				i++;
+			size_t n = i - tok;
+			/* U&'..', B'..', X'..', N'..' and E'..' prefixes: the quote follows */
+			note_word(&st, &ss, sql + tok, n);
+			if (n == 5 && strncasecmp(sql + tok, "value", 5) == 0 &&
+			    strcmp(prev_word, "add") == 0)
+				st.has_add_value = true;
+			snprintf(prev_word, sizeof prev_word, "%.*s", (int)(n < 7 ? n : 7), sql + tok);
+			for (char *p = prev_word; *p; p++)
+				*p = (char)tolower((unsigned char)*p);
+			continue;
+		}
+		if (isdigit(c)) {
+			while (i < len && (isalnum((unsigned char)sql[i]) || sql[i] == '.' || sql[i] == '_'))
+				i++;
+			continue;
+		}
+		if (c == '(')
+			ss.paren_depth++;
+		else if (c == ')' && ss.paren_depth > 0)
+			ss.paren_depth--;
+		i++;
+	}
+	if (in_stmt) {
+		st.len = len - st.start;
+		/* trim trailing white space and comments are kept: they are harmless */
+		while (st.len > 0 && isspace((unsigned char)sql[st.start + st.len - 1]))
+			st.len--;
+		if (!push(out, &cap, &st))
+			return false;
+	}
+	return true;
+}
+
+void sql_split_free(struct sql_split *s)
+{
+	free(s->stmts);
+	memset(s, 0, sizeof *s);
+}
+
+static bool is(const struct sql_stmt *st, int i, const char *w)
+{
+	return i < st->nwords && strcmp(st->words[i], w) == 0;
+}
+
+const char *sql_needs_no_transaction(const struct sql_stmt *st, int server_version)
+{
+	if (is(st, 0, "create") && st->has_concurrently &&
+	    (is(st, 1, "index") || (is(st, 1, "unique") && is(st, 2, "index"))))
+		return "CREATE INDEX CONCURRENTLY";
+	if (is(st, 0, "drop") && is(st, 1, "index") && st->has_concurrently)
+		return "DROP INDEX CONCURRENTLY";
+	if (is(st, 0, "reindex") && st->has_concurrently)
+		return "REINDEX CONCURRENTLY";
+	if (is(st, 0, "vacuum"))
+		return "VACUUM";
+	if (is(st, 0, "alter") && is(st, 1, "system"))
+		return "ALTER SYSTEM";
+	if ((is(st, 0, "create") || is(st, 0, "drop")) &&
+	    (is(st, 1, "database") || is(st, 1, "tablespace") || is(st, 1, "subscription")))
+		return is(st, 1, "database") ? (is(st, 0, "create") ? "CREATE DATABASE" : "DROP DATABASE")
+		       : is(st, 1, "tablespace")
+			       ? (is(st, 0, "create") ? "CREATE TABLESPACE" : "DROP TABLESPACE")
+			       : (is(st, 0, "create") ? "CREATE SUBSCRIPTION" : "DROP SUBSCRIPTION");
+	if (is(st, 0, "alter") && is(st, 1, "type") && st->has_add_value && server_version > 0 &&
+	    server_version < 120000)
+		return "ALTER TYPE ... ADD VALUE (before PostgreSQL 12)";
+	return NULL;
+}

@@ -1,0 +1,42 @@
+/* sqlsplit.h - split a migration file into statements, as PostgreSQL's lexer would.
+ *
+ * Handles '...' and E'...' strings, "quoted identifiers", $tag$dollar quotes$tag$, -- and
+ * nested block comments, parentheses, and BEGIN ATOMIC ... END bodies (with psql's own
+ * heuristic: inside CREATE [OR REPLACE] FUNCTION|PROCEDURE, BEGIN/CASE ... END nest).
+ * Statements are returned as byte ranges of the input; empty and comment-only statements
+ * are dropped. Nothing is copied; the input must outlive the result.
+ */
+#ifndef DBREADY_SQLSPLIT_H
+#define DBREADY_SQLSPLIT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#define SQLSPLIT_WORDS 6
+
+struct sql_stmt {
+	size_t start; /* offset of the first token (comments and white space before it skipped) */
+	size_t len;   /* up to, not including, the terminating ';' */
+	/* the first words of the statement, lower case, for classification */
+	char words[SQLSPLIT_WORDS][24];
+	int nwords;
+	bool has_concurrently; /* the word CONCURRENTLY appears outside strings and comments */
+	bool has_add_value;    /* ... ADD VALUE ... (ALTER TYPE, enum) */
+};
+
+struct sql_split {
+	struct sql_stmt *stmts;
+	int n;
+	bool unterminated; /* the input ends inside a string, identifier, comment or dollar quote */
+	size_t unterminated_at;
+};
+
+/* Split sql[0..len). Returns false only when out of memory. */
+bool sql_split(const char *sql, size_t len, struct sql_split *out);
+void sql_split_free(struct sql_split *s);
+
+/* Why a statement cannot run inside a transaction block, or NULL. server_version is
+ * PQserverVersion() (ALTER TYPE ... ADD VALUE is allowed in a transaction from 12 on). */
+const char *sql_needs_no_transaction(const struct sql_stmt *st, int server_version);
+
+#endif
