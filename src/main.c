@@ -1,6 +1,5 @@
 /* main.c - glue: parse the command line, validate, dispatch to the command, exit. */
 #define _POSIX_C_SOURCE 200809L
-#include <cjson/cJSON.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,8 +9,7 @@
 #include "exitcode.h"
 #include "log.h"
 #include "signals.h"
-#include "source.h"
-#include "wait.h"
+#include "run.h"
 
 /* The first error finding, for the termination log. */
 static const struct finding *first_error(const struct dburl *u)
@@ -20,75 +18,6 @@ static const struct finding *first_error(const struct dburl *u)
 		if (u->findings[i].level == LOG_ERROR)
 			return &u->findings[i];
 	return NULL;
-}
-
-static int cmd_check(const struct config *cfg, const struct dburl *u)
-{
-	struct migset set;
-	struct err e;
-	int rc = source_load(cfg->dir, cfg->format, &set, &e);
-	if (rc != EXIT_DONE) {
-		err_log(&e);
-		termlog_write("error (exit %d): %s", rc, e.msg);
-		migset_free(&set);
-		return rc;
-	}
-	if (cfg->json) {
-		cJSON *o = cJSON_CreateObject();
-		cJSON_AddStringToObject(o, "target", u->redacted);
-		cJSON_AddStringToObject(o, "dir", cfg->dir);
-		cJSON *files = cJSON_AddArrayToObject(o, "migrations");
-		for (int i = 0; i < set.n; i++)
-			cJSON_AddItemToArray(files, cJSON_CreateString(set.m[i].name));
-		char *text = cJSON_Print(o);
-		if (text) {
-			puts(text);
-			cJSON_free(text);
-		}
-		cJSON_Delete(o);
-	} else {
-		printf("target:     %s\n", u->redacted);
-		printf("migrations: %s (%d)\n", cfg->dir, set.n);
-		for (int i = 0; i < set.n; i++)
-			printf("  %s\n", set.m[i].name);
-	}
-	termlog_write("ok: configuration valid, %d migration%s in %s", set.n, set.n == 1 ? "" : "s",
-		      cfg->dir);
-	migset_free(&set);
-	return EXIT_DONE;
-}
-
-/* Native-sidecar mode: stay up after success until told to stop. */
-static int stay(const struct config *cfg, int rc)
-{
-	if (!cfg->stay || rc != EXIT_DONE)
-		return rc;
-	log_info("staying up until SIGTERM (--stay)");
-	while (!signals_sleep(24 * 3600 * 1000LL))
-		;
-	log_info("stopped by %s after success", signals_name(signals_caught()));
-	return EXIT_DONE;
-}
-
-static int cmd_wait(const struct config *cfg, const struct dburl *u)
-{
-	PGconn *conn;
-	struct wait_result r;
-	wait_for_database(cfg, u, true, &conn, &r);
-	if (conn)
-		PQfinish(conn);
-	if (r.exit_code == EXIT_DONE)
-		termlog_write("ok: database ready after %d attempt%s in %lld ms", r.attempts,
-			      r.attempts == 1 ? "" : "s", (long long)r.elapsed_ms);
-	else if (r.exit_code > EXIT_SIGNAL_BASE)
-		termlog_write("stopped (exit %d): %s while waiting for the database", r.exit_code,
-			      signals_name(r.exit_code - EXIT_SIGNAL_BASE));
-	else
-		termlog_write("error (exit %d): %s: %s", r.exit_code,
-			      r.exit_code == EXIT_REFUSED ? "the database refused the connection"
-							  : "database not reachable",
-			      r.last.reason);
-	return stay(cfg, r.exit_code);
 }
 
 int main(int argc, char **argv)
@@ -134,17 +63,20 @@ int main(int argc, char **argv)
 	case CMD_WAIT:
 		rc = cmd_wait(&cfg, &u);
 		break;
-	default: {
-		struct log_fields lf = LOG_FIELDS_INIT;
-		lf.hint = "Use \"dbready wait\" to wait for the database; applying migrations "
-			  "arrives in a later release.";
-		lf.exit_code = EXIT_INTERNAL;
-		log_emit(LOG_ERROR, &lf, "not yet implemented: migrations (command \"%s\")",
-			 cli_command_name(cfg.cmd));
-		termlog_write("error (exit %d): not yet implemented: migrations", EXIT_INTERNAL);
+	case CMD_RUN:
+	case CMD_MIGRATE:
+		rc = cmd_run(&cfg, &u, cfg.cmd == CMD_RUN);
+		break;
+	case CMD_STATUS:
+		rc = cmd_status(&cfg, &u);
+		break;
+	case CMD_AWAIT:
+	case CMD_PROBE:
+		rc = cmd_await(&cfg, &u, cfg.cmd == CMD_AWAIT);
+		break;
+	default:
 		rc = EXIT_INTERNAL;
 		break;
-	}
 	}
 out:
 	dburl_free(&u);

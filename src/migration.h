@@ -23,6 +23,7 @@ struct migration {
 	char *file;       /* file name inside the directory, e.g. "0003_add_x.sql" */
 	char *version;    /* plain: the digits as written; drizzle: NULL */
 	long long when;   /* drizzle: the journal's "when" (created_at); plain: 0 */
+	char key[32];     /* the history key: drizzle created_at as text, plain version */
 	char hash[65];    /* lowercase hex SHA-256 as the format's history records it */
 	char *text;       /* SQL to send: UTF-8 (drizzle: invalid bytes as U+FFFD), BOM removed */
 	size_t text_len;

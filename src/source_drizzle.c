@@ -69,6 +69,7 @@ static int load_entries(const struct source_dir *d, cJSON *entries, struct migse
 			return err_set(e, EXIT_INTERNAL, NULL, NULL, NULL, "out of memory");
 		snprintf(m->file, flen, "%s.sql", t);
 		m->when = w;
+		snprintf(m->key, sizeof m->key, "%lld", w);
 		if (!source_has_file(d, m->file)) {
 			char detail[512];
 			snprintf(detail, sizeof detail,

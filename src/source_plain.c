@@ -42,7 +42,7 @@ int source_plain_load(const struct source_dir *d, struct migset *set, struct err
 		if (strncasecmp(f, "README", 6) == 0 || ends_with(f, ".down.sql"))
 			continue;
 		size_t digits = strspn(f, "0123456789");
-		if (digits == 0 || f[digits] != '_' || !ends_with(f, ".sql") ||
+		if (digits == 0 || digits > 30 || f[digits] != '_' || !ends_with(f, ".sql") ||
 		    strlen(f) <= digits + 1 + 4)
 			return err_set(e, EXIT_MIGRATIONS, "file_unexpected",
 				       "Name migrations <version>_<name>.sql (e.g. 0001_create_users.sql), "
@@ -55,6 +55,7 @@ int source_plain_load(const struct source_dir *d, struct migset *set, struct err
 			return err_set(e, EXIT_INTERNAL, NULL, NULL, NULL, "out of memory");
 		m->file = strdup(f);
 		m->version = strndup(f, digits);
+		snprintf(m->key, sizeof m->key, "%.*s", (int)(digits < 31 ? digits : 31), f);
 		/* golang-migrate's "1_init.up.sql" is named "1_init" */
 		size_t stem = strlen(f) - 4 - (ends_with(f, ".up.sql") ? 3 : 0);
 		m->name = strndup(f, stem);

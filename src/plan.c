@@ -1,0 +1,137 @@
+/* plan.c - classify every migration against the history rows. */
+#define _POSIX_C_SOURCE 200809L
+#include "plan.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "exitcode.h"
+#include "source.h"
+
+const char *plan_state_name(enum mig_state s)
+{
+	switch (s) {
+	case MIG_APPLIED:
+		return "applied";
+	case MIG_CHANGED:
+		return "changed";
+	case MIG_OUT_OF_ORDER:
+		return "out-of-order";
+	default:
+		return "pending";
+	}
+}
+
+static bool key_match(const struct history *h, const char *row_key, const char *file_key)
+{
+	if (h->format == FORMAT_PLAIN)
+		return plain_version_cmp(row_key, file_key) == 0;
+	return strcmp(row_key, file_key) == 0;
+}
+
+/* is row key a newer than b (numerically; drizzle keys are numbers too) */
+static bool key_newer(const char *a, const char *b)
+{
+	return plain_version_cmp(a, b) > 0;
+}
+
+bool plan_build(struct migset *set, const struct history *h, struct plan *p)
+{
+	memset(p, 0, sizeof *p);
+	const char *newest = NULL;
+	for (int r = 0; r < h->n; r++)
+		if (*h->rows[r].key && (!newest || key_newer(h->rows[r].key, newest)))
+			newest = h->rows[r].key;
+	bool *matched = calloc((size_t)(h->n ? h->n : 1), sizeof *matched);
+	if (!matched)
+		return false;
+	for (int i = 0; i < set->n; i++) {
+		struct migration *m = &set->m[i];
+		const char *key = m->key;
+		int found = -1, hash_found = -1;
+		for (int r = 0; r < h->n; r++) {
+			if (!key_match(h, h->rows[r].key, key))
+				continue;
+			found = r;
+			if (strcmp(h->rows[r].hash, m->hash) == 0)
+				hash_found = r;
+		}
+		if (hash_found >= 0) {
+			m->state = MIG_APPLIED;
+			matched[hash_found] = true;
+			p->applied++;
+		} else if (found >= 0) {
+			m->state = MIG_CHANGED;
+			snprintf(m->recorded_hash, sizeof m->recorded_hash, "%s", h->rows[found].hash);
+			matched[found] = true;
+			p->changed++;
+		} else if (newest && key_newer(newest, key)) {
+			m->state = MIG_OUT_OF_ORDER;
+			p->out_of_order++;
+		} else {
+			m->state = MIG_PENDING;
+			p->pending++;
+		}
+	}
+	for (int r = 0; r < h->n; r++)
+		if (!matched[r])
+			p->nunknown++;
+	if (p->nunknown) {
+		p->unknown = malloc((size_t)p->nunknown * sizeof *p->unknown);
+		if (!p->unknown) {
+			free(matched);
+			return false;
+		}
+		int k = 0;
+		for (int r = 0; r < h->n; r++)
+			if (!matched[r])
+				p->unknown[k++] = r;
+	}
+	free(matched);
+	return true;
+}
+
+void plan_free(struct plan *p)
+{
+	free(p->unknown);
+	memset(p, 0, sizeof *p);
+}
+
+int plan_check(const struct migset *set, const struct plan *p, bool allow_out_of_order,
+	       struct err *e)
+{
+	bool ooo = p->out_of_order && !allow_out_of_order;
+	if (!p->changed && !ooo)
+		return EXIT_DONE;
+	char detail[4096] = "";
+	size_t len = 0;
+	for (int i = 0; i < set->n && len + 200 < sizeof detail; i++) {
+		const struct migration *m = &set->m[i];
+		if (m->state == MIG_CHANGED)
+			len += (size_t)snprintf(detail + len, sizeof detail - len,
+						"%s%s was edited after it was applied: recorded hash %s, "
+						"file hash %s.",
+						len ? "\n" : "", m->file, m->recorded_hash, m->hash);
+		else if (m->state == MIG_OUT_OF_ORDER && ooo)
+			len += (size_t)snprintf(detail + len, sizeof detail - len,
+						"%s%s is not applied but is older than the newest "
+						"applied migration.",
+						len ? "\n" : "", m->file);
+	}
+	if (p->changed)
+		err_set(e, EXIT_MIGRATIONS, "diverged",
+			"Restore the applied files as they were (git log -p on them) and put the change "
+			"in a new migration; never edit an applied migration.",
+			detail, "%d applied migration%s changed on disk%s", p->changed,
+			p->changed == 1 ? "" : "s",
+			ooo ? ", and some are out of order" : "");
+	else
+		err_set(e, EXIT_MIGRATIONS, "out_of_order",
+			"Give the migration a newer version (regenerate it), or apply it anyway with "
+			"--allow-out-of-order if it does not depend on the newer ones.",
+			detail, "%d migration%s older than the newest applied one %s not applied",
+			p->out_of_order, p->out_of_order == 1 ? "" : "s",
+			p->out_of_order == 1 ? "is" : "are");
+	return EXIT_MIGRATIONS;
+}

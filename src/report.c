@@ -1,0 +1,165 @@
+/* report.c - check, status and dry-run output on stdout (text or JSON). */
+#define _POSIX_C_SOURCE 200809L
+#include "report.h"
+
+#include <cjson/cJSON.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "apply.h"
+#include "log.h"
+
+static const char *format_name(enum mig_format f)
+{
+	return f == FORMAT_DRIZZLE ? "drizzle" : "plain";
+}
+
+static void print_json(cJSON *o)
+{
+	char *text = cJSON_Print(o);
+	if (text) {
+		puts(text);
+		cJSON_free(text);
+	}
+	cJSON_Delete(o);
+}
+
+/* The reason a migration must run outside a transaction (server version unknown: 0). */
+static const char *no_tx(const struct migset *set, const struct migration *m, int server_version)
+{
+	struct sql_split sp;
+	if (!apply_statements(m, set->format, &sp))
+		return NULL;
+	const char *why = apply_no_tx_reason(m, &sp, server_version);
+	sql_split_free(&sp);
+	return why;
+}
+
+static cJSON *migration_json(const struct migset *set, const struct migration *m, bool state)
+{
+	cJSON *j = cJSON_CreateObject();
+	cJSON_AddStringToObject(j, "name", m->name);
+	cJSON_AddStringToObject(j, "file", m->file);
+	if (set->format == FORMAT_DRIZZLE)
+		cJSON_AddNumberToObject(j, "created_at", (double)m->when);
+	else
+		cJSON_AddStringToObject(j, "version", m->version);
+	cJSON_AddStringToObject(j, "hash", m->hash);
+	if (state) {
+		cJSON_AddStringToObject(j, "state", plan_state_name(m->state));
+		if (m->state == MIG_CHANGED)
+			cJSON_AddStringToObject(j, "recorded_hash", m->recorded_hash);
+	}
+	const char *why = no_tx(set, m, 0);
+	cJSON_AddBoolToObject(j, "no_transaction", why != NULL);
+	return j;
+}
+
+void report_check(const struct config *cfg, const struct dburl *u, const struct migset *set,
+		  const struct history *h)
+{
+	if (cfg->json) {
+		cJSON *o = cJSON_CreateObject();
+		cJSON_AddStringToObject(o, "target", u->redacted);
+		cJSON_AddStringToObject(o, "dir", set->dir);
+		cJSON_AddStringToObject(o, "format", format_name(set->format));
+		cJSON_AddStringToObject(o, "history_table", h->qname);
+		cJSON *arr = cJSON_AddArrayToObject(o, "migrations");
+		for (int i = 0; i < set->n; i++)
+			cJSON_AddItemToArray(arr, migration_json(set, &set->m[i], false));
+		print_json(o);
+		return;
+	}
+	printf("target:     %s\n", u->redacted);
+	printf("migrations: %s (%s format, %d migration%s, history %s)\n", set->dir,
+	       format_name(set->format), set->n, set->n == 1 ? "" : "s", h->qname);
+	for (int i = 0; i < set->n; i++) {
+		const char *why = no_tx(set, &set->m[i], 0);
+		printf("  %-40s %.12s%s%s%s\n", set->m[i].name, set->m[i].hash, why ? "  no transaction (" : "",
+		       why ? why : "", why ? ")" : "");
+	}
+}
+
+void report_unknown(const struct history *h, const struct plan *p)
+{
+	for (int i = 0; i < p->nunknown; i++) {
+		const struct hrow *r = &h->rows[p->unknown[i]];
+		struct log_fields lf = LOG_FIELDS_INIT;
+		lf.event = "unknown_migration";
+		lf.hint = "It was applied from files this folder does not have: an older or newer "
+			  "release, or a deleted migration. Nothing is done about it.";
+		log_emit(LOG_WARN, &lf, "%s records %s %s (hash %.12s), which has no file here",
+			 h->qname, h->format == FORMAT_DRIZZLE ? "created_at" : "version",
+			 *r->key ? r->key : "NULL", r->hash);
+	}
+}
+
+void report_status(const struct config *cfg, const struct dburl *u, const struct migset *set,
+		   const struct history *h, const struct plan *p)
+{
+	if (cfg->json) {
+		cJSON *o = cJSON_CreateObject();
+		cJSON_AddStringToObject(o, "target", u->redacted);
+		cJSON_AddStringToObject(o, "format", format_name(set->format));
+		cJSON_AddStringToObject(o, "history_table", h->qname);
+		cJSON *arr = cJSON_AddArrayToObject(o, "migrations");
+		for (int i = 0; i < set->n; i++)
+			cJSON_AddItemToArray(arr, migration_json(set, &set->m[i], true));
+		cJSON *unk = cJSON_AddArrayToObject(o, "unknown");
+		for (int i = 0; i < p->nunknown; i++) {
+			const struct hrow *r = &h->rows[p->unknown[i]];
+			cJSON *j = cJSON_CreateObject();
+			cJSON_AddStringToObject(j, h->format == FORMAT_DRIZZLE ? "created_at" : "version",
+						r->key);
+			cJSON_AddStringToObject(j, "hash", r->hash);
+			cJSON_AddItemToArray(unk, j);
+		}
+		cJSON *c = cJSON_AddObjectToObject(o, "counts");
+		cJSON_AddNumberToObject(c, "applied", p->applied);
+		cJSON_AddNumberToObject(c, "pending", p->pending);
+		cJSON_AddNumberToObject(c, "changed", p->changed);
+		cJSON_AddNumberToObject(c, "out_of_order", p->out_of_order);
+		cJSON_AddNumberToObject(c, "unknown", p->nunknown);
+		print_json(o);
+		return;
+	}
+	printf("target:  %s\nhistory: %s (%s format)\n\n", u->redacted, h->qname,
+	       format_name(set->format));
+	for (int i = 0; i < set->n; i++) {
+		const struct migration *m = &set->m[i];
+		printf("  %-13s %s", plan_state_name(m->state), m->name);
+		if (m->state == MIG_CHANGED)
+			printf("  (recorded %.12s, file %.12s)", m->recorded_hash, m->hash);
+		printf("\n");
+	}
+	for (int i = 0; i < p->nunknown; i++) {
+		const struct hrow *r = &h->rows[p->unknown[i]];
+		printf("  %-13s %s %s (hash %.12s): in the database, not on disk\n", "unknown",
+		       h->format == FORMAT_DRIZZLE ? "created_at" : "version", *r->key ? r->key : "NULL",
+		       r->hash);
+	}
+	printf("\n%d applied, %d pending, %d changed, %d out of order, %d unknown\n", p->applied,
+	       p->pending, p->changed, p->out_of_order, p->nunknown);
+}
+
+void report_plan(const struct config *cfg, const struct migset *set, const struct history *h,
+		 const struct plan *p, int server_version)
+{
+	(void)p;
+	printf("dry run: nothing is changed; history %s\n", h->qname);
+	int n = 0;
+	for (int i = 0; i < set->n; i++) {
+		const struct migration *m = &set->m[i];
+		bool apply = m->state == MIG_PENDING ||
+			     (m->state == MIG_OUT_OF_ORDER && cfg->allow_out_of_order);
+		if (!apply)
+			continue;
+		n++;
+		const char *why = no_tx(set, m, server_version);
+		printf("  would apply %s%s%s%s\n", m->name, why ? " outside a transaction (" : "",
+		       why ? why : "", why ? ")" : "");
+		if (log_enabled(LOG_DEBUG))
+			printf("%.*s\n", (int)m->text_len, m->text);
+	}
+	printf("%d migration%s to apply\n", n, n == 1 ? "" : "s");
+}

@@ -1,0 +1,255 @@
+/* run.c - the commands that touch migrations: run, migrate, status, await, probe, check. */
+#define _POSIX_C_SOURCE 200809L
+#include "run.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "apply.h"
+#include "backoff.h"
+#include "exitcode.h"
+#include "history.h"
+#include "log.h"
+#include "plan.h"
+#include "report.h"
+#include "signals.h"
+#include "source.h"
+#include "wait.h"
+
+static int fail(const struct err *e)
+{
+	err_log(e);
+	if (e->code > EXIT_SIGNAL_BASE)
+		termlog_write("stopped (exit %d): %s", e->code, e->msg);
+	else
+		termlog_write("error (exit %d): %s", e->code, e->msg);
+	return e->code;
+}
+
+/* Validate the files before any network (behaviour.md §1: check stops here). */
+static int load(const struct config *cfg, struct migset *set, struct history *h, struct err *e)
+{
+	int rc = source_load(cfg->dir, cfg->format, set, e);
+	if (rc == EXIT_DONE)
+		rc = history_init(h, set->format, cfg->history_table, e);
+	return rc;
+}
+
+static void wait_termlog(const struct wait_result *r)
+{
+	if (r->exit_code > EXIT_SIGNAL_BASE)
+		termlog_write("stopped (exit %d): %s while waiting for the database", r->exit_code,
+			      signals_name(r->exit_code - EXIT_SIGNAL_BASE));
+	else
+		termlog_write("error (exit %d): %s: %s", r->exit_code,
+			      r->exit_code == EXIT_REFUSED ? "the database refused the connection"
+							   : "database not reachable",
+			      r->last.reason);
+}
+
+/* Connect (waiting or not), then read the history and plan. conn is returned open. */
+static int connect_and_plan(const struct config *cfg, const struct dburl *u, bool retry,
+			    struct migset *set, struct history *h, struct plan *p, PGconn **conn,
+			    struct err *e)
+{
+	struct wait_result wr;
+	wait_for_database(cfg, u, retry, conn, &wr);
+	if (wr.exit_code != EXIT_DONE) {
+		wait_termlog(&wr);
+		e->code = wr.exit_code; /* already logged by wait */
+		e->msg[0] = '\0';
+		return wr.exit_code;
+	}
+	int rc = history_read(*conn, h, e);
+	if (rc != EXIT_DONE)
+		return rc;
+	if (!plan_build(set, h, p))
+		return err_set(e, EXIT_INTERNAL, NULL, NULL, NULL, "out of memory");
+	return EXIT_DONE;
+}
+
+static int stay(const struct config *cfg, int rc)
+{
+	if (!cfg->stay || rc != EXIT_DONE)
+		return rc;
+	log_info("staying up until SIGTERM (--stay)");
+	while (!signals_sleep(24 * 3600 * 1000LL))
+		;
+	log_info("stopped by %s after success", signals_name(signals_caught()));
+	return EXIT_DONE;
+}
+
+int cmd_wait(const struct config *cfg, const struct dburl *u)
+{
+	PGconn *conn;
+	struct wait_result r;
+	wait_for_database(cfg, u, true, &conn, &r);
+	if (conn)
+		PQfinish(conn);
+	if (r.exit_code == EXIT_DONE)
+		termlog_write("ok: database ready after %d attempt%s in %lld ms", r.attempts,
+			      r.attempts == 1 ? "" : "s", (long long)r.elapsed_ms);
+	else
+		wait_termlog(&r);
+	return stay(cfg, r.exit_code);
+}
+
+int cmd_check(const struct config *cfg, const struct dburl *u)
+{
+	struct migset set;
+	struct history h;
+	struct err e = {0};
+	int rc = load(cfg, &set, &h, &e);
+	if (rc != EXIT_DONE) {
+		migset_free(&set);
+		return fail(&e);
+	}
+	report_check(cfg, u, &set, &h);
+	termlog_write("ok: configuration valid, %d migration%s in %s", set.n, set.n == 1 ? "" : "s",
+		      cfg->dir);
+	migset_free(&set);
+	return EXIT_DONE;
+}
+
+int cmd_run(const struct config *cfg, const struct dburl *u, bool retry)
+{
+	struct migset set;
+	struct history h = {0};
+	struct plan p = {0};
+	struct err e = {0};
+	PGconn *conn = NULL;
+	int rc = load(cfg, &set, &h, &e);
+	if (rc == EXIT_DONE)
+		rc = connect_and_plan(cfg, u, retry, &set, &h, &p, &conn, &e);
+	if (rc == EXIT_DONE) {
+		report_unknown(&h, &p);
+		rc = plan_check(&set, &p, cfg->allow_out_of_order, &e);
+	}
+	if (rc == EXIT_DONE && cfg->dry_run) {
+		report_plan(cfg, &set, &h, &p, PQserverVersion(conn));
+		termlog_write("ok: dry run, %d migration%s to apply", p.pending + (cfg->allow_out_of_order ? p.out_of_order : 0),
+			      p.pending == 1 ? "" : "s");
+	} else if (rc == EXIT_DONE) {
+		struct apply_summary sum;
+		rc = apply_pending(conn, cfg, &set, &h, &sum, &e);
+		if (rc == EXIT_DONE) {
+			struct log_fields lf = LOG_FIELDS_INIT;
+			lf.event = "done";
+			lf.duration_ms = sum.elapsed_ms;
+			lf.exit_code = EXIT_DONE;
+			if (sum.applied) {
+				log_emit(LOG_INFO, &lf, "applied %d migration%s (%s..%s) in %lld ms",
+					 sum.applied, sum.applied == 1 ? "" : "s", sum.first, sum.last,
+					 (long long)sum.elapsed_ms);
+				termlog_write("ok: applied %d migration%s (%s..%s) in %lld ms",
+					      sum.applied, sum.applied == 1 ? "" : "s", sum.first,
+					      sum.last, (long long)sum.elapsed_ms);
+			} else {
+				log_emit(LOG_INFO, &lf, "nothing to apply: %d migration%s applied",
+					 set.n, set.n == 1 ? " is" : "s are");
+				termlog_write("ok: nothing to apply, %d migration%s already applied",
+					      set.n, set.n == 1 ? "" : "s");
+			}
+		}
+	}
+	if (rc != EXIT_DONE && e.msg[0])
+		fail(&e);
+	if (conn)
+		PQfinish(conn);
+	plan_free(&p);
+	history_free_rows(&h);
+	migset_free(&set);
+	return stay(cfg, rc);
+}
+
+int cmd_status(const struct config *cfg, const struct dburl *u)
+{
+	struct migset set;
+	struct history h = {0};
+	struct plan p = {0};
+	struct err e = {0};
+	PGconn *conn = NULL;
+	int rc = load(cfg, &set, &h, &e);
+	if (rc == EXIT_DONE)
+		rc = connect_and_plan(cfg, u, false, &set, &h, &p, &conn, &e);
+	if (rc == EXIT_DONE) {
+		report_status(cfg, u, &set, &h, &p);
+		termlog_write("ok: %d applied, %d pending, %d changed, %d out of order, %d unknown",
+			      p.applied, p.pending, p.changed, p.out_of_order, p.nunknown);
+	} else if (e.msg[0]) {
+		fail(&e);
+	}
+	if (conn)
+		PQfinish(conn);
+	plan_free(&p);
+	history_free_rows(&h);
+	migset_free(&set);
+	return rc;
+}
+
+/* await (retry) and probe (one look): ready when every migration on disk is applied */
+int cmd_await(const struct config *cfg, const struct dburl *u, bool retry)
+{
+	struct migset set;
+	struct history h = {0};
+	struct plan p = {0};
+	struct err e = {0};
+	PGconn *conn = NULL;
+	int64_t start = clock_ms();
+	int rc = load(cfg, &set, &h, &e);
+	if (rc == EXIT_DONE)
+		rc = connect_and_plan(cfg, u, retry, &set, &h, &p, &conn, &e);
+	struct backoff b;
+	backoff_init(&b, cfg->backoff_base_ms, cfg->backoff_cap_ms, 0);
+	bool logged = false;
+	while (rc == EXIT_DONE) {
+		if (p.changed) {
+			rc = plan_check(&set, &p, true, &e);
+			break;
+		}
+		int left = p.pending + p.out_of_order;
+		if (left == 0) {
+			log_info("all %d migrations are applied", set.n);
+			termlog_write("ok: all %d migrations applied", set.n);
+			break;
+		}
+		int64_t remaining = cfg->timeout_ms ? start + cfg->timeout_ms - clock_ms() : -1;
+		if (!retry || (cfg->timeout_ms && remaining <= 0)) {
+			char detail[2048] = "";
+			size_t dl = 0;
+			for (int i = 0; i < set.n && dl + 300 < sizeof detail; i++)
+				if (set.m[i].state == MIG_PENDING || set.m[i].state == MIG_OUT_OF_ORDER)
+					dl += (size_t)snprintf(detail + dl, sizeof detail - dl, "%s%s",
+							       dl ? ", " : "Not applied: ", set.m[i].name);
+			rc = err_set(&e, EXIT_PENDING, "pending",
+				     "The migrating Job or pod has not finished: check its logs "
+				     "(kubectl logs job/...), or raise --timeout.",
+				     detail, "%d migration%s still pending%s", left, left == 1 ? "" : "s",
+				     retry ? " at the deadline" : "");
+			break;
+		}
+		if (!logged) {
+			log_info("waiting for %d pending migration%s to be applied by another runner",
+				 left, left == 1 ? "" : "s");
+			logged = true;
+		}
+		int sig = signals_sleep(backoff_next(&b, remaining));
+		if (sig) {
+			rc = err_set(&e, EXIT_SIGNAL_BASE + sig, "signal", NULL, NULL,
+				     "stopped by %s while waiting for migrations", signals_name(sig));
+			break;
+		}
+		plan_free(&p);
+		rc = history_read(conn, &h, &e);
+		if (rc == EXIT_DONE && !plan_build(&set, &h, &p))
+			rc = err_set(&e, EXIT_INTERNAL, NULL, NULL, NULL, "out of memory");
+	}
+	if (rc != EXIT_DONE && e.msg[0])
+		fail(&e);
+	if (conn)
+		PQfinish(conn);
+	plan_free(&p);
+	history_free_rows(&h);
+	migset_free(&set);
+	return retry ? stay(cfg, rc) : rc;
+}

@@ -1,0 +1,19 @@
+/* run.h - the commands: each validates, connects as it needs, and returns the exit code.
+ * They log their own errors and write the termination log. */
+#ifndef DBREADY_RUN_H
+#define DBREADY_RUN_H
+
+#include <stdbool.h>
+
+#include "cli.h"
+#include "dburl.h"
+
+int cmd_check(const struct config *cfg, const struct dburl *u);
+int cmd_wait(const struct config *cfg, const struct dburl *u);
+/* run (retry = true) and migrate (one connection attempt) */
+int cmd_run(const struct config *cfg, const struct dburl *u, bool retry);
+int cmd_status(const struct config *cfg, const struct dburl *u);
+/* await (retry = true) and probe (one look) */
+int cmd_await(const struct config *cfg, const struct dburl *u, bool retry);
+
+#endif
