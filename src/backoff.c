@@ -22,8 +22,11 @@ void backoff_init(struct backoff *b, int64_t base_ms, int64_t cap_ms, uint64_t s
 int64_t backoff_bound(int64_t base_ms, int64_t cap_ms, int retry)
 {
 	int64_t bound = base_ms;
-	for (int i = 0; i < retry && bound < cap_ms; i++)
+	for (int i = 0; i < retry && bound < cap_ms; i++) {
+		if (bound > cap_ms / 2)
+			return cap_ms; /* doubling would pass the cap (or overflow) */
 		bound *= 2;
+	}
 	return bound < cap_ms ? bound : cap_ms;
 }
 
@@ -43,7 +46,8 @@ int64_t backoff_next(struct backoff *b, int64_t remaining_ms)
 	int64_t bound = backoff_bound(b->base_ms, b->cap_ms, b->retry);
 	if (b->retry < 62)
 		b->retry++;
-	int64_t sleep = (int64_t)(next_random(b) % (uint64_t)(bound + 1));
+	uint64_t span = (uint64_t)bound + 1; /* bound <= INT64_MAX: no overflow in uint64 */
+	int64_t sleep = (int64_t)(next_random(b) % span);
 	if (remaining_ms >= 0 && sleep > remaining_ms)
 		sleep = remaining_ms;
 	return sleep;

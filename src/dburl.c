@@ -38,6 +38,10 @@ static void add_finding(struct dburl *u, enum log_level level, const char *code,
 	va_end(ap);
 	snprintf(f->detail, sizeof f->detail, "%s", detail ? detail : "");
 	snprintf(f->hint, sizeof f->hint, "%s", hint ? hint : "");
+	/* a finding may quote libpq, which quotes the input: never keep a secret in it */
+	log_scrub(f->msg, sizeof f->msg);
+	log_scrub(f->detail, sizeof f->detail);
+	log_scrub(f->hint, sizeof f->hint);
 }
 
 const struct finding *dburl_find(const struct dburl *u, const char *code)
@@ -186,19 +190,20 @@ static void scan_userinfo(const char *url, const char *rest, struct raw_userinfo
 {
 	(void)url;
 	memset(ri, 0, sizeof *ri);
-	size_t end_auth = strcspn(rest, "/?");
+	/* The userinfo ends at the last '@' before the query string, however many '@', '/' or
+	 * '?' the password holds unencoded. A query string is the text after the last '?' when
+	 * it reads as key=value pairs (has '=' and no '/'), so "?application_name=a@b" is not
+	 * taken for a password. */
+	size_t limit = strlen(rest);
+	const char *q = strrchr(rest, '?');
+	if (q && strchr(q, '=') && !strchr(q, '/'))
+		limit = (size_t)(q - rest);
 	const char *at = NULL;
-	for (size_t i = 0; i < end_auth; i++)
+	for (size_t i = 0; i < limit; i++)
 		if (rest[i] == '@')
 			at = rest + i;
-	if (!at) {
-		/* a '/' or '?' inside the password ends the authority early: look on */
-		const char *later = strchr(rest + end_auth, '@');
-		size_t colon = strcspn(rest, ":/?");
-		if (!later || rest[colon] != ':' || colon > end_auth)
-			return;
-		at = later;
-	}
+	if (!at)
+		return;
 	ri->user = rest;
 	ri->after = at + 1;
 	const char *colon = memchr(rest, ':', (size_t)(at - rest));
@@ -236,6 +241,14 @@ static void masked_encoded(const char *p, size_t n, char *out, size_t cap)
 static bool check_raw_password(struct dburl *u, const char *scheme_end,
 			       const struct raw_userinfo *ri)
 {
+	if (ri->user && memchr(ri->user, '@', ri->user_len)) {
+		add_finding(u, LOG_ERROR, "user_unencoded_at",
+			    "Write \"@\" in the user name as %40 (Azure's user@server form: "
+			    "postgres://user%40server:PASSWORD@host/db).",
+			    "An unencoded \"@\" ends the user name early, so the rest is read as the host.",
+			    "the user name in %s contains an unencoded \"@\"", u->origin);
+		return true;
+	}
 	if (!ri->pass)
 		return false;
 	const char *p = ri->pass;
@@ -249,7 +262,7 @@ static bool check_raw_password(struct dburl *u, const char *scheme_end,
 	if (!(at || slash || hash || qmark || bad_pct))
 		return false;
 
-	char enc[512], example[1024] = "", chars[64] = "";
+	char enc[512], example[1024] = "", chars[128] = "";
 	masked_encoded(p, n, enc, sizeof enc);
 	cat(example, sizeof example, "%.*s%.*s:%s@%s", (int)(scheme_end - u->text_start),
 	    u->text_start, (int)ri->user_len, ri->user, enc, ri->after);
@@ -263,7 +276,7 @@ static bool check_raw_password(struct dburl *u, const char *scheme_end,
 		cat(chars, sizeof chars, "%s\"?\" as %%3F", *chars ? ", " : "");
 	if (bad_pct)
 		cat(chars, sizeof chars, "%s\"%%\" as %%25", *chars ? ", " : "");
-	char hint[1024];
+	char hint[2048];
 	snprintf(hint, sizeof hint,
 		 "Percent-encode the password: write %s, e.g. %s (password masked). In a shell: "
 		 "python3 -c 'import urllib.parse,sys; print(urllib.parse.quote(sys.argv[1], "
@@ -325,8 +338,14 @@ static bool check_text(struct dburl *u, const char *url)
 		return true;
 	}
 	const char *var = strstr(url, "${");
-	if (var && strchr(var, '}')) {
-		size_t vlen = (size_t)(strchr(var, '}') - var) + 1;
+	char close = '}';
+	if (!var || !strchr(var, '}')) {
+		/* Kubernetes leaves $(VAR) as it is when VAR is not defined before it */
+		var = strstr(url, "$(");
+		close = ')';
+	}
+	if (var && strchr(var, close)) {
+		size_t vlen = (size_t)(strchr(var, close) - var) + 1;
 		/* the variable's name is shown unless it sits inside the password */
 		bool in_pass = false;
 		const char *sep = strstr(url, "://");
@@ -337,7 +356,8 @@ static bool check_text(struct dburl *u, const char *url)
 		}
 		char msg[256];
 		if (in_pass || vlen > 64)
-			snprintf(msg, sizeof msg, "an unexpanded variable reference (\"${...}\")");
+			snprintf(msg, sizeof msg, "an unexpanded variable reference (\"%s...%c\")",
+				 close == '}' ? "${" : "$(", close);
 		else
 			snprintf(msg, sizeof msg, "the unexpanded variable \"%.*s\"", (int)vlen, var);
 		add_finding(u, LOG_ERROR, "url_unexpanded_variable",
@@ -435,7 +455,7 @@ static void check_enum(struct dburl *u, PQconninfoOption *opts, const char *kw, 
 		snprintf(hint, sizeof hint, "Use one of: %s.", list);
 		add_finding(u, LOG_ERROR, "param_invalid", hint, NULL,
 			    "invalid value \"%s\" for connection parameter \"%s\" in %s", v, kw,
-			    u->origin);
+			    opt_val(opts, kw) ? u->origin : env);
 	}
 }
 
@@ -499,10 +519,14 @@ static void relay_parse_error(struct dburl *u, const char *libpq_msg)
 		detail[--dl] = '\0';
 	/* libpq names an unknown parameter as: invalid URI query parameter: "x" or
 	 * invalid connection option "x"; both quote the name */
-	const char *q1 = strchr(libpq_msg, '"');
-	const char *q2 = q1 ? strchr(q1 + 1, '"') : NULL;
-	bool unknown_param = strstr(libpq_msg, "query parameter") != NULL ||
-			     strstr(libpq_msg, "connection option") != NULL;
+	/* libpq quotes the parameter's name last: invalid URI query parameter: "x" */
+	const char *q2 = strrchr(libpq_msg, '"');
+	const char *q1 = q2;
+	while (q1 && q1 > libpq_msg && q1[-1] != '"')
+		q1--;
+	q1 = q1 && q1 > libpq_msg ? q1 - 1 : NULL;
+	bool unknown_param = strstr(libpq_msg, "invalid URI query parameter") != NULL ||
+			     strstr(libpq_msg, "invalid connection option") != NULL;
 	if (unknown_param && q1 && q2 && q2 - q1 < 64) {
 		char name[64];
 		snprintf(name, sizeof name, "%.*s", (int)(q2 - q1 - 1), q1 + 1);
@@ -516,9 +540,13 @@ static void relay_parse_error(struct dburl *u, const char *libpq_msg)
 			    "unknown connection parameter \"%s\" in %s", name, u->origin);
 		return;
 	}
-	add_finding(u, LOG_ERROR, "url_malformed",
-		    "Check the URL's shape: postgres://user:password@host:port/database?param=value.",
-		    detail, "%s is malformed", u->origin);
+	const char *hint = "Check the URL's shape: postgres://user:password@host:port/database?param=value.";
+	if (strstr(libpq_msg, "extra key/value separator"))
+		hint = "Percent-encode \"=\" inside a parameter's value as %3D, e.g. "
+		       "options=-csearch_path%3Dapp.";
+	else if (strstr(libpq_msg, "missing key/value separator"))
+		hint = "Give every query parameter a value: ?sslmode=require.";
+	add_finding(u, LOG_ERROR, "url_malformed", hint, detail, "%s is malformed", u->origin);
 }
 
 /* Fill hosts[] from host/hostaddr/port; returns false (with a finding) when they do not
@@ -604,10 +632,10 @@ static void build_redacted(struct dburl *u, PQconninfoOption *opts)
 		const struct dbhost *h = &u->hosts[i];
 		if (i)
 			cat(r, cap, ",");
-		if (strchr(h->name, ':'))
-			cat(r, cap, "[%s]", h->name);
-		else if (h->is_socket)
+		if (h->is_socket)
 			cat_encoded(r, cap, h->name);
+		else if (strchr(h->name, ':'))
+			cat(r, cap, "[%s]", h->name);
 		else
 			cat(r, cap, "%s", h->name);
 		cat(r, cap, ":%s", h->port);
@@ -622,17 +650,16 @@ static void build_redacted(struct dburl *u, PQconninfoOption *opts)
 	for (PQconninfoOption *o = opts; o->keyword; o++) {
 		static const char *const shown_above[] = {"user", "password", "host", "port",
 							  "dbname", NULL};
-		if (!o->val || !*o->val || one_of(o->keyword, shown_above))
-			continue;
-		/* from the environment only what the user set; compiled defaults are noise */
-		if (u->from_pg_env && (!o->envvar || !getenv(o->envvar)))
+		/* in PG* mode the values come from the environment */
+		const char *v = u->from_pg_env ? (o->envvar ? getenv(o->envvar) : NULL) : o->val;
+		if (!v || !*v || one_of(o->keyword, shown_above))
 			continue;
 		cat(r, cap, "%c%s=", sep, o->keyword);
 		sep = '&';
-		if (strcmp(o->keyword, "sslpassword") == 0)
+		if (strcmp(o->keyword, "sslpassword") == 0 || strcmp(o->keyword, "passfile") == 0)
 			cat(r, cap, "***");
 		else
-			cat_encoded(r, cap, o->val);
+			cat_encoded(r, cap, v);
 	}
 }
 
@@ -800,9 +827,11 @@ int dburl_check_string(const char *url, const char *origin, struct dburl *u)
 {
 	u->origin = origin;
 	u->text_start = url;
-	log_add_secret(url);
+	/* check_text() quotes no part of the value but an unexpanded variable's name (and not
+	 * when it stands in the password), so the whole value is registered after it */
 	if (check_text(u, url))
 		return EXIT_CONFIG;
+	log_add_secret(url);
 	bool is_uri;
 	if (check_scheme(u, url, &is_uri))
 		return EXIT_CONFIG;
@@ -823,7 +852,19 @@ int dburl_check_string(const char *url, const char *origin, struct dburl *u)
 	char *err = NULL;
 	PQconninfoOption *opts = PQconninfoParse(url, &err);
 	if (!opts) {
-		relay_parse_error(u, err ? err : "out of memory");
+		/* "invalid connection option" quotes a key; other messages quote values */
+		if (!is_uri && strstr(url, "password") && err &&
+		    !strstr(err, "invalid connection option")) {
+			add_finding(u, LOG_ERROR, "url_malformed",
+				    "Quote values that contain spaces or quotes: password='my pass' (and "
+				    "write ' and \\ inside them as \\' and \\\\), or use a "
+				    "postgres:// URL.",
+				    "libpq's own message is not shown: it quotes a piece of the string, "
+				    "which may be the password.",
+				    "the key=value string in %s is malformed", origin);
+		} else {
+			relay_parse_error(u, err ? err : "out of memory");
+		}
 		PQfreemem(err);
 		return EXIT_CONFIG;
 	}
