@@ -240,6 +240,22 @@ static bool select_one(PGconn *conn, int64_t end, struct attempt *a)
 	return ok;
 }
 
+/* Server NOTICEs and WARNINGs go through dbready's log (text or JSON), never raw to stderr:
+ * warnings as warnings, the chatter of IF NOT EXISTS and friends at debug level. */
+static void on_notice(void *arg, const PGresult *res)
+{
+	(void)arg;
+	const char *sev = PQresultErrorField(res, PG_DIAG_SEVERITY_NONLOCALIZED);
+	const char *msg = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
+	struct log_fields lf = LOG_FIELDS_INIT;
+	lf.event = "server_notice";
+	lf.sqlstate = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+	lf.detail = PQresultErrorField(res, PG_DIAG_MESSAGE_DETAIL);
+	lf.hint = PQresultErrorField(res, PG_DIAG_MESSAGE_HINT);
+	bool warning = sev && strcmp(sev, "WARNING") == 0;
+	log_emit(warning ? LOG_WARN : LOG_DEBUG, &lf, "server: %s", msg ? msg : "");
+}
+
 PGconn *db_connect(const struct dburl *u, int64_t timeout_ms, struct attempt *a)
 {
 	memset(a, 0, sizeof *a);
@@ -271,6 +287,7 @@ PGconn *db_connect(const struct dburl *u, int64_t timeout_ms, struct attempt *a)
 		a->server_version = PQserverVersion(conn);
 		a->tls = PQsslInUse(conn);
 		PQsetErrorVerbosity(conn, PQERRORS_DEFAULT);
+		PQsetNoticeReceiver(conn, on_notice, NULL);
 	}
 	a->duration_ms = clock_ms() - start;
 	return conn;
