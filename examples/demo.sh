@@ -47,13 +47,23 @@ step "2. dbready check: the configuration and the migrations folder, offline" \
 DATABASE_URL=$url "$DBREADY" check --dir "$HERE/migrations" --termination-log ""
 echo "(exit code $?)"
 
-step "3. a password with an unencoded '@' is caught before any network traffic" \
+step "3. dbready run: wait, then apply the drizzle folder exactly once" \
+	"dbready run --dir examples/migrations"
+DATABASE_URL=$url "$DBREADY" run --dir "$HERE/migrations" --termination-log "$tmp/termlog"
+echo "(exit code $?; termination log: $(cat "$tmp/termlog"))"
+
+step "4. dbready status: what the history table (drizzle's own) says" \
+	"dbready status --dir examples/migrations"
+DATABASE_URL=$url "$DBREADY" status --dir "$HERE/migrations" --termination-log "" 2>/dev/null
+echo "(exit code $?)"
+
+step "5. a password with an unencoded '@' is caught before any network traffic" \
 	"DATABASE_URL='postgres://postgres:p@ss@127.0.0.1:$port/postgres' dbready check"
 DATABASE_URL="postgres://postgres:p@ss@127.0.0.1:$port/postgres" "$DBREADY" check \
 	--dir "$HERE/migrations" --termination-log ""
 echo "(exit code $?)"
 
-step "4. a wrong password fails at once (no pointless retries), with SQLSTATE and a hint" \
+step "6. a wrong password fails at once (no pointless retries), with SQLSTATE and a hint" \
 	"dbready wait --log-format json   # wrong password"
 DATABASE_URL="postgres://postgres:wrong-password@127.0.0.1:$port/postgres" "$DBREADY" wait \
 	--log-format json --termination-log ""

@@ -5,9 +5,19 @@ set -eu
 
 # build: compiler, pkg-config and the four libraries dbready links
 # tests: PostgreSQL 15 server and client, openssl (test CA), python3 (JSON checks),
-#        util-linux (runuser: initdb refuses to run as root), procps, valgrind
+#        util-linux (runuser: initdb refuses to run as root), procps, valgrind,
+#        pgbouncer (pooler behaviour), libpg-query-dev (PostgreSQL's lexer as the splitter's
+#        oracle), clang and its runtime (libFuzzer), nodejs and npm (drizzle-kit, the peer
+#        tool whose history table dbready writes)
 PACKAGES="build-essential pkg-config libpq-dev libcurl4-openssl-dev libcjson-dev libssl-dev
-ca-certificates openssl postgresql-15 postgresql-client-15 python3 util-linux procps valgrind"
+ca-certificates openssl postgresql-15 postgresql-client-15 python3 util-linux procps valgrind
+pgbouncer libpg-query-dev clang libclang-rt-14-dev"
+
+# Node.js may come from elsewhere than Debian (the machine image has one): only ask apt for
+# it when there is none at all
+if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+	PACKAGES="$PACKAGES nodejs npm"
+fi
 
 missing=""
 for p in $PACKAGES; do
