@@ -47,25 +47,53 @@ static void wait_termlog(const struct wait_result *r)
 			      r->last.reason);
 }
 
-/* Connect (waiting or not), then read the history and plan. conn is returned open. */
-static int connect_and_plan(const struct config *cfg, const struct dburl *u, bool retry,
-			    struct migset *set, struct history *h, struct plan *p, PGconn **conn,
-			    struct err *e)
+/* What run, status and await share: the files, the history, the plan, the connection. */
+struct session {
+	struct migset set;
+	struct history h;
+	struct plan p;
+	PGconn *conn;
+	struct err e; /* e.msg empty: nothing (more) to report */
+};
+
+/* (Re-)read the history and plan against it. */
+static int replan(struct session *s)
 {
-	struct wait_result wr;
-	wait_for_database(cfg, u, retry, conn, &wr);
-	if (wr.exit_code != EXIT_DONE) {
-		wait_termlog(&wr);
-		e->code = wr.exit_code; /* already logged by wait */
-		e->msg[0] = '\0';
-		return wr.exit_code;
-	}
-	int rc = history_read(*conn, h, e);
+	plan_free(&s->p);
+	int rc = history_read(s->conn, &s->h, &s->e);
+	if (rc == EXIT_DONE && !plan_build(&s->set, &s->h, &s->p))
+		rc = err_set(&s->e, EXIT_INTERNAL, NULL, NULL, NULL, "out of memory");
+	return rc;
+}
+
+/* Load the files (before any network), connect (waiting or not), read the history, plan. */
+static int session_open(struct session *s, const struct config *cfg, const struct dburl *u,
+			bool retry)
+{
+	memset(s, 0, sizeof *s);
+	int rc = load(cfg, &s->set, &s->h, &s->e);
 	if (rc != EXIT_DONE)
 		return rc;
-	if (!plan_build(set, h, p))
-		return err_set(e, EXIT_INTERNAL, NULL, NULL, NULL, "out of memory");
-	return EXIT_DONE;
+	struct wait_result wr;
+	wait_for_database(cfg, u, retry, &s->conn, &wr);
+	if (wr.exit_code != EXIT_DONE) {
+		wait_termlog(&wr); /* wait has logged it */
+		return wr.exit_code;
+	}
+	return replan(s);
+}
+
+/* Report s->e if it holds an error, release everything, return rc. */
+static int session_close(struct session *s, int rc)
+{
+	if (rc != EXIT_DONE && s->e.msg[0])
+		fail(&s->e);
+	if (s->conn)
+		PQfinish(s->conn);
+	plan_free(&s->p);
+	history_free_rows(&s->h);
+	migset_free(&s->set);
+	return rc;
 }
 
 static int stay(const struct config *cfg, int rc)
@@ -111,121 +139,101 @@ int cmd_check(const struct config *cfg, const struct dburl *u)
 	return EXIT_DONE;
 }
 
+static void report_applied(const struct apply_summary *sum, int total)
+{
+	struct log_fields lf = LOG_FIELDS_INIT;
+	lf.event = "done";
+	lf.duration_ms = sum->elapsed_ms;
+	lf.exit_code = EXIT_DONE;
+	if (sum->applied) {
+		log_emit(LOG_INFO, &lf, "applied %d migration%s (%s..%s) in %lld ms", sum->applied,
+			 sum->applied == 1 ? "" : "s", sum->first, sum->last,
+			 (long long)sum->elapsed_ms);
+		termlog_write("ok: applied %d migration%s (%s..%s) in %lld ms", sum->applied,
+			      sum->applied == 1 ? "" : "s", sum->first, sum->last,
+			      (long long)sum->elapsed_ms);
+	} else {
+		log_emit(LOG_INFO, &lf, "nothing to apply: %d migration%s applied", total,
+			 total == 1 ? " is" : "s are");
+		termlog_write("ok: nothing to apply, %d migration%s already applied", total,
+			      total == 1 ? "" : "s");
+	}
+}
+
+/* await/probe: exit 9 naming what is still pending */
+static int pending_error(struct session *s, int left, bool retry)
+{
+	char detail[2048] = "";
+	size_t dl = 0;
+	for (int i = 0; i < s->set.n && dl + 300 < sizeof detail; i++) {
+		const struct migration *m = &s->set.m[i];
+		if (m->state == MIG_PENDING || m->state == MIG_OUT_OF_ORDER)
+			dl += (size_t)snprintf(detail + dl, sizeof detail - dl, "%s%s",
+					       dl ? ", " : "Not applied: ", m->name);
+	}
+	return err_set(&s->e, EXIT_PENDING, "pending",
+		       "The migrating Job or pod has not finished: check its logs (kubectl logs "
+		       "job/...), or raise --timeout.",
+		       detail, "%d migration%s still pending%s", left, left == 1 ? "" : "s",
+		       retry ? " at the deadline" : "");
+}
+
 int cmd_run(const struct config *cfg, const struct dburl *u, bool retry)
 {
-	struct migset set;
-	struct history h = {0};
-	struct plan p = {0};
-	struct err e = {0};
-	PGconn *conn = NULL;
-	int rc = load(cfg, &set, &h, &e);
-	if (rc == EXIT_DONE)
-		rc = connect_and_plan(cfg, u, retry, &set, &h, &p, &conn, &e);
+	struct session s;
+	int rc = session_open(&s, cfg, u, retry);
 	if (rc == EXIT_DONE) {
-		report_unknown(&h, &p);
-		rc = plan_check(&set, &p, cfg->allow_out_of_order, &e);
+		report_unknown(&s.h, &s.p);
+		rc = plan_check(&s.set, &s.p, cfg->allow_out_of_order, &s.e);
 	}
 	if (rc == EXIT_DONE && cfg->dry_run) {
-		report_plan(cfg, &set, &h, &p, PQserverVersion(conn));
-		termlog_write("ok: dry run, %d migration%s to apply", p.pending + (cfg->allow_out_of_order ? p.out_of_order : 0),
-			      p.pending == 1 ? "" : "s");
+		int n = s.p.pending + (cfg->allow_out_of_order ? s.p.out_of_order : 0);
+		report_plan(cfg, &s.set, &s.h, &s.p, PQserverVersion(s.conn));
+		termlog_write("ok: dry run, %d migration%s to apply", n, n == 1 ? "" : "s");
 	} else if (rc == EXIT_DONE) {
 		struct apply_summary sum;
-		rc = apply_pending(conn, cfg, &set, &h, &sum, &e);
-		if (rc == EXIT_DONE) {
-			struct log_fields lf = LOG_FIELDS_INIT;
-			lf.event = "done";
-			lf.duration_ms = sum.elapsed_ms;
-			lf.exit_code = EXIT_DONE;
-			if (sum.applied) {
-				log_emit(LOG_INFO, &lf, "applied %d migration%s (%s..%s) in %lld ms",
-					 sum.applied, sum.applied == 1 ? "" : "s", sum.first, sum.last,
-					 (long long)sum.elapsed_ms);
-				termlog_write("ok: applied %d migration%s (%s..%s) in %lld ms",
-					      sum.applied, sum.applied == 1 ? "" : "s", sum.first,
-					      sum.last, (long long)sum.elapsed_ms);
-			} else {
-				log_emit(LOG_INFO, &lf, "nothing to apply: %d migration%s applied",
-					 set.n, set.n == 1 ? " is" : "s are");
-				termlog_write("ok: nothing to apply, %d migration%s already applied",
-					      set.n, set.n == 1 ? "" : "s");
-			}
-		}
+		rc = apply_pending(s.conn, cfg, &s.set, &s.h, &sum, &s.e);
+		if (rc == EXIT_DONE)
+			report_applied(&sum, s.set.n);
 	}
-	if (rc != EXIT_DONE && e.msg[0])
-		fail(&e);
-	if (conn)
-		PQfinish(conn);
-	plan_free(&p);
-	history_free_rows(&h);
-	migset_free(&set);
-	return stay(cfg, rc);
+	return stay(cfg, session_close(&s, rc));
 }
 
 int cmd_status(const struct config *cfg, const struct dburl *u)
 {
-	struct migset set;
-	struct history h = {0};
-	struct plan p = {0};
-	struct err e = {0};
-	PGconn *conn = NULL;
-	int rc = load(cfg, &set, &h, &e);
-	if (rc == EXIT_DONE)
-		rc = connect_and_plan(cfg, u, false, &set, &h, &p, &conn, &e);
+	struct session s;
+	int rc = session_open(&s, cfg, u, false);
 	if (rc == EXIT_DONE) {
-		report_status(cfg, u, &set, &h, &p);
+		report_status(cfg, u, &s.set, &s.h, &s.p);
 		termlog_write("ok: %d applied, %d pending, %d changed, %d out of order, %d unknown",
-			      p.applied, p.pending, p.changed, p.out_of_order, p.nunknown);
-	} else if (e.msg[0]) {
-		fail(&e);
+			      s.p.applied, s.p.pending, s.p.changed, s.p.out_of_order, s.p.nunknown);
 	}
-	if (conn)
-		PQfinish(conn);
-	plan_free(&p);
-	history_free_rows(&h);
-	migset_free(&set);
-	return rc;
+	return session_close(&s, rc);
 }
 
 /* await (retry) and probe (one look): ready when every migration on disk is applied */
 int cmd_await(const struct config *cfg, const struct dburl *u, bool retry)
 {
-	struct migset set;
-	struct history h = {0};
-	struct plan p = {0};
-	struct err e = {0};
-	PGconn *conn = NULL;
 	int64_t start = clock_ms();
-	int rc = load(cfg, &set, &h, &e);
-	if (rc == EXIT_DONE)
-		rc = connect_and_plan(cfg, u, retry, &set, &h, &p, &conn, &e);
+	struct session s;
+	int rc = session_open(&s, cfg, u, retry);
 	struct backoff b;
 	backoff_init(&b, cfg->backoff_base_ms, cfg->backoff_cap_ms, 0);
 	bool logged = false;
 	while (rc == EXIT_DONE) {
-		if (p.changed) {
-			rc = plan_check(&set, &p, true, &e);
+		if (s.p.changed) {
+			rc = plan_check(&s.set, &s.p, true, &s.e);
 			break;
 		}
-		int left = p.pending + p.out_of_order;
+		int left = s.p.pending + s.p.out_of_order;
 		if (left == 0) {
-			log_info("all %d migrations are applied", set.n);
-			termlog_write("ok: all %d migrations applied", set.n);
+			log_info("all %d migrations are applied", s.set.n);
+			termlog_write("ok: all %d migrations applied", s.set.n);
 			break;
 		}
 		int64_t remaining = cfg->timeout_ms ? start + cfg->timeout_ms - clock_ms() : -1;
 		if (!retry || (cfg->timeout_ms && remaining <= 0)) {
-			char detail[2048] = "";
-			size_t dl = 0;
-			for (int i = 0; i < set.n && dl + 300 < sizeof detail; i++)
-				if (set.m[i].state == MIG_PENDING || set.m[i].state == MIG_OUT_OF_ORDER)
-					dl += (size_t)snprintf(detail + dl, sizeof detail - dl, "%s%s",
-							       dl ? ", " : "Not applied: ", set.m[i].name);
-			rc = err_set(&e, EXIT_PENDING, "pending",
-				     "The migrating Job or pod has not finished: check its logs "
-				     "(kubectl logs job/...), or raise --timeout.",
-				     detail, "%d migration%s still pending%s", left, left == 1 ? "" : "s",
-				     retry ? " at the deadline" : "");
+			rc = pending_error(&s, left, retry);
 			break;
 		}
 		if (!logged) {
@@ -235,21 +243,12 @@ int cmd_await(const struct config *cfg, const struct dburl *u, bool retry)
 		}
 		int sig = signals_sleep(backoff_next(&b, remaining));
 		if (sig) {
-			rc = err_set(&e, EXIT_SIGNAL_BASE + sig, "signal", NULL, NULL,
+			rc = err_set(&s.e, EXIT_SIGNAL_BASE + sig, "signal", NULL, NULL,
 				     "stopped by %s while waiting for migrations", signals_name(sig));
 			break;
 		}
-		plan_free(&p);
-		rc = history_read(conn, &h, &e);
-		if (rc == EXIT_DONE && !plan_build(&set, &h, &p))
-			rc = err_set(&e, EXIT_INTERNAL, NULL, NULL, NULL, "out of memory");
+		rc = replan(&s);
 	}
-	if (rc != EXIT_DONE && e.msg[0])
-		fail(&e);
-	if (conn)
-		PQfinish(conn);
-	plan_free(&p);
-	history_free_rows(&h);
-	migset_free(&set);
+	rc = session_close(&s, rc);
 	return retry ? stay(cfg, rc) : rc;
 }

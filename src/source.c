@@ -143,16 +143,23 @@ int source_read(const char *dir, const char *name, char **buf, size_t *len, stru
 	return EXIT_DONE;
 }
 
-int source_prepare(struct migration *m, const char *raw, size_t len, enum mig_format fmt,
-		   struct err *e)
+int source_prepare(const char *dir, struct migration *m, enum mig_format fmt, struct err *e)
 {
+	char *raw;
+	size_t len;
+	int rc = source_read(dir, m->file, &raw, &len, e);
+	if (rc != EXIT_DONE)
+		return rc;
 	/* drizzle-orm hashes the text it decoded; the plain format hashes the bytes */
 	size_t tlen;
 	char *text = utf8_sanitize(raw, len, &tlen);
-	if (!text)
+	if (!text) {
+		free(raw);
 		return err_set(e, EXIT_INTERNAL, NULL, NULL, NULL, "out of memory");
+	}
 	bool ok = fmt == FORMAT_DRIZZLE ? checksum_sha256(text, tlen, m->hash)
 					: checksum_sha256(raw, len, m->hash);
+	free(raw);
 	if (!ok) {
 		free(text);
 		return err_set(e, EXIT_INTERNAL, NULL, NULL, NULL, "SHA-256 failed");

@@ -30,9 +30,8 @@ bool source_has_file(const struct source_dir *d, const char *name);
 /* Read dir/name whole into a new NUL-terminated buffer. EXIT_DONE or an err (code 6). */
 int source_read(const char *dir, const char *name, char **buf, size_t *len, struct err *e);
 
-/* Fill m's hash, text, bom and directive from the file's bytes (raw is not kept). */
-int source_prepare(struct migration *m, const char *raw, size_t len, enum mig_format fmt,
-		   struct err *e);
+/* Read dir/m->file (once) and fill m's hash, text, bom and directive from its bytes. */
+int source_prepare(const char *dir, struct migration *m, enum mig_format fmt, struct err *e);
 
 /* List, detect (fmt FORMAT_AUTO) and load every migration. */
 int source_load(const char *dir, enum mig_format fmt, struct migset *set, struct err *e);

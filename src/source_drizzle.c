@@ -80,13 +80,7 @@ static int load_entries(const struct source_dir *d, cJSON *entries, struct migse
 				       "of them), or regenerate the migrations.",
 				       detail, "migration file \"%s\" is missing", m->file);
 		}
-		char *raw;
-		size_t len;
-		int rc = source_read(d->path, m->file, &raw, &len, e);
-		if (rc != EXIT_DONE)
-			return rc;
-		rc = source_prepare(m, raw, len, FORMAT_DRIZZLE, e);
-		free(raw);
+		int rc = source_prepare(d->path, m, FORMAT_DRIZZLE, e);
 		if (rc != EXIT_DONE)
 			return rc;
 	}

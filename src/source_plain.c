@@ -73,14 +73,7 @@ int source_plain_load(const struct source_dir *d, struct migset *set, struct err
 				       "\"%s\" and \"%s\" have the same version %s", set->m[i - 1].file,
 				       set->m[i].file, set->m[i].version);
 	for (int i = 0; i < set->n; i++) {
-		struct migration *m = &set->m[i];
-		char *raw;
-		size_t len;
-		int rc = source_read(d->path, m->file, &raw, &len, e);
-		if (rc != EXIT_DONE)
-			return rc;
-		rc = source_prepare(m, raw, len, FORMAT_PLAIN, e);
-		free(raw);
+		int rc = source_prepare(d->path, &set->m[i], FORMAT_PLAIN, e);
 		if (rc != EXIT_DONE)
 			return rc;
 	}

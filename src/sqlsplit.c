@@ -78,6 +78,31 @@ static bool push(struct sql_split *out, int *cap, const struct sql_stmt *st)
 	return true;
 }
 
+/* Skip a '...' string or "..." identifier starting at *i (a doubled quote stands for itself;
+ * esc: backslash escapes too). Returns false when the input ends inside it. */
+static bool skip_quoted(const char *sql, size_t len, size_t *i, char quote, bool esc)
+{
+	size_t k = *i + 1;
+	for (;;) {
+		if (k >= len) {
+			*i = len;
+			return false;
+		}
+		if (esc && sql[k] == '\\' && k + 1 < len) {
+			k += 2;
+		} else if (sql[k] == quote) {
+			if (k + 1 < len && sql[k + 1] == quote) {
+				k += 2;
+				continue;
+			}
+			*i = k + 1;
+			return true;
+		} else {
+			k++;
+		}
+	}
+}
+
 /* Length of a dollar-quote opening tag at s ("$$" or "$tag$"), or 0. */
 static size_t dollar_tag(const char *s, size_t left)
 {
@@ -158,51 +183,13 @@ bool sql_split(const char *sql, size_t len, struct sql_split *out)
 			st.start = i;
 		}
 		size_t tok = i;
-		if (c == '\'') {
-			/* E'..' strings take backslash escapes; the prefix was consumed as a word,
-			 * so look back at it */
-			bool esc = tok > 0 && (sql[tok - 1] == 'E' || sql[tok - 1] == 'e') &&
+		if (c == '\'' || c == '"') {
+			/* E'..' strings take backslash escapes; the E was read as a word before */
+			bool esc = c == '\'' && tok > 0 && (sql[tok - 1] == 'E' || sql[tok - 1] == 'e') &&
 				   (tok < 2 || !ident_char((unsigned char)sql[tok - 2]));
-			i++;
-			for (;;) {
-				if (i >= len) {
-					out->unterminated = true;
-					out->unterminated_at = tok;
-					break;
-				}
-				if (esc && sql[i] == '\\' && i + 1 < len) {
-					i += 2;
-					continue;
-				}
-				if (sql[i] == '\'') {
-					if (i + 1 < len && sql[i + 1] == '\'') {
-						i += 2;
-						continue;
-					}
-					i++;
-					break;
-				}
-				i++;
-			}
-			continue;
-		}
-		if (c == '"') {
-			i++;
-			for (;;) {
-				if (i >= len) {
-					out->unterminated = true;
-					out->unterminated_at = tok;
-					break;
-				}
-				if (sql[i] == '"') {
-					if (i + 1 < len && sql[i + 1] == '"') {
-						i += 2;
-						continue;
-					}
-					i++;
-					break;
-				}
-				i++;
+			if (!skip_quoted(sql, len, &i, (char)c, esc)) {
+				out->unterminated = true;
+				out->unterminated_at = tok;
 			}
 			continue;
 		}
