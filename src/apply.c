@@ -11,6 +11,7 @@
 
 #include "backoff.h"
 #include "checksum.h"
+#include "connect.h"
 #include "exitcode.h"
 #include "log.h"
 #include "signals.h"
@@ -217,10 +218,84 @@ static void items_free(struct items *it)
 
 enum pipe_result { PIPE_OK, PIPE_ERROR, PIPE_BROKEN, PIPE_SIGNALED };
 
+/* A migration that runs long is usually waiting for a lock some other session holds (an
+ * idle-in-transaction app connection, a long report). After WATCH_FIRST_MS, and then every
+ * WATCH_EVERY_MS, dbready looks from a second connection and says who blocks it. */
+#define WATCH_FIRST_MS 5000
+#define WATCH_EVERY_MS 15000
+
+struct watch {
+	const struct dburl *u;
+	PGconn *side; /* opened on first use */
+	int backend_pid;
+	const char *name; /* the migration running */
+	int64_t started, next;
+};
+
+static void watch_start(struct watch *w, PGconn *conn, const char *name)
+{
+	w->backend_pid = PQbackendPID(conn);
+	w->name = name;
+	w->started = clock_ms();
+	w->next = w->started + WATCH_FIRST_MS;
+}
+
+static void watch_report(struct watch *w)
+{
+	w->next += WATCH_EVERY_MS;
+	int64_t secs = (clock_ms() - w->started) / 1000;
+	if (!w->side && w->u) {
+		struct attempt a;
+		w->side = db_connect(w->u, 3000, &a);
+		if (!w->side)
+			w->u = NULL; /* no second look: just say it is still running */
+	}
+	char pid[16];
+	snprintf(pid, sizeof pid, "%d", w->backend_pid);
+	const char *params[1] = {pid};
+	PGresult *r = w->side ? PQexecParams(w->side,
+					     "SELECT b.pid, coalesce(b.usename, ''), "
+					     "coalesce(b.application_name, ''), coalesce(b.state, ''), "
+					     "coalesce(extract(epoch FROM now() - b.xact_start)::int, 0) "
+					     "FROM pg_stat_activity b WHERE b.pid = ANY "
+					     "(pg_blocking_pids($1::int)) ORDER BY b.xact_start LIMIT 1",
+					     1, NULL, params, NULL, NULL, 0)
+				  : NULL;
+	struct log_fields lf = LOG_FIELDS_INIT;
+	lf.migration = w->name;
+	lf.duration_ms = secs * 1000;
+	if (r && PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1) {
+		char detail[512];
+		/* not its query text: another session's SQL may hold anybody's secrets */
+		snprintf(detail, sizeof detail,
+			 "Blocking session: pid %s, user \"%s\", application \"%s\", %s, in its "
+			 "transaction for %s s.",
+			 PQgetvalue(r, 0, 0), PQgetvalue(r, 0, 1), PQgetvalue(r, 0, 2),
+			 PQgetvalue(r, 0, 3), PQgetvalue(r, 0, 4));
+		lf.event = "migration_blocked";
+		lf.detail = detail;
+		lf.hint = "Let that transaction finish or end it (SELECT pg_terminate_backend(pid)); "
+			  "the migration goes on by itself. --statement-timeout bounds the wait.";
+		log_emit(LOG_WARN, &lf, "%s has waited %lld s for a lock held by another session",
+			 w->name, (long long)secs);
+	} else {
+		lf.event = "migration_running";
+		log_emit(LOG_INFO, &lf, "%s still running after %lld s", w->name, (long long)secs);
+	}
+	PQclear(r);
+}
+
+static void watch_end(struct watch *w)
+{
+	if (w->side)
+		PQfinish(w->side);
+	w->side = NULL;
+}
+
 /* Send every item and a Sync, read every result. On PIPE_ERROR *failed is the index of the
  * failing item and *failed_res its result (caller PQclear()s it). */
 static enum pipe_result pipeline_run(PGconn *conn, const struct items *it, int *failed,
-				     PGresult **failed_res)
+				     PGresult **failed_res, struct watch *w)
 {
 	*failed = -1;
 	*failed_res = NULL;
@@ -280,6 +355,12 @@ static enum pipe_result pipeline_run(PGconn *conn, const struct items *it, int *
 		int64_t wait_ms = cancelled ? cancel_deadline - clock_ms() : 60000;
 		if (cancelled && wait_ms <= 0)
 			return PIPE_SIGNALED; /* give up: closing the connection rolls back */
+		if (w && !cancelled) {
+			if (clock_ms() >= w->next)
+				watch_report(w);
+			if (w->next - clock_ms() < wait_ms)
+				wait_ms = w->next - clock_ms() > 0 ? w->next - clock_ms() : 0;
+		}
 		struct pollfd p[2] = {
 			{.fd = PQsocket(conn), .events = (short)(POLLIN | (f == 1 ? POLLOUT : 0))},
 			{.fd = cancelled ? -1 : signals_fd(), .events = POLLIN}};
@@ -315,6 +396,7 @@ struct apply_ctx {
 	char applied_by[300];
 	int server_version;
 	struct backoff lock_backoff;
+	struct watch watch;
 };
 
 /* Items common to every transaction: BEGIN, the timeout, the guard, the history table. */
@@ -379,7 +461,8 @@ static enum tx_outcome run_tx(struct apply_ctx *c, const int *idx, int n,
 	}
 	int failed;
 	PGresult *res;
-	enum pipe_result pr = pipeline_run(c->conn, &it, &failed, &res);
+	watch_start(&c->watch, c->conn, c->set->m[idx[0]].name);
+	enum pipe_result pr = pipeline_run(c->conn, &it, &failed, &res, &c->watch);
 	enum tx_outcome out = TX_DONE;
 	if (pr == PIPE_OK) {
 		c->h->exists = true;
@@ -469,7 +552,7 @@ static int wait_lock(struct apply_ctx *c, int64_t deadline, bool *logged, struct
 
 /* One statement (or any SQL) with signal handling; PIPE_* result, res on error. */
 static enum pipe_result exec_one(PGconn *conn, const char *sql, size_t len, const char **params,
-				 int nparams, PGresult **res)
+				 int nparams, PGresult **res, struct watch *w)
 {
 	struct items it = {0};
 	int failed;
@@ -477,7 +560,7 @@ static enum pipe_result exec_one(PGconn *conn, const char *sql, size_t len, cons
 		return PIPE_BROKEN;
 	memcpy(it.v[0].params, params, (size_t)nparams * sizeof *params);
 	it.v[0].nparams = nparams;
-	enum pipe_result pr = pipeline_run(conn, &it, &failed, res);
+	enum pipe_result pr = pipeline_run(conn, &it, &failed, res, w);
 	items_free(&it);
 	return pr;
 }
@@ -564,9 +647,11 @@ static int run_no_tx(struct apply_ctx *c, int mi, const struct sql_split *stmts,
 		 (long long)c->cfg->statement_timeout_ms);
 	PQclear(PQexec(c->conn, buf));
 	int64_t t0 = clock_ms();
+	watch_start(&c->watch, c->conn, m->name);
 	for (int s = 0; s < stmts->n; s++) {
 		const struct sql_stmt *st = &stmts->stmts[s];
-		enum pipe_result pr = exec_one(c->conn, m->text + st->start, st->len, NULL, 0, &res);
+		enum pipe_result pr = exec_one(c->conn, m->text + st->start, st->len, NULL, 0, &res,
+					       &c->watch);
 		if (pr == PIPE_OK)
 			continue;
 		char ran[256];
@@ -677,12 +762,12 @@ static int apply_all_in_one(struct apply_ctx *c, int *idx, int n, struct sql_spl
 	}
 }
 
-int apply_pending(PGconn *conn, const struct config *cfg, struct migset *set,
-		  struct history *h, struct apply_summary *sum, struct err *e)
+int apply_pending(PGconn *conn, const struct config *cfg, const struct dburl *u,
+		  struct migset *set, struct history *h, struct apply_summary *sum, struct err *e)
 {
 	memset(sum, 0, sizeof *sum);
 	int64_t start = clock_ms();
-	struct apply_ctx c = {.conn = conn, .cfg = cfg, .set = set, .h = h};
+	struct apply_ctx c = {.conn = conn, .cfg = cfg, .set = set, .h = h, .watch = {.u = u}};
 	char host[256] = "unknown";
 	gethostname(host, sizeof host - 1);
 	snprintf(c.applied_by, sizeof c.applied_by, "%s dbready/%s", host, DBREADY_VERSION);
@@ -746,6 +831,7 @@ int apply_pending(PGconn *conn, const struct config *cfg, struct migset *set,
 		note(sum, m);
 	}
 out:
+	watch_end(&c.watch);
 	if (splits)
 		for (int i = 0; i < n; i++)
 			sql_split_free(&splits[i]);

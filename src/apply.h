@@ -5,7 +5,8 @@
  * transaction first takes a transaction-scoped advisory lock without waiting and re-checks
  * the history (history_guard_sql), so any number of runners - also behind PgBouncer in
  * transaction mode - apply each migration once. Migrations that PostgreSQL refuses inside a
- * transaction run statement by statement under a session lock.
+ * transaction run statement by statement under a session lock. A migration that runs long is
+ * looked at from a second connection (u), which names the session blocking it.
  */
 #ifndef DBREADY_APPLY_H
 #define DBREADY_APPLY_H
@@ -13,6 +14,7 @@
 #include <libpq-fe.h>
 
 #include "cli.h"
+#include "dburl.h"
 #include "err.h"
 #include "history.h"
 #include "migration.h"
@@ -28,8 +30,8 @@ struct apply_summary {
 /* Apply every pending (and, with allow_out_of_order, out-of-order) migration of set, whose
  * states plan_build() has set. Returns EXIT_DONE, or an exit code with e filled (7 failed
  * and rolled back, 8 lock timeout, 128+n signal, ...). */
-int apply_pending(PGconn *conn, const struct config *cfg, struct migset *set,
-		  struct history *h, struct apply_summary *sum, struct err *e);
+int apply_pending(PGconn *conn, const struct config *cfg, const struct dburl *u,
+		  struct migset *set, struct history *h, struct apply_summary *sum, struct err *e);
 
 /* The statements of a migration as they are sent: drizzle files are cut at
  * "--> statement-breakpoint" first, as drizzle-orm does, then split. */

@@ -146,12 +146,15 @@ static void report_applied(const struct apply_summary *sum, int total)
 	lf.duration_ms = sum->elapsed_ms;
 	lf.exit_code = EXIT_DONE;
 	if (sum->applied) {
-		log_emit(LOG_INFO, &lf, "applied %d migration%s (%s..%s) in %lld ms", sum->applied,
-			 sum->applied == 1 ? "" : "s", sum->first, sum->last,
-			 (long long)sum->elapsed_ms);
-		termlog_write("ok: applied %d migration%s (%s..%s) in %lld ms", sum->applied,
-			      sum->applied == 1 ? "" : "s", sum->first, sum->last,
-			      (long long)sum->elapsed_ms);
+		char names[600];
+		if (sum->applied == 1)
+			snprintf(names, sizeof names, "%s", sum->first);
+		else
+			snprintf(names, sizeof names, "%s..%s", sum->first, sum->last);
+		log_emit(LOG_INFO, &lf, "applied %d migration%s (%s) in %lld ms", sum->applied,
+			 sum->applied == 1 ? "" : "s", names, (long long)sum->elapsed_ms);
+		termlog_write("ok: applied %d migration%s (%s) in %lld ms", sum->applied,
+			      sum->applied == 1 ? "" : "s", names, (long long)sum->elapsed_ms);
 	} else {
 		log_emit(LOG_INFO, &lf, "nothing to apply: %d migration%s applied", total,
 			 total == 1 ? " is" : "s are");
@@ -192,7 +195,7 @@ int cmd_run(const struct config *cfg, const struct dburl *u, bool retry)
 		termlog_write("ok: dry run, %d migration%s to apply", n, n == 1 ? "" : "s");
 	} else if (rc == EXIT_DONE) {
 		struct apply_summary sum;
-		rc = apply_pending(s.conn, cfg, &s.set, &s.h, &sum, &s.e);
+		rc = apply_pending(s.conn, cfg, u, &s.set, &s.h, &sum, &s.e);
 		if (rc == EXIT_DONE)
 			report_applied(&sum, s.set.n);
 	}
