@@ -24,6 +24,51 @@ static void quote_ident(const char *in, char *out, size_t cap)
 	out[o] = '\0';
 }
 
+/* Split "schema.table" as SQL reads it: a part in double quotes may hold dots and (doubled)
+ * quotes and keeps its case; an unquoted part is taken as written, as drizzle-orm quotes its
+ * migrationsSchema/migrationsTable options as given. No schema: schema is set to "". */
+static int parse_table_name(const char *spec, char *schema, char *table, size_t cap)
+{
+	char part[2][128];
+	int n = 0;
+	const char *p = spec;
+	for (;;) {
+		size_t o = 0;
+		if (*p == '"') {
+			for (p++;; p++) {
+				if (!*p)
+					return -1;
+				if (*p == '"' && p[1] == '"')
+					p++;
+				else if (*p == '"')
+					break;
+				if (o + 1 >= sizeof part[0])
+					return -1;
+				part[n][o++] = *p;
+			}
+			p++;
+		} else {
+			while (*p && *p != '.') {
+				if (o + 1 >= sizeof part[0] || *p == '"')
+					return -1;
+				part[n][o++] = *p++;
+			}
+		}
+		part[n][o] = '\0';
+		if (o == 0)
+			return -1;
+		n++;
+		if (!*p)
+			break;
+		if (*p != '.' || n == 2)
+			return -1;
+		p++;
+	}
+	snprintf(schema, cap, "%s", n == 2 ? part[0] : "");
+	snprintf(table, cap, "%s", part[n - 1]);
+	return 0;
+}
+
 int history_init(struct history *h, enum mig_format fmt, const char *spec, struct err *e)
 {
 	memset(h, 0, sizeof *h);
@@ -31,21 +76,16 @@ int history_init(struct history *h, enum mig_format fmt, const char *spec, struc
 	const char *schema = fmt == FORMAT_DRIZZLE ? "drizzle" : "public";
 	const char *table = fmt == FORMAT_DRIZZLE ? "__drizzle_migrations" : "dbready_migrations";
 	char sbuf[128], tbuf[128];
+	if (spec && parse_table_name(spec, sbuf, tbuf, sizeof sbuf) != 0)
+		return err_set(e, EXIT_USAGE, "usage",
+			       "Write --history-table=schema.table, with double quotes around a part "
+			       "that holds a dot or a quote (\"My Schema\".hist); quotes are doubled "
+			       "inside them.",
+			       NULL, "invalid history table \"%s\"", spec);
 	if (spec) {
-		const char *dot = strchr(spec, '.');
-		if (dot) {
-			snprintf(sbuf, sizeof sbuf, "%.*s", (int)(dot - spec), spec);
-			snprintf(tbuf, sizeof tbuf, "%s", dot + 1);
+		if (*sbuf)
 			schema = sbuf;
-		} else {
-			snprintf(tbuf, sizeof tbuf, "%s", spec);
-		}
 		table = tbuf;
-		bool bad = strspn(spec, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-					"0123456789_.$") != strlen(spec);
-		if (bad || !*schema || !*table || strchr(table, '.') || strlen(spec) > 120)
-			return err_set(e, EXIT_USAGE, "usage", "Write --history-table=schema.table (letters, digits, \"_\" and \"$\").",
-				       NULL, "invalid history table \"%s\"", spec);
 	}
 	snprintf(h->schema, sizeof h->schema, "%s", schema);
 	snprintf(h->table, sizeof h->table, "%s", table);
@@ -57,10 +97,8 @@ int history_init(struct history *h, enum mig_format fmt, const char *spec, struc
 	char keytext[400], hex[65];
 	snprintf(keytext, sizeof keytext, "dbready:%s", h->qname);
 	checksum_sha256(keytext, strlen(keytext), hex);
-	uint64_t k = strtoull((char[17]){hex[0], hex[1], hex[2], hex[3], hex[4], hex[5], hex[6],
-					 hex[7], hex[8], hex[9], hex[10], hex[11], hex[12], hex[13],
-					 hex[14], hex[15], 0},
-			      NULL, 16);
+	hex[16] = '\0'; /* the first 64 bits */
+	uint64_t k = strtoull(hex, NULL, 16);
 	h->lock_key = (int64_t)(k >> 1); /* positive, so it reads the same everywhere */
 	return EXIT_DONE;
 }
@@ -179,6 +217,14 @@ const char *history_guard_sql(const struct history *h, struct migration *const *
 			 h->format == FORMAT_PLAIN ? "'" : "");
 	}
 	const char *col = h->format == FORMAT_DRIZZLE ? "created_at" : "version";
+	char lit[700]; /* qname as a string literal's contents */
+	size_t o = 0;
+	for (const char *q = h->qname; *q && o + 2 < sizeof lit; q++) {
+		if (*q == '\'')
+			lit[o++] = '\'';
+		lit[o++] = *q;
+	}
+	lit[o] = '\0';
 	snprintf(buf, cap,
 		 "DO $dbready$BEGIN\n"
 		 "IF NOT pg_try_advisory_xact_lock(%lld) THEN\n"
@@ -190,7 +236,7 @@ const char *history_guard_sql(const struct history *h, struct migration *const *
 		 "  END IF;\n"
 		 "END IF;\n"
 		 "END$dbready$",
-		 (long long)h->lock_key, h->qname, h->qname, col, n ? list : "NULL");
+		 (long long)h->lock_key, lit, h->qname, col, n ? list : "NULL");
 	return buf;
 }
 
