@@ -69,3 +69,45 @@ clean:
 	rm -rf build build-asan
 
 -include $(OBJS:.o=.d)
+
+# --- the splitter against PostgreSQL's own lexer (tests/oracle) -----------------------------
+# build/split-oracle compares src/sqlsplit.c with libpg_query (Debian 12: libpg-query-dev)
+# over files and folders of .sql and its own table of tricky cases: `make oracle` runs it over
+# DBREADY_CORPORA. `make fuzz` builds build/fuzz-split (libFuzzer, ASan, UBSan; clang and
+# libclang-rt-14-dev) and runs it for FUZZ_SECONDS on a temporary copy of the seed corpus
+# (the oracle's table and the corpora's small files); a failing input is kept as
+# build/fuzz-split-crash-* (or -leak-, -timeout-).
+ORACLE_SRCS  = tests/oracle/oracle.c src/sqlsplit.c
+ORACLE_DEPS  = $(ORACLE_SRCS) tests/oracle/oracle.h src/sqlsplit.h
+PGQUERY_LIBS = -lpg_query -lpthread -lm
+FUZZ_CC     ?= clang
+FUZZ_SECONDS ?= 60
+DBREADY_CORPORA ?= /work/shared/corpora
+
+.PHONY: oracle fuzz
+
+$(BUILD)/split-oracle: tests/oracle/split_oracle.c $(ORACLE_DEPS)
+	@mkdir -p $(dir $@)
+	$(CC) -std=c11 $(WARN) $(CFLAGS) -Isrc -Itests/oracle tests/oracle/split_oracle.c $(ORACLE_SRCS) \
+		-o $@ $(LDFLAGS) $(PGQUERY_LIBS)
+
+oracle: $(BUILD)/split-oracle
+	$(BUILD)/split-oracle $(wildcard $(DBREADY_CORPORA))
+
+$(BUILD)/fuzz-split: tests/oracle/fuzz_split.c $(ORACLE_DEPS)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) -std=c11 $(WARN) -g -O1 -fno-omit-frame-pointer \
+		-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -Isrc -Itests/oracle \
+		tests/oracle/fuzz_split.c $(ORACLE_SRCS) -o $@ $(PGQUERY_LIBS)
+
+fuzz: $(BUILD)/fuzz-split $(BUILD)/split-oracle
+	@tmp=$$(mktemp -d "$${TMPDIR:-/tmp}/dbready-fuzz.XXXXXX") && trap 'rm -rf "$$tmp"' EXIT && \
+	$(BUILD)/split-oracle --write-seeds "$$tmp/corpus" >/dev/null && \
+	if [ -d "$(DBREADY_CORPORA)" ]; then \
+		find "$(DBREADY_CORPORA)" -name '*.sql' -size -4k | sort | { i=0; \
+		while read -r f; do i=$$((i + 1)); cp "$$f" "$$tmp/corpus/corpora-$$i.sql"; done; }; \
+	fi && \
+	echo "fuzz: $$(ls "$$tmp/corpus" | wc -l) seeds, $(FUZZ_SECONDS) s" && \
+	$(BUILD)/fuzz-split -max_total_time=$(FUZZ_SECONDS) -max_len=4096 -timeout=10 \
+		-dict=tests/oracle/sql.dict -artifact_prefix=$(BUILD)/fuzz-split- \
+		-print_final_stats=1 "$$tmp/corpus"
