@@ -3,6 +3,8 @@ CC      ?= cc
 PKGS     = libpq libcurl libcjson openssl
 VERSION ?= 0.1.0
 BUILD   ?= build
+# the real-world migration folders beside the checkout (../shared/corpora)
+DBREADY_CORPORA ?= $(abspath ../shared/corpora)
 
 WARN     = -Wall -Wextra -Werror -Wformat=2 -Wshadow -Wvla -Wno-format-nonliteral
 HARDEN   = -fstack-protector-strong -D_FORTIFY_SOURCE=2 -fPIE
@@ -45,14 +47,15 @@ deps:
 check:
 	@sh tests/lib/deps.sh -q
 	@$(MAKE) --no-print-directory all $(BUILD)/unit-tests
-	@DBREADY=$(abspath $(BUILD)/dbready) UNIT=$(abspath $(BUILD)/unit-tests) bash tests/run.sh
+	@DBREADY=$(abspath $(BUILD)/dbready) UNIT=$(abspath $(BUILD)/unit-tests) \
+		DBREADY_CORPORA=$(DBREADY_CORPORA) bash tests/run.sh
 
 # The same suite against the sanitizer build.
 check-asan:
 	@sh tests/lib/deps.sh -q
 	@$(MAKE) --no-print-directory asan
 	@DBREADY=$(abspath build-asan/dbready) UNIT=$(abspath build-asan/unit-tests) \
-		ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 bash tests/run.sh
+		DBREADY_CORPORA=$(DBREADY_CORPORA) ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 bash tests/run.sh
 
 demo:
 	@sh tests/lib/deps.sh -q
@@ -82,7 +85,6 @@ ORACLE_DEPS  = $(ORACLE_SRCS) tests/oracle/oracle.h src/sqlsplit.h
 PGQUERY_LIBS = -lpg_query -lpthread -lm
 FUZZ_CC     ?= clang
 FUZZ_SECONDS ?= 60
-DBREADY_CORPORA ?= /work/shared/corpora
 
 .PHONY: oracle fuzz
 

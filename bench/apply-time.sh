@@ -21,7 +21,7 @@
 
 BENCH_DIR=$(cd "$(dirname "$0")" && pwd)
 REPO=$(cd "$BENCH_DIR/.." && pwd)
-CORPUS=${CORPUS:-/work/shared/corpora/dokploy/migrations}
+CORPUS=${CORPUS:-$(cd "$(dirname "$0")/../.." && pwd)/shared/corpora/dokploy/migrations}
 RUNS=${RUNS:-3}
 DZ=$REPO/tests/drizzle
 TIME=/usr/bin/time
