@@ -575,17 +575,17 @@ static bool exec_bool(PGconn *conn, const char *sql, const char **params, int np
 	return ok;
 }
 
-/* A transaction pooler hands consecutive transactions to different server sessions. */
-static bool behind_transaction_pooler(PGconn *conn)
+/* A pooler that multiplexes sessions (PgBouncer, Supavisor, RDS Proxy) answers the startup
+ * with a cancel key of its own, so the backend pid libpq was told differs from the pid of
+ * the backend that runs our statements. (Comparing pg_backend_pid() across two statements
+ * is not enough: an idle pool often hands the same server connection back.) */
+static bool behind_pooler(PGconn *conn)
 {
-	char pid[2][32] = {"", ""};
-	for (int i = 0; i < 2; i++) {
-		PGresult *r = PQexec(conn, "SELECT pg_backend_pid()");
-		if (PQresultStatus(r) == PGRES_TUPLES_OK)
-			snprintf(pid[i], sizeof pid[i], "%s", PQgetvalue(r, 0, 0));
-		PQclear(r);
-	}
-	return strcmp(pid[0], pid[1]) != 0;
+	PGresult *r = PQexec(conn, "SELECT pg_backend_pid()");
+	bool pooled = PQresultStatus(r) == PGRES_TUPLES_OK &&
+		      atoi(PQgetvalue(r, 0, 0)) != PQbackendPID(conn);
+	PQclear(r);
+	return pooled;
 }
 
 /* ---------- a migration outside any transaction ---------- */
@@ -598,12 +598,13 @@ static int run_no_tx(struct apply_ctx *c, int mi, const struct sql_split *stmts,
 	snprintf(lockkey, sizeof lockkey, "%lld", (long long)c->h->lock_key);
 	const char *kp[1] = {lockkey};
 	*already = false;
-	if (behind_transaction_pooler(c->conn))
+	if (behind_pooler(c->conn))
 		return err_set(e, EXIT_CONFIG, "pooler",
 			       "Give dbready the database's direct endpoint (port 5432, not the "
 			       "pooler's), which keeps one session.",
-			       "Consecutive statements ran in different server sessions, as behind "
-			       "PgBouncer in transaction mode: a session lock would not hold.",
+			       "The connection goes through a pooler (its cancel key is not the "
+			       "server's): behind transaction pooling, the statements and the session "
+			       "lock that guards them could land in different server sessions.",
 			       "migration \"%s\" must run outside a transaction, which needs a session",
 			       m->name);
 	int64_t deadline = clock_ms() + c->cfg->lock_timeout_ms;

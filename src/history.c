@@ -225,8 +225,12 @@ const char *history_guard_sql(const struct history *h, struct migration *const *
 		lit[o++] = *q;
 	}
 	lit[o] = '\0';
+	/* a dollar-quote tag that the body (which names the table) cannot contain */
+	char tag[32] = "dbready";
+	for (int i = 0; strstr(h->qname, tag); i++)
+		snprintf(tag, sizeof tag, "dbready%d", i);
 	snprintf(buf, cap,
-		 "DO $dbready$BEGIN\n"
+		 "DO $%s$BEGIN\n"
 		 "IF NOT pg_try_advisory_xact_lock(%lld) THEN\n"
 		 "  RAISE EXCEPTION 'dbready: migration lock busy' USING ERRCODE = '" SQLSTATE_LOCK_BUSY "';\n"
 		 "END IF;\n"
@@ -235,8 +239,8 @@ const char *history_guard_sql(const struct history *h, struct migration *const *
 		 "    RAISE EXCEPTION 'dbready: already applied' USING ERRCODE = '" SQLSTATE_ALREADY_APPLIED "';\n"
 		 "  END IF;\n"
 		 "END IF;\n"
-		 "END$dbready$",
-		 (long long)h->lock_key, lit, h->qname, col, n ? list : "NULL");
+		 "END$%s$",
+		 tag, (long long)h->lock_key, lit, h->qname, col, n ? list : "NULL", tag);
 	return buf;
 }
 

@@ -1,0 +1,240 @@
+#!/usr/bin/env bash
+# migrate_corpora.sh - real-world migration folders (/work/shared/corpora, formats.md,
+# behaviour.md §3) applied with `dbready run`: the resulting schema must equal the corpus'
+# expected-schema.sql (a plain psql application of the same SQL), and a second run applies
+# nothing. drizzle folders are used as they are; the prisma, golang-migrate, goose and flyway
+# corpora are turned into plain folders (<n>_<name>.sql, n NOT zero-padded, so that numeric
+# order is what makes 10 come after 9).
+. "$(dirname "$0")/../lib/harness.sh"
+
+CORPORA=${DBREADY_CORPORA:-/work/shared/corpora}
+
+# finish_run EXPECTED_EXIT [LIMIT_S]: harness.sh's finish_dbready, except that the watchdog
+# subshell is stopped with SIGKILL. finish_dbready stops it with SIGTERM, and a subshell that
+# gets SIGTERM before it has reset the traps it inherited runs this file's TERM and EXIT traps
+# (harness_cleanup: every server stopped, pg/ removed, mid-file). That happens whenever the
+# run exited before the watchdog got going: a run that fails offline in a millisecond, or the
+# second and later of several runners released at once. run_dbready uses it too (below).
+finish_run() {
+	local expect=$1 limit=${2:-60}
+	rm -f "$RUN_DIR/killed"
+	(
+		i=0
+		while kill -0 "$RUN_PID" 2>/dev/null; do
+			if [ "$i" -ge $((limit * 10)) ]; then
+				: >"$RUN_DIR/killed"
+				kill -KILL "$RUN_PID" 2>/dev/null
+				exit 0
+			fi
+			sleep 0.1
+			i=$((i + 1))
+		done
+	) &
+	local wd=$!
+	wait "$RUN_PID"
+	RUN_RC=$?
+	RUN_END_MS=$(now_ms)
+	RUN_MS=$((RUN_END_MS - RUN_START_MS))
+	kill -KILL "$wd" 2>/dev/null
+	wait "$wd" 2>/dev/null
+	echo "$RUN_RC" >"$RUN_DIR/rc"
+	echo "$RUN_MS" >"$RUN_DIR/ms"
+	if [ -e "$RUN_DIR/killed" ]; then
+		fail "$RUN_NAME: exit $expect" "still running after ${limit}s: killed"
+		diag_run
+		return 1
+	fi
+	if [ "$RUN_RC" = "$expect" ]; then
+		pass "$RUN_NAME: exit $expect"
+		echo "$expect" >>"$T/exitcodes"
+		return 0
+	fi
+	fail "$RUN_NAME: exit $expect" "got exit $RUN_RC"
+	diag_run
+	return 1
+}
+finish_dbready() { finish_run "$@"; }
+
+# q SERVER DB SQL: run SQL as the superuser and print the rows unaligned (the password goes
+# through the environment, the SQL through stdin).
+q() {
+	printf '%s\n' "$3" | PGPASSWORD=$CANARY PGCONNECT_TIMEOUT=10 "$PG_BIN/psql" -X -qAt \
+		-v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$(pg_port "$1")" -U postgres -d "$2" -f - \
+		2>>"$T/pg/$1/psql.log"
+}
+
+# new_db DB: a fresh database owned by the app role
+new_db() {
+	pg_sql main <<-EOF
+		CREATE DATABASE "$1" OWNER app;
+	EOF
+}
+
+# schema_matches NAME DB EXPECTED [PG_DUMP_ARGS...]: pg_dump --schema-only of DB equals
+# EXPECTED, ignoring the "Dumped from/by" version comments and \restrict/\unrestrict lines
+normalize_dump() {
+	grep -vE '^-- Dumped (from|by) ' "$1" | grep -vE '^\\(un)?restrict( |$)'
+}
+schema_matches() {
+	local name=$1 db=$2 expected=$3
+	shift 3
+	mkdir -p "$T/dumps"
+	local dump=$T/dumps/$db.sql
+	if ! PGPASSWORD=$CANARY "$PG_BIN/pg_dump" --schema-only --no-owner --no-privileges \
+		-h 127.0.0.1 -p "$(pg_port main)" -U postgres "$@" -d "$db" -f "$dump" \
+		2>"$T/dumps/$db.err"; then
+		fail "$name" "pg_dump failed"
+		diag_file pg_dump.err "$T/dumps/$db.err"
+		return
+	fi
+	if [ ! -s "$expected" ]; then
+		fail "$name" "no expected schema at $expected"
+		return
+	fi
+	if diff -u <(normalize_dump "$expected") <(normalize_dump "$dump") >"$T/dumps/$db.diff"; then
+		pass "$name"
+	else
+		fail "$name" "pg_dump differs from $expected ($(grep -c '^[-+][^-+]' "$T/dumps/$db.diff") lines):"
+		head -n 40 "$T/dumps/$db.diff" | redact | sed -e 's/^/#     /'
+	fi
+}
+
+pg_start main || true
+pg_create_app main || true
+
+# --- drizzle folders, as they are ------------------------------------------------------------
+
+# dokploy: 186 journal entries plus 0130_abandoned_dagger.sql, which the journal does not
+# name: it must be ignored with a warning (applying it breaks 0158 later)
+new_db dokploy || true
+DOKPLOY_URL=$(pg_url app "$CANARY" dokploy)
+run_dbready "corpora: dokploy (drizzle, 186 migrations)" 0 run --url "$DOKPLOY_URL" \
+	--dir "$CORPORA/dokploy/migrations" --timeout 30s
+assert_matches "$RUN_ERR" 'warn.*0130_abandoned_dagger\.sql'
+assert_contains "$RUN_ERR" "not in meta/_journal.json"
+assert_contains "$RUN_TERMLOG" "ok: applied 186 migrations (0000_reflective_puck..0185_"
+say "# dokploy: applied in $RUN_MS ms"
+check "corpora: dokploy: 186 history rows, 186 distinct created_at" \
+	test "$(q main dokploy 'SELECT count(*), count(DISTINCT created_at) FROM drizzle.__drizzle_migrations')" = "186|186"
+check "corpora: dokploy: the orphan file was not applied (0158 added customEntrypoint once)" \
+	test "$(q main dokploy "SELECT count(*) FROM information_schema.columns WHERE table_name = 'domain' AND column_name = 'customEntrypoint'")" = 1
+# the hash is drizzle-orm's: SHA-256 of the file's bytes (all of dokploy's files are UTF-8)
+first_hash=$(sha256sum "$CORPORA/dokploy/migrations/0000_reflective_puck.sql" | cut -d' ' -f1)
+check "corpora: dokploy: 0000's row carries the file's SHA-256 and the journal's when" \
+	test "$(q main dokploy 'SELECT hash, created_at FROM drizzle.__drizzle_migrations ORDER BY id LIMIT 1')" = "$first_hash|1713262741218"
+schema_matches "corpora: dokploy: schema equals expected-schema.sql" dokploy \
+	"$CORPORA/dokploy/expected-schema.sql" --exclude-schema=drizzle
+
+run_dbready "corpora: dokploy, second run" 0 run --url "$DOKPLOY_URL" \
+	--dir "$CORPORA/dokploy/migrations" --timeout 30s
+assert_contains "$RUN_TERMLOG" "ok: nothing to apply"
+assert_not_contains "$RUN_ERR" "info: applying "
+check "corpora: dokploy, second run: still 186 rows" \
+	test "$(q main dokploy 'SELECT count(*) FROM drizzle.__drizzle_migrations')" = 186
+
+new_db fixture || true
+FIXTURE_URL=$(pg_url app "$CANARY" fixture)
+run_dbready "corpora: drizzle-orm-fixture (drizzle, 2 migrations)" 0 run --url "$FIXTURE_URL" \
+	--dir "$CORPORA/drizzle-orm-fixture/migrations" --timeout 30s
+assert_contains "$RUN_TERMLOG" "ok: applied 2 migrations"
+schema_matches "corpora: drizzle-orm-fixture: schema equals expected-schema.sql" fixture \
+	"$CORPORA/drizzle-orm-fixture/expected-schema.sql" --exclude-schema=drizzle
+run_dbready "corpora: drizzle-orm-fixture, second run" 0 run --url "$FIXTURE_URL" \
+	--dir "$CORPORA/drizzle-orm-fixture/migrations" --timeout 30s
+assert_contains "$RUN_TERMLOG" "ok: nothing to apply"
+
+# --- other tools' folders as plain folders, built here ---------------------------------------
+# build_plain CORPUS OUT: <n>_<name>.sql files (n without leading zeros) holding each
+# migration's up SQL, in the corpus tool's order
+build_plain() {
+	python3 - "$CORPORA/$1/migrations" "$2" "$1" <<'PY'
+import os, re, sys
+src, out, corpus = sys.argv[1:4]
+os.makedirs(out, exist_ok=True)
+def copy(n, name, text):
+    with open(os.path.join(out, "%d_%s.sql" % (n, name)), "w", encoding="utf-8") as f:
+        f.write(text)
+def read(p):
+    with open(p, encoding="utf-8") as f:
+        return f.read()
+if corpus == "umami":  # prisma: <NN_name>/migration.sql
+    for d in sorted(os.listdir(src)):
+        p = os.path.join(src, d, "migration.sql")
+        if os.path.isfile(p):
+            m = re.match(r"(\d+)_(.*)", d)
+            copy(int(m.group(1)), m.group(2), read(p))
+elif corpus == "harbor":  # golang-migrate: NNNN_name.up.sql
+    for f in os.listdir(src):
+        m = re.match(r"(\d+)_(.*)\.up\.sql$", f)
+        if m:
+            copy(int(m.group(1)), m.group(2), read(os.path.join(src, f)))
+elif corpus == "openfga":  # goose: NNN_name.sql, only the "-- +goose Up" section
+    for f in os.listdir(src):
+        m = re.match(r"(\d+)_(.*)\.sql$", f)
+        if not m:
+            continue
+        up, state = [], None
+        for ln in read(os.path.join(src, f)).splitlines(keepends=True):
+            if ln.startswith("--") and "+goose" in ln:
+                cmd = ln.replace("--", "").replace("+goose", "", 1).strip().lower()
+                if cmd in ("up", "down"):
+                    state = cmd
+                continue
+            if state == "up":
+                up.append(ln)
+        copy(int(m.group(1)), m.group(2), "".join(up))
+elif corpus == "kestra":  # flyway: V1_<n>__desc.sql
+    for f in os.listdir(src):
+        m = re.match(r"V1_(\d+)__(.*)\.sql$", f)
+        if m:
+            copy(int(m.group(1)), m.group(2), read(os.path.join(src, f)))
+else:
+    sys.exit("unknown corpus " + corpus)
+PY
+}
+
+# plain_corpus CORPUS COUNT FIRST LAST [SETUP_SQL]: build, apply, compare, run again
+plain_corpus() {
+	local corpus=$1 count=$2 first=$3 last=$4 setup=${5:-}
+	local dir=$T/plain/$corpus
+	if ! build_plain "$corpus" "$dir" 2>"$T/plain-$corpus.err"; then
+		fail "corpora: build the plain folder for $corpus"
+		diag_file build.err "$T/plain-$corpus.err"
+		return
+	fi
+	check "corpora: $corpus: $count plain files built" test "$(ls "$dir" | wc -l)" -eq "$count"
+	new_db "$corpus" || true
+	[ -n "$setup" ] && q main "$corpus" "$setup" >/dev/null
+	local url
+	url=$(pg_url app "$CANARY" "$corpus")
+	run_dbready "corpora: $corpus (plain, $count migrations)" 0 run --format=plain --url "$url" \
+		--dir "$dir" --timeout 30s
+	assert_contains "$RUN_TERMLOG" "ok: applied $count migrations ($first..$last)"
+	CORPUS_ERR=$RUN_ERR
+	check "corpora: $corpus: $count history rows in public.dbready_migrations" \
+		test "$(q main "$corpus" 'SELECT count(*) FROM public.dbready_migrations')" = "$count"
+	local excl=(--exclude-table=public.dbready_migrations)
+	[ "$corpus" = harbor ] && excl+=(--exclude-table=public.schema_migrations)
+	schema_matches "corpora: $corpus: schema equals expected-schema.sql" "$corpus" \
+		"$CORPORA/$corpus/expected-schema.sql" "${excl[@]}"
+	run_dbready "corpora: $corpus, second run" 0 run --format=plain --url "$url" --dir "$dir" \
+		--timeout 30s
+	assert_contains "$RUN_TERMLOG" "ok: nothing to apply, $count migrations already applied"
+}
+
+# prisma: 01_init .. 19_add_session_replay (pgcrypto is a trusted extension: the owner may)
+plain_corpus umami 19 1_init 19_add_session_replay
+# golang-migrate: versions 1..190 with gaps; its SQL alters golang-migrate's own table, which
+# must exist first (corpus README), owned by the role that runs the migrations
+plain_corpus harbor 39 1_initial_schema 190_2.16.0_schema \
+	'SET ROLE app; CREATE TABLE IF NOT EXISTS "schema_migrations" (version bigint not null primary key, dirty boolean not null)'
+# goose: 6 is NO TRANSACTION in goose; dbready must see its CONCURRENTLY statements itself
+plain_corpus openfga 6 1_initialize_schema 6_add_collate_index
+assert_matches "$CORPUS_ERR" 'applying 6_add_collate_index outside a transaction' \
+	"corpora: openfga: 6_add_collate_index ran outside a transaction"
+check "corpora: openfga: the CONCURRENTLY index is valid" \
+	test "$(q main openfga "SELECT i.indisvalid FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid WHERE c.relname = 'idx_user_lookup'")" = t
+# flyway: V1_1 .. V1_27 (no 11) become 1_ .. 27_: 10 must come after 9
+plain_corpus kestra 26 1_initial 27_escape_fulltext
+
+harness_finish
