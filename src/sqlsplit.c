@@ -78,6 +78,38 @@ static bool push(struct sql_split *out, int *cap, const struct sql_stmt *st)
 	return true;
 }
 
+/* PostgreSQL's {quotecontinue} (scan.l): from just after a closing quote, spaces and --
+ * comments, a newline, then any white space or -- comments, then a quote.
+ * Returns the offset of that quote, or 0. */
+static size_t continuation(const char *sql, size_t len, size_t j)
+{
+	/* {horiz_whitespace}*: spaces and -- comments (a comment runs up to the newline) */
+	for (;;) {
+		if (j < len && (sql[j] == ' ' || sql[j] == '\t' || sql[j] == '\f' || sql[j] == '\v'))
+			j++;
+		else if (j + 1 < len && sql[j] == '-' && sql[j + 1] == '-')
+			while (j < len && sql[j] != '\n' && sql[j] != '\r')
+				j++;
+		else
+			break;
+	}
+	if (j >= len || (sql[j] != '\n' && sql[j] != '\r'))
+		return 0;
+	for (;;) {
+		if (j < len && strchr(" \t\n\r\f\v", sql[j]) && sql[j]) {
+			j++;
+		} else if (j + 1 < len && sql[j] == '-' && sql[j + 1] == '-') {
+			while (j < len && sql[j] != '\n' && sql[j] != '\r')
+				j++;
+			if (j >= len)
+				return 0;
+		} else {
+			break;
+		}
+	}
+	return j < len && sql[j] == '\'' ? j : 0;
+}
+
 /* Skip a '...' string or "..." identifier starting at *i (a doubled quote stands for itself;
  * esc: backslash escapes too). Returns false when the input ends inside it. */
 static bool skip_quoted(const char *sql, size_t len, size_t *i, char quote, bool esc)
@@ -93,6 +125,13 @@ static bool skip_quoted(const char *sql, size_t len, size_t *i, char quote, bool
 		} else if (sql[k] == quote) {
 			if (k + 1 < len && sql[k + 1] == quote) {
 				k += 2;
+				continue;
+			}
+			/* an E'' string goes on in a quote after white space holding a newline
+			 * (and -- comments): 'a'\n'b' is 'ab', backslashes still escaping */
+			size_t j = esc ? continuation(sql, len, k + 1) : 0;
+			if (j) {
+				k = j + 1;
 				continue;
 			}
 			*i = k + 1;
@@ -130,6 +169,7 @@ bool sql_split(const char *sql, size_t len, struct sql_split *out)
 	memset(&ss, 0, sizeof ss);
 
 	size_t i = 0;
+	size_t e_prefix_at = (size_t)-1;
 	while (i < len) {
 		unsigned char c = (unsigned char)sql[i];
 		/* white space */
@@ -139,7 +179,7 @@ bool sql_split(const char *sql, size_t len, struct sql_split *out)
 		}
 		/* -- comment */
 		if (c == '-' && i + 1 < len && sql[i + 1] == '-') {
-			while (i < len && sql[i] != '\n')
+			while (i < len && sql[i] != '\n' && sql[i] != '\r')
 				i++;
 			continue;
 		}
@@ -185,8 +225,7 @@ bool sql_split(const char *sql, size_t len, struct sql_split *out)
 		size_t tok = i;
 		if (c == '\'' || c == '"') {
 			/* E'..' strings take backslash escapes; the E was read as a word before */
-			bool esc = c == '\'' && tok > 0 && (sql[tok - 1] == 'E' || sql[tok - 1] == 'e') &&
-				   (tok < 2 || !ident_char((unsigned char)sql[tok - 2]));
+			bool esc = c == '\'' && e_prefix_at == tok;
 			if (!skip_quoted(sql, len, &i, (char)c, esc)) {
 				out->unterminated = true;
 				out->unterminated_at = tok;
@@ -224,7 +263,14 @@ bool sql_split(const char *sql, size_t len, struct sql_split *out)
 			while (i < len && ident_char((unsigned char)sql[i]))
 				i++;
 			size_t n = i - tok;
-			/* U&'..', B'..', X'..', N'..' and E'..' prefixes: the quote follows */
+			/* E'..' takes backslash escapes; E, B, X, N and U& are string prefixes,
+			 * which psql's BEGIN ATOMIC heuristic does not count as words */
+			if (n == 1 && (c == 'E' || c == 'e') && i < len && sql[i] == '\'')
+				e_prefix_at = i;
+			if (n == 1 && i < len &&
+			    ((strchr("EeBbXxNn", c) && sql[i] == '\'') ||
+			     ((c == 'U' || c == 'u') && sql[i] == '&')))
+				continue;
 			note_word(&st, &ss, sql + tok, n);
 			if (n == 5 && strncasecmp(sql + tok, "value", 5) == 0 &&
 			    strcmp(prev_word, "add") == 0)
@@ -235,8 +281,22 @@ bool sql_split(const char *sql, size_t len, struct sql_split *out)
 			continue;
 		}
 		if (isdigit(c)) {
-			while (i < len && (isalnum((unsigned char)sql[i]) || sql[i] == '.' || sql[i] == '_'))
+			while (i < len && isdigit((unsigned char)sql[i]))
 				i++;
+			/* a number is digits, a fraction and an exponent, as in PostgreSQL's lexer */
+			if (i < len && sql[i] == '.' && !(i + 1 < len && sql[i + 1] == '.')) {
+				i++;
+				while (i < len && isdigit((unsigned char)sql[i]))
+					i++;
+			}
+			/* exponent: 1e5, 1E-5 (anything else after a number is a new token) */
+			bool sign = i + 2 < len && (sql[i + 1] == '+' || sql[i + 1] == '-');
+			if (i + 1 < len && (sql[i] == 'e' || sql[i] == 'E') &&
+			    isdigit((unsigned char)sql[i + (sign ? 2 : 1)])) {
+				i += 2;
+				while (i < len && isdigit((unsigned char)sql[i]))
+					i++;
+			}
 			continue;
 		}
 		if (c == '(')
