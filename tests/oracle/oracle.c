@@ -247,6 +247,19 @@ static bool token_ends(struct oracle *o)
 	return true;
 }
 
+/* An E'' (or e'') string and a -- comment anywhere in the text. */
+static bool raw_e_string_and_comment(const char *sql, size_t len)
+{
+	bool e = false, comment = false;
+	for (size_t i = 0; i + 1 < len; i++) {
+		if ((sql[i] == 'E' || sql[i] == 'e') && sql[i + 1] == '\'')
+			e = true;
+		if (sql[i] == '-' && sql[i + 1] == '-')
+			comment = true;
+	}
+	return e && comment;
+}
+
 /* See oracle.h, comment_continuation. */
 static bool comment_continuation(const struct oracle *o)
 {
@@ -631,6 +644,11 @@ bool oracle_check_lexer(const struct oracle *o, const struct sql_split *sp, char
 {
 	why[0] = '\0';
 	if (!o->scanned) {
+		/* libpg_query's scanner, unlike the server, ends an E'' string continued across a
+		 * -- comment (see comment_continuation) and may then call the rest unterminated:
+		 * with no tokens to look at, any E'' string next to a comment is not judged */
+		if (o->unterminated && raw_e_string_and_comment(o->sql, o->len))
+			return true;
 		if (o->unterminated && !sp->unterminated) {
 			snprintf(why, whycap,
 			         "PostgreSQL: %s (at byte %zu); dbready does not see anything "
