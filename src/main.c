@@ -30,9 +30,22 @@ int main(int argc, char **argv)
 	}
 	int rc = cli_parse(argc, argv, &cfg, err, sizeof err);
 	if (rc != EXIT_DONE) {
-		/* no secret can be in err: only option names and non-secret values are quoted,
-		 * and --url's value is never checked here */
-		fprintf(stderr, "dbready: error: %s\n", err);
+		/* Report it as every other error: in the log format and to the termination log
+		 * that the environment and the flags before the bad one asked for. No secret can
+		 * be in err: it quotes option names and values, and --url's is never checked. */
+		log_setup(cfg.log_level, cfg.log_format);
+		termlog_setup(cfg.termination_log, cfg.termination_log_explicit);
+		char *hint = strstr(err, "\nHINT: ");
+		if (hint) {
+			*hint = '\0';
+			hint += strlen("\nHINT: ");
+		}
+		struct log_fields lf = LOG_FIELDS_INIT;
+		lf.event = "usage";
+		lf.hint = hint;
+		lf.exit_code = rc;
+		log_emit(LOG_ERROR, &lf, "%s", err);
+		termlog_write("error (exit %d): %s", rc, err);
 		return rc;
 	}
 	if (cfg.cmd == CMD_HELP) {

@@ -36,7 +36,7 @@ void source_free(struct source_dir *d)
 
 bool source_has_file(const struct source_dir *d, const char *name)
 {
-	return bsearch(&name, d->files, (size_t)d->nfiles, sizeof *d->files, by_name) != NULL;
+	return d->nfiles > 0 && bsearch(&name, d->files, (size_t)d->nfiles, sizeof *d->files, by_name) != NULL;
 }
 
 static bool append(char ***arr, int *n, const char *name)
@@ -99,8 +99,11 @@ int source_list(const char *dir, struct source_dir *out, struct err *e)
 	closedir(d);
 	if (!ok)
 		return err_set(e, EXIT_INTERNAL, NULL, NULL, NULL, "out of memory listing \"%s\"", dir);
-	qsort(out->files, (size_t)out->nfiles, sizeof *out->files, by_name);
-	qsort(out->subdirs, (size_t)out->nsubdirs, sizeof *out->subdirs, by_name);
+	/* qsort() wants a valid pointer even for zero elements */
+	if (out->nfiles > 1)
+		qsort(out->files, (size_t)out->nfiles, sizeof *out->files, by_name);
+	if (out->nsubdirs > 1)
+		qsort(out->subdirs, (size_t)out->nsubdirs, sizeof *out->subdirs, by_name);
 	return EXIT_DONE;
 }
 
