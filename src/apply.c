@@ -558,7 +558,8 @@ static enum pipe_result exec_one(PGconn *conn, const char *sql, size_t len, cons
 	int failed;
 	if (!items_add(&it, sql, len, -1, 0))
 		return PIPE_BROKEN;
-	memcpy(it.v[0].params, params, (size_t)nparams * sizeof *params);
+	if (nparams > 0)
+		memcpy(it.v[0].params, params, (size_t)nparams * sizeof *params);
 	it.v[0].nparams = nparams;
 	enum pipe_result pr = pipeline_run(conn, &it, &failed, res, w);
 	items_free(&it);

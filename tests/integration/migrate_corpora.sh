@@ -6,69 +6,9 @@
 # corpora are turned into plain folders (<n>_<name>.sql, n NOT zero-padded, so that numeric
 # order is what makes 10 come after 9).
 . "$(dirname "$0")/../lib/harness.sh"
+. "$(dirname "$0")/../lib/migrate.sh"
 
 CORPORA=${DBREADY_CORPORA:-/work/shared/corpora}
-
-# finish_run EXPECTED_EXIT [LIMIT_S]: harness.sh's finish_dbready, except that the watchdog
-# subshell is stopped with SIGKILL. finish_dbready stops it with SIGTERM, and a subshell that
-# gets SIGTERM before it has reset the traps it inherited runs this file's TERM and EXIT traps
-# (harness_cleanup: every server stopped, pg/ removed, mid-file). That happens whenever the
-# run exited before the watchdog got going: a run that fails offline in a millisecond, or the
-# second and later of several runners released at once. run_dbready uses it too (below).
-finish_run() {
-	local expect=$1 limit=${2:-60}
-	rm -f "$RUN_DIR/killed"
-	(
-		i=0
-		while kill -0 "$RUN_PID" 2>/dev/null; do
-			if [ "$i" -ge $((limit * 10)) ]; then
-				: >"$RUN_DIR/killed"
-				kill -KILL "$RUN_PID" 2>/dev/null
-				exit 0
-			fi
-			sleep 0.1
-			i=$((i + 1))
-		done
-	) &
-	local wd=$!
-	wait "$RUN_PID"
-	RUN_RC=$?
-	RUN_END_MS=$(now_ms)
-	RUN_MS=$((RUN_END_MS - RUN_START_MS))
-	kill -KILL "$wd" 2>/dev/null
-	wait "$wd" 2>/dev/null
-	echo "$RUN_RC" >"$RUN_DIR/rc"
-	echo "$RUN_MS" >"$RUN_DIR/ms"
-	if [ -e "$RUN_DIR/killed" ]; then
-		fail "$RUN_NAME: exit $expect" "still running after ${limit}s: killed"
-		diag_run
-		return 1
-	fi
-	if [ "$RUN_RC" = "$expect" ]; then
-		pass "$RUN_NAME: exit $expect"
-		echo "$expect" >>"$T/exitcodes"
-		return 0
-	fi
-	fail "$RUN_NAME: exit $expect" "got exit $RUN_RC"
-	diag_run
-	return 1
-}
-finish_dbready() { finish_run "$@"; }
-
-# q SERVER DB SQL: run SQL as the superuser and print the rows unaligned (the password goes
-# through the environment, the SQL through stdin).
-q() {
-	printf '%s\n' "$3" | PGPASSWORD=$CANARY PGCONNECT_TIMEOUT=10 "$PG_BIN/psql" -X -qAt \
-		-v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$(pg_port "$1")" -U postgres -d "$2" -f - \
-		2>>"$T/pg/$1/psql.log"
-}
-
-# new_db DB: a fresh database owned by the app role
-new_db() {
-	pg_sql main <<-EOF
-		CREATE DATABASE "$1" OWNER app;
-	EOF
-}
 
 # schema_matches NAME DB EXPECTED [PG_DUMP_ARGS...]: pg_dump --schema-only of DB equals
 # EXPECTED, ignoring the "Dumped from/by" version comments and \restrict/\unrestrict lines
@@ -106,7 +46,7 @@ pg_create_app main || true
 
 # dokploy: 186 journal entries plus 0130_abandoned_dagger.sql, which the journal does not
 # name: it must be ignored with a warning (applying it breaks 0158 later)
-new_db dokploy || true
+new_db dokploy >/dev/null || true
 DOKPLOY_URL=$(pg_url app "$CANARY" dokploy)
 run_dbready "corpora: dokploy (drizzle, 186 migrations)" 0 run --url "$DOKPLOY_URL" \
 	--dir "$CORPORA/dokploy/migrations" --timeout 30s
@@ -132,7 +72,7 @@ assert_not_contains "$RUN_ERR" "info: applying "
 check "corpora: dokploy, second run: still 186 rows" \
 	test "$(q main dokploy 'SELECT count(*) FROM drizzle.__drizzle_migrations')" = 186
 
-new_db fixture || true
+new_db fixture >/dev/null || true
 FIXTURE_URL=$(pg_url app "$CANARY" fixture)
 run_dbready "corpora: drizzle-orm-fixture (drizzle, 2 migrations)" 0 run --url "$FIXTURE_URL" \
 	--dir "$CORPORA/drizzle-orm-fixture/migrations" --timeout 30s
@@ -203,7 +143,7 @@ plain_corpus() {
 		return
 	fi
 	check "corpora: $corpus: $count plain files built" test "$(ls "$dir" | wc -l)" -eq "$count"
-	new_db "$corpus" || true
+	new_db "$corpus" >/dev/null || true
 	[ -n "$setup" ] && q main "$corpus" "$setup" >/dev/null
 	local url
 	url=$(pg_url app "$CANARY" "$corpus")

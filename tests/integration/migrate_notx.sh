@@ -5,67 +5,10 @@
 # at once, --tx=all refusing them, and PgBouncer in transaction mode refused with a clear
 # message about the pooler (exit 3) instead of a session lock that would not hold.
 . "$(dirname "$0")/../lib/harness.sh"
+. "$(dirname "$0")/../lib/migrate.sh"
 
 FIXTURES=$REPO_ROOT/tests/fixtures
 PGBOUNCER=${PGBOUNCER:-/usr/sbin/pgbouncer}
-
-# finish_run EXPECTED_EXIT [LIMIT_S]: harness.sh's finish_dbready, except that the watchdog
-# subshell is stopped with SIGKILL. finish_dbready stops it with SIGTERM, and a subshell that
-# gets SIGTERM before it has reset the traps it inherited runs this file's TERM and EXIT traps
-# (harness_cleanup: every server stopped, pg/ removed, mid-file). That happens whenever the
-# run exited before the watchdog got going: a run that fails offline in a millisecond, or the
-# second and later of several runners released at once. run_dbready uses it too (below).
-finish_run() {
-	local expect=$1 limit=${2:-60}
-	rm -f "$RUN_DIR/killed"
-	(
-		i=0
-		while kill -0 "$RUN_PID" 2>/dev/null; do
-			if [ "$i" -ge $((limit * 10)) ]; then
-				: >"$RUN_DIR/killed"
-				kill -KILL "$RUN_PID" 2>/dev/null
-				exit 0
-			fi
-			sleep 0.1
-			i=$((i + 1))
-		done
-	) &
-	local wd=$!
-	wait "$RUN_PID"
-	RUN_RC=$?
-	RUN_END_MS=$(now_ms)
-	RUN_MS=$((RUN_END_MS - RUN_START_MS))
-	kill -KILL "$wd" 2>/dev/null
-	wait "$wd" 2>/dev/null
-	echo "$RUN_RC" >"$RUN_DIR/rc"
-	echo "$RUN_MS" >"$RUN_DIR/ms"
-	if [ -e "$RUN_DIR/killed" ]; then
-		fail "$RUN_NAME: exit $expect" "still running after ${limit}s: killed"
-		diag_run
-		return 1
-	fi
-	if [ "$RUN_RC" = "$expect" ]; then
-		pass "$RUN_NAME: exit $expect"
-		echo "$expect" >>"$T/exitcodes"
-		return 0
-	fi
-	fail "$RUN_NAME: exit $expect" "got exit $RUN_RC"
-	diag_run
-	return 1
-}
-finish_dbready() { finish_run "$@"; }
-
-# q SERVER DB SQL: run SQL as the superuser, print the rows unaligned
-q() {
-	printf '%s\n' "$3" | PGPASSWORD=$CANARY PGCONNECT_TIMEOUT=10 "$PG_BIN/psql" -X -qAt \
-		-v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$(pg_port "$1")" -U postgres -d "$2" -f - \
-		2>>"$T/pg/$1/psql.log"
-}
-
-new_db() { # new_db DB: a fresh database owned by app; prints its URL
-	pg_sql main <<<"CREATE DATABASE \"$1\" OWNER app;" || true
-	pg_url app "$CANARY" "$1"
-}
 
 exists() { # exists DB TABLE
 	q main "$1" "SELECT to_regclass('public.$2') IS NOT NULL"
@@ -81,61 +24,6 @@ history_count() { # history_count DB: rows of public.dbready_migrations, -1 with
 
 index_valid() { # index_valid DB INDEX: t/f, empty when missing
 	q main "$1" "SELECT i.indisvalid FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid WHERE c.relname = '$2'"
-}
-
-advisory_locks() {
-	q main postgres "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'"
-}
-
-# --- PgBouncer (as in migrate_concurrency.sh) ------------------------------------------------
-pgb_start() {
-	local name=$1 server=$2
-	local dir=$T/pg/$name
-	mkdir -p "$dir"
-	PGB_PORT=$(free_port) || return 1
-	(umask 077 && printf '"app" "%s"\n' "$CANARY" >"$dir/userlist.txt")
-	cat >"$dir/pgbouncer.ini" <<-EOF
-		[databases]
-		* = host=127.0.0.1 port=$(pg_port "$server")
-		[pgbouncer]
-		listen_addr = 127.0.0.1
-		listen_port = $PGB_PORT
-		unix_socket_dir =
-		auth_type = scram-sha-256
-		auth_file = $dir/userlist.txt
-		pool_mode = transaction
-		default_pool_size = 5
-		max_client_conn = 100
-		server_round_robin = 1
-		ignore_startup_parameters = extra_float_digits,options
-		logfile = $dir/pgbouncer.log
-		pidfile = $dir/pgbouncer.pid
-	EOF
-	[ "$(id -u)" = 0 ] && chown -R postgres: "$dir"
-	if [ "$(id -u)" = 0 ]; then
-		setpriv --reuid=postgres --regid=postgres --init-groups -- \
-			"$PGBOUNCER" "$dir/pgbouncer.ini" </dev/null >"$dir/stdout" 2>&1 &
-	else
-		"$PGBOUNCER" "$dir/pgbouncer.ini" </dev/null >"$dir/stdout" 2>&1 &
-	fi
-	PGB_PID=$!
-	local i
-	for i in $(seq 1 100); do
-		if (exec 3<>"/dev/tcp/127.0.0.1/$PGB_PORT") 2>/dev/null; then
-			return 0
-		fi
-		sleep 0.05
-	done
-	fail "start pgbouncer $name"
-	diag_file pgbouncer.log "$dir/pgbouncer.log"
-	return 1
-}
-
-pgb_stop() {
-	[ -n "${PGB_PID:-}" ] || return 0
-	kill -INT "$PGB_PID" 2>/dev/null
-	wait "$PGB_PID" 2>/dev/null
-	PGB_PID=
 }
 
 pg_start main || true
@@ -216,7 +104,7 @@ exec 3>&-
 for i in 0 1 2 3 4; do
 	RUN_NAME=${names[$i]} RUN_DIR=${dirs[$i]} RUN_PID=${pids[$i]} RUN_START_MS=$t0
 	RUN_OUT=$RUN_DIR/stdout RUN_ERR=$RUN_DIR/stderr RUN_TERMLOG=$RUN_DIR/termination-log
-	finish_run 0 60
+	finish_dbready 0 60
 done
 check "no-tx: 5 runners: each migration recorded once" \
 	test "$(q main notxmany 'SELECT count(*), count(DISTINCT version) FROM public.dbready_migrations')" = "3|3"
@@ -268,7 +156,7 @@ if [ -x "$PGBOUNCER" ] && pgb_start pgb main; then
 	for i in 0 1 2 3 4; do
 		RUN_NAME=${names[$i]} RUN_DIR=${dirs[$i]} RUN_PID=${pids[$i]} RUN_START_MS=$t0
 		RUN_OUT=$RUN_DIR/stdout RUN_ERR=$RUN_DIR/stderr RUN_TERMLOG=$RUN_DIR/termination-log
-		finish_run 3 60
+		finish_dbready 3 60
 		assert_matches "$RUN_ERR" '[Pp]ooler|PgBouncer'
 	done
 	check "no-tx: PgBouncer, 5 runners: 1_items once, 2_indexes not applied" \

@@ -5,67 +5,10 @@
 # stopped. Also: a no-transaction migration interrupted (the statements that ran are said),
 # --tx=all interrupted (nothing at all remains), and a signal while waiting for the lock.
 . "$(dirname "$0")/../lib/harness.sh"
+. "$(dirname "$0")/../lib/migrate.sh"
 
 FIXTURES=$REPO_ROOT/tests/fixtures
 SLOW=$FIXTURES/migrate-plain-sleep
-
-# finish_run EXPECTED_EXIT [LIMIT_S]: harness.sh's finish_dbready, except that the watchdog
-# subshell is stopped with SIGKILL. finish_dbready stops it with SIGTERM, and a subshell that
-# gets SIGTERM before it has reset the traps it inherited runs this file's TERM and EXIT traps
-# (harness_cleanup: every server stopped, pg/ removed, mid-file). That happens whenever the
-# run exited before the watchdog got going: a run that fails offline in a millisecond, or the
-# second and later of several runners released at once. run_dbready uses it too (below).
-finish_run() {
-	local expect=$1 limit=${2:-60}
-	rm -f "$RUN_DIR/killed"
-	(
-		i=0
-		while kill -0 "$RUN_PID" 2>/dev/null; do
-			if [ "$i" -ge $((limit * 10)) ]; then
-				: >"$RUN_DIR/killed"
-				kill -KILL "$RUN_PID" 2>/dev/null
-				exit 0
-			fi
-			sleep 0.1
-			i=$((i + 1))
-		done
-	) &
-	local wd=$!
-	wait "$RUN_PID"
-	RUN_RC=$?
-	RUN_END_MS=$(now_ms)
-	RUN_MS=$((RUN_END_MS - RUN_START_MS))
-	kill -KILL "$wd" 2>/dev/null
-	wait "$wd" 2>/dev/null
-	echo "$RUN_RC" >"$RUN_DIR/rc"
-	echo "$RUN_MS" >"$RUN_DIR/ms"
-	if [ -e "$RUN_DIR/killed" ]; then
-		fail "$RUN_NAME: exit $expect" "still running after ${limit}s: killed"
-		diag_run
-		return 1
-	fi
-	if [ "$RUN_RC" = "$expect" ]; then
-		pass "$RUN_NAME: exit $expect"
-		echo "$expect" >>"$T/exitcodes"
-		return 0
-	fi
-	fail "$RUN_NAME: exit $expect" "got exit $RUN_RC"
-	diag_run
-	return 1
-}
-finish_dbready() { finish_run "$@"; }
-
-# q SERVER DB SQL: run SQL as the superuser, print the rows unaligned
-q() {
-	printf '%s\n' "$3" | PGPASSWORD=$CANARY PGCONNECT_TIMEOUT=10 "$PG_BIN/psql" -X -qAt \
-		-v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$(pg_port "$1")" -U postgres -d "$2" -f - \
-		2>>"$T/pg/$1/psql.log"
-}
-
-new_db() { # new_db DB: a fresh database owned by app; prints its URL
-	pg_sql main <<<"CREATE DATABASE \"$1\" OWNER app;" || true
-	pg_url app "$CANARY" "$1"
-}
 
 exists() { # exists DB TABLE
 	q main "$1" "SELECT to_regclass('public.$2') IS NOT NULL"
@@ -110,7 +53,7 @@ interrupt() {
 	local sent
 	sent=$(now_ms)
 	kill "-$sig" "$RUN_PID"
-	finish_run "$code" 20
+	finish_dbready "$code" 20
 	local took=$((RUN_END_MS - sent))
 	say "# $name: exit $RUN_RC ${took} ms after SIG$sig"
 	assert_le "$name: exit within 2 s of SIG$sig (${took} ms)" "$took" 2000
@@ -187,7 +130,7 @@ done
 assert_contains "$RUN_ERR" "waiting for the migration lock"
 sent=$(now_ms)
 kill -TERM "$RUN_PID"
-finish_run 143 20
+finish_dbready 143 20
 assert_le "signals: lock wait: exit within 2 s of SIGTERM ($((RUN_END_MS - sent)) ms)" \
 	$((RUN_END_MS - sent)) 2000
 assert_contains "$RUN_ERR" "stopped by SIGTERM"
@@ -195,7 +138,7 @@ assert_contains "$RUN_TERMLOG" "stopped (exit 143)"
 RUN_NAME=$H_NAME RUN_DIR=$H_DIR RUN_PID=$H_PID RUN_START_MS=$H_START
 RUN_OUT=$RUN_DIR/stdout RUN_ERR=$RUN_DIR/stderr RUN_TERMLOG=$RUN_DIR/termination-log
 kill -INT "$RUN_PID"
-finish_run 130 20
+finish_dbready 130 20
 after_stop "signals: lock wait" siglock
 check "signals: lock wait: 1_base recorded once, 2_slow not" test "$(recorded siglock)" = 1
 

@@ -5,67 +5,10 @@
 # the history table), `--tx=all` (one transaction: a failure in the last migration leaves none)
 # and `--history-table`.
 . "$(dirname "$0")/../lib/harness.sh"
+. "$(dirname "$0")/../lib/migrate.sh"
 
 FIXTURES=$REPO_ROOT/tests/fixtures
 D4=$FIXTURES/migrate-drizzle4
-
-# finish_run EXPECTED_EXIT [LIMIT_S]: harness.sh's finish_dbready, except that the watchdog
-# subshell is stopped with SIGKILL. finish_dbready stops it with SIGTERM, and a subshell that
-# gets SIGTERM before it has reset the traps it inherited runs this file's TERM and EXIT traps
-# (harness_cleanup: every server stopped, pg/ removed, mid-file). That happens whenever the
-# run exited before the watchdog got going: a run that fails offline in a millisecond, or the
-# second and later of several runners released at once. run_dbready uses it too (below).
-finish_run() {
-	local expect=$1 limit=${2:-60}
-	rm -f "$RUN_DIR/killed"
-	(
-		i=0
-		while kill -0 "$RUN_PID" 2>/dev/null; do
-			if [ "$i" -ge $((limit * 10)) ]; then
-				: >"$RUN_DIR/killed"
-				kill -KILL "$RUN_PID" 2>/dev/null
-				exit 0
-			fi
-			sleep 0.1
-			i=$((i + 1))
-		done
-	) &
-	local wd=$!
-	wait "$RUN_PID"
-	RUN_RC=$?
-	RUN_END_MS=$(now_ms)
-	RUN_MS=$((RUN_END_MS - RUN_START_MS))
-	kill -KILL "$wd" 2>/dev/null
-	wait "$wd" 2>/dev/null
-	echo "$RUN_RC" >"$RUN_DIR/rc"
-	echo "$RUN_MS" >"$RUN_DIR/ms"
-	if [ -e "$RUN_DIR/killed" ]; then
-		fail "$RUN_NAME: exit $expect" "still running after ${limit}s: killed"
-		diag_run
-		return 1
-	fi
-	if [ "$RUN_RC" = "$expect" ]; then
-		pass "$RUN_NAME: exit $expect"
-		echo "$expect" >>"$T/exitcodes"
-		return 0
-	fi
-	fail "$RUN_NAME: exit $expect" "got exit $RUN_RC"
-	diag_run
-	return 1
-}
-finish_dbready() { finish_run "$@"; }
-
-# q SERVER DB SQL: run SQL as the superuser, print the rows unaligned
-q() {
-	printf '%s\n' "$3" | PGPASSWORD=$CANARY PGCONNECT_TIMEOUT=10 "$PG_BIN/psql" -X -qAt \
-		-v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$(pg_port "$1")" -U postgres -d "$2" -f - \
-		2>>"$T/pg/$1/psql.log"
-}
-
-new_db() { # new_db DB: a fresh database owned by app; prints its URL
-	pg_sql main <<<"CREATE DATABASE \"$1\" OWNER app;" || true
-	pg_url app "$CANARY" "$1"
-}
 
 exists() { # exists DB RELATION (schema-qualified or public)
 	q main "$1" "SELECT to_regclass('$2') IS NOT NULL"
@@ -202,7 +145,7 @@ run_dbready "await: the migrating process" 0 run --url "$URL" --dir "$D4" --time
 APPLIED_MS=$RUN_END_MS
 RUN_NAME=$A_NAME RUN_DIR=$A_DIR RUN_PID=$A_PID RUN_START_MS=$A_START
 RUN_OUT=$RUN_DIR/stdout RUN_ERR=$RUN_DIR/stderr RUN_TERMLOG=$RUN_DIR/termination-log
-finish_run 0 40
+finish_dbready 0 40
 LAG=$((RUN_END_MS - APPLIED_MS))
 say "# await: exit ${LAG} ms after the migrating process finished"
 assert_le "await: exit within 1.5 s of the migrations being applied (${LAG} ms)" "$LAG" 1500

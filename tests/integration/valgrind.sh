@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# valgrind.sh - the main paths run clean under valgrind's memcheck: no invalid read or write,
+# no use of uninitialised memory, no definite leak (STYLE.md: clean under valgrind). The
+# sanitizer build covers the rest of the suite; this runs the plain build as shipped.
+. "$(dirname "$0")/../lib/harness.sh"
+
+if ! command -v valgrind >/dev/null 2>&1; then
+	fail "valgrind: installed" "# missing: run 'make deps' (apt-get install -y valgrind)"
+	harness_finish
+	exit
+fi
+
+pg_start main || true
+pg_create_app main || true
+URL=$(pg_url app "$CANARY" app)
+HERE=$(cd "$(dirname "$0")/../.." && pwd)
+
+# Every run below goes through this wrapper: memcheck's own exit code 99 marks an error.
+REAL=$DBREADY
+WRAP=$DBREADY_TEST_DIR/valgrind-dbready
+cat >"$WRAP" <<WRAPPER
+#!/bin/sh
+exec valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite \\
+	--show-leak-kinds=definite --track-origins=yes "$REAL" "\$@"
+WRAPPER
+chmod +x "$WRAP"
+DBREADY=$WRAP
+export RUN_LIMIT=120
+
+run_dbready "valgrind: check (offline)" 0 check --url "$URL" --dir "$HERE/examples/migrations"
+run_dbready "valgrind: check --json" 0 check --json --url "$URL" --dir "$HERE/examples/migrations"
+run_dbready "valgrind: bad URL" 3 check --url "postgres://app:p@ss@db/app" --dir "$HERE/examples/migrations"
+run_dbready "valgrind: wait" 0 wait --url "$URL"
+run_dbready "valgrind: run (apply)" 0 run --url "$URL" --dir "$HERE/examples/migrations"
+run_dbready "valgrind: run again (nothing to apply)" 0 run --url "$URL" --dir "$HERE/examples/migrations"
+run_dbready "valgrind: status --json" 0 status --json --url "$URL" --dir "$HERE/examples/migrations"
+run_dbready "valgrind: probe" 0 probe --url "$URL" --dir "$HERE/examples/migrations"
+run_dbready "valgrind: refused (wrong password)" 5 wait --url "$(pg_url app Wrong-pass-x app)"
+run_dbready "valgrind: unreachable (DNS)" 4 wait --timeout 2s \
+	--url "postgres://app:$CANARY@does-not-exist.invalid:5432/app"
+run_dbready "valgrind: JSON logs" 0 wait --log-format json --url "$URL"
+
+harness_finish

@@ -1,0 +1,74 @@
+# migrate.sh - helpers the migrate_*.sh integration files share: SQL as the superuser, fresh
+# databases, a PgBouncer in transaction mode. Sourced after harness.sh.
+
+# q SERVER DB SQL: run SQL as the superuser, print the rows unaligned
+q() {
+	printf '%s\n' "$3" | PGPASSWORD=$CANARY PGCONNECT_TIMEOUT=10 "$PG_BIN/psql" -X -qAt \
+		-v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$(pg_port "$1")" -U postgres -d "$2" -f - \
+		2>>"$T/pg/$1/psql.log"
+}
+
+new_db() { # new_db DB: a fresh database owned by app; prints its URL
+	pg_sql main <<<"CREATE DATABASE \"$1\" OWNER app;" || true
+	pg_url app "$CANARY" "$1"
+}
+
+advisory_locks() {
+	q main postgres "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'"
+}
+
+# --- PgBouncer -------------------------------------------------------------------------------
+# pgb_start NAME SERVER: a PgBouncer in transaction mode in front of SERVER, SCRAM towards
+# both sides, with the app role's password (the CANARY) in its auth_file. Its files live below
+# pg/ (not scanned for the canary: the auth_file holds it on purpose). Sets PGB_PORT, PGB_PID.
+pgb_start() {
+	local name=$1 server=$2
+	local dir=$T/pg/$name
+	mkdir -p "$dir"
+	PGB_PORT=$(free_port) || return 1
+	(umask 077 && printf '"app" "%s"\n' "$CANARY" >"$dir/userlist.txt")
+	cat >"$dir/pgbouncer.ini" <<-EOF
+		[databases]
+		* = host=127.0.0.1 port=$(pg_port "$server")
+		[pgbouncer]
+		listen_addr = 127.0.0.1
+		listen_port = $PGB_PORT
+		unix_socket_dir =
+		auth_type = scram-sha-256
+		auth_file = $dir/userlist.txt
+		pool_mode = transaction
+		default_pool_size = 5
+		max_client_conn = 200
+		server_round_robin = 1
+		ignore_startup_parameters = extra_float_digits,options
+		logfile = $dir/pgbouncer.log
+		pidfile = $dir/pgbouncer.pid
+	EOF
+	[ "$(id -u)" = 0 ] && chown -R postgres: "$dir"
+	# in the foreground as a job of this shell: harness_cleanup stops it if the file dies
+	if [ "$(id -u)" = 0 ]; then
+		setpriv --reuid=postgres --regid=postgres --init-groups -- \
+			"$PGBOUNCER" "$dir/pgbouncer.ini" </dev/null >"$dir/stdout" 2>&1 &
+	else
+		"$PGBOUNCER" "$dir/pgbouncer.ini" </dev/null >"$dir/stdout" 2>&1 &
+	fi
+	PGB_PID=$!
+	local i
+	for i in $(seq 1 100); do
+		if (exec 3<>"/dev/tcp/127.0.0.1/$PGB_PORT") 2>/dev/null; then
+			return 0
+		fi
+		sleep 0.05
+	done
+	fail "start pgbouncer $name"
+	diag_file pgbouncer.log "$dir/pgbouncer.log"
+	diag_file stdout "$dir/stdout"
+	return 1
+}
+
+pgb_stop() {
+	[ -n "${PGB_PID:-}" ] || return 0
+	kill -INT "$PGB_PID" 2>/dev/null
+	wait "$PGB_PID" 2>/dev/null
+	PGB_PID=
+}
