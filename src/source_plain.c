@@ -65,7 +65,8 @@ int source_plain_load(const struct source_dir *d, struct migset *set, struct err
 	for (int i = 0; i < d->nsubdirs; i++)
 		log_warn("directory \"%s\" in the migrations folder \"%s\" is ignored", d->subdirs[i],
 			 d->path);
-	qsort(set->m, (size_t)set->n, sizeof *set->m, by_version);
+	if (set->n > 1)
+		qsort(set->m, (size_t)set->n, sizeof *set->m, by_version);
 	for (int i = 1; i < set->n; i++)
 		if (plain_version_cmp(set->m[i - 1].version, set->m[i].version) == 0)
 			return err_set(e, EXIT_MIGRATIONS, "version_duplicate",
