@@ -113,3 +113,44 @@ fuzz: $(BUILD)/fuzz-split $(BUILD)/split-oracle
 	$(BUILD)/fuzz-split -max_total_time=$(FUZZ_SECONDS) -max_len=4096 -timeout=10 \
 		-dict=tests/oracle/sql.dict -artifact_prefix=$(BUILD)/fuzz-split- \
 		-print_final_stats=1 "$$tmp/corpus"
+
+# --- the container image (Dockerfile; scripts/image) ----------------------------------------
+# `make image` builds the Dockerfile with podman (scripts/image/podman.sh adds the flags this
+# machine needs) on a local debootstrap base image (scripts/image/base.sh, made once and
+# cached as IMAGE_BASE), with the OCI labels from git. Needs root and podman runc debootstrap.
+# `make image-test` runs tests/integration/image.sh alone (it also runs in `make check`).
+IMAGE       ?= localhost/dbready:$(VERSION)
+IMAGE_SUITE ?= bookworm
+IMAGE_BASE  ?= localhost/dbready-builder-base:$(IMAGE_SUITE)
+IMAGE_SOURCE ?= https://github.com/OWNER/dbready
+
+.PHONY: image image-base image-test
+
+image-base:
+	@sh scripts/image/base.sh $(IMAGE_BASE) $(IMAGE_SUITE)
+
+image:
+	@IMAGE=$(IMAGE) IMAGE_BASE=$(IMAGE_BASE) IMAGE_SUITE=$(IMAGE_SUITE) VERSION=$(VERSION) \
+		SOURCE=$(IMAGE_SOURCE) sh scripts/image/build.sh
+
+image-test: all
+	@DBREADY=$(abspath $(BUILD)/dbready) bash tests/run.sh image
+
+# --- the fully static musl binary (scripts/static) ------------------------------------------
+# `make static` builds build/dbready-static (stripped), build/dbready-static.unstripped,
+# build/dbready-static.cdx.json (CycloneDX SBOM) and build/dbready-static.sha256 against musl,
+# libpq, libcurl, cJSON and OpenSSL built from the Debian source packages pinned (name,
+# version, SHA-256) in scripts/static/deps.lock. The dependencies are built once into
+# $${XDG_CACHE_HOME:-$$HOME/.cache}/dbready-static/<hash> (about 5 minutes on 2 cores); then
+# `make static` takes seconds. `make static-repro` builds twice and compares the SHA-256
+# (REPRO_DEPS=1: the dependencies a second time too); `make static-clean-cache` drops the cache.
+.PHONY: static static-repro static-clean-cache
+
+static:
+	@BUILD='$(BUILD)' VERSION='$(VERSION)' WARN='$(WARN)' sh scripts/static/build.sh
+
+static-repro:
+	@VERSION='$(VERSION)' WARN='$(WARN)' sh scripts/static/repro.sh
+
+static-clean-cache:
+	rm -rf "$${DBREADY_STATIC_CACHE:-$${XDG_CACHE_HOME:-$$HOME/.cache}/dbready-static}"

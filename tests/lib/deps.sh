@@ -9,9 +9,14 @@ set -eu
 #        pgbouncer (pooler behaviour), libpg-query-dev (PostgreSQL's lexer as the splitter's
 #        oracle), clang and its runtime (libFuzzer), nodejs and npm (drizzle-kit, the peer
 #        tool whose history table dbready writes)
+# static: dpkg-dev (apt-get source), perl (OpenSSL's Configure), bison and flex (PostgreSQL's
+#        configure), file, patch, xz-utils, bzip2 (scripts/static/build-deps.sh)
+# image:  podman, runc and debootstrap (a local Debian base; nothing can be pulled here)
 PACKAGES="build-essential pkg-config libpq-dev libcurl4-openssl-dev libcjson-dev libssl-dev
 ca-certificates openssl postgresql-15 postgresql-client-15 python3 util-linux procps valgrind
-pgbouncer libpg-query-dev clang libclang-rt-14-dev"
+pgbouncer libpg-query-dev clang libclang-rt-14-dev
+dpkg-dev perl file patch xz-utils bzip2 bison flex coreutils
+podman runc debootstrap"
 
 # Node.js may come from elsewhere than Debian (the machine image has one): only ask apt for
 # it when there is none at all
