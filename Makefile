@@ -144,13 +144,18 @@ image-test: all
 # $${XDG_CACHE_HOME:-$$HOME/.cache}/dbready-static/<hash> (about 5 minutes on 2 cores); then
 # `make static` takes seconds. `make static-repro` builds twice and compares the SHA-256
 # (REPRO_DEPS=1: the dependencies a second time too); `make static-clean-cache` drops the cache.
-.PHONY: static static-repro static-clean-cache
+# `make static-lock` moves deps.lock to the newest downloadable version of each package's
+# series (after a Debian security update; review and commit the diff).
+.PHONY: static static-repro static-clean-cache static-lock
 
 static:
 	@BUILD='$(BUILD)' VERSION='$(VERSION)' WARN='$(WARN)' sh scripts/static/build.sh
 
 static-repro:
 	@VERSION='$(VERSION)' WARN='$(WARN)' sh scripts/static/repro.sh
+
+static-lock:
+	@sh scripts/static/lock.sh
 
 static-clean-cache:
 	rm -rf "$${DBREADY_STATIC_CACHE:-$${XDG_CACHE_HOME:-$$HOME/.cache}/dbready-static}"

@@ -54,17 +54,43 @@ lock_pkg() { awk -v c="$2" -v f="$1" '$1 == "pkg" && $2 == c { print $f }' "$LOC
 # lock_files SRCPKG: "name sha256" of every file of a source package
 lock_files() { awk -v p="$1" '$1 == "file" && $2 == p { print $3, $4 }' "$LOCK"; }
 
+# Debian pools tried, in order, for locked files apt-get source no longer offers
+POOLS=${DBREADY_DEBIAN_POOLS:-http://deb.debian.org/debian http://deb.debian.org/debian-security}
+# fetch_pool SRCPKG: download every locked file of SRCPKG into DL from the first pool that
+# has it (pool/main/<initial>/<pkg>/; lib* packages use four letters); the caller verifies
+fetch_pool() {
+	case "$1" in lib?*) _ini=$(printf %.4s "$1") ;; *) _ini=$(printf %.1s "$1") ;; esac
+	lock_files "$1" | while read -r _f _; do
+		[ -f "$DL/$_f" ] && continue
+		_enc=$(printf %s "$_f" | sed 's/%/%25/g; s/+/%2B/g; s/~/%7E/g; s/:/%3A/g')
+		_got=0
+		for _pool in $POOLS; do
+			_url=$_pool/pool/main/$_ini/$1/$_enc
+			[ "${_pool#*/debian-security}" = "$_pool" ] || _url=$_pool/pool/updates/main/$_ini/$1/$_enc
+			if curl -fsSL --retry 3 --connect-timeout 20 -o "$DL/$_f.part" "$_url" >>"$LOGS/fetch.log" 2>&1; then
+				mv "$DL/$_f.part" "$DL/$_f"
+				printf 'fetched %s\n' "$_url" >>"$LOGS/fetch.log"
+				_got=1
+				break
+			fi
+			printf 'not at %s\n' "$_url" >>"$LOGS/fetch.log"
+		done
+		rm -f "$DL/$_f.part"
+		[ "$_got" = 1 ] || exit 1
+	done
+}
+
 mkdir -p "$PREFIX" "$DL" "$LOGS" "$PREFIX/bin"
 rm -rf "$WORK"
 mkdir -p "$WORK"
 
 # --- 0. tools and deb-src entries -------------------------------------------------------
 # The Debian 12 packages behind the tools (installed here when root; listed otherwise):
-APT_PKGS="build-essential dpkg-dev perl python3 file patch xz-utils bzip2 pkg-config bison flex"
+APT_PKGS="build-essential dpkg-dev perl python3 file patch xz-utils bzip2 pkg-config bison flex curl"
 need_tools() {
 	_m=
 	for t in gcc make ar strip perl python3 dpkg-source dpkg-parsechangelog apt-get file patch \
-		xz bzip2 pkg-config bison flex flock; do
+		xz bzip2 pkg-config bison flex flock curl; do
 		command -v "$t" >/dev/null 2>&1 || _m="$_m $t"
 	done
 	echo "$_m"
@@ -92,17 +118,17 @@ if [ -n "$need_src" ]; then
 	for c in musl openssl libpq curl cjson; do
 		lock_files "$(lock_pkg 3 "$c")" | while read -r f _; do [ -f "$DL/$f" ] || exit 1; done || all_here=0
 	done
-	if [ "$all_here" = 0 ]; then
+	srclist=/etc/apt/sources.list.d/dbready-src.list
+	if [ "$all_here" = 0 ] && ! grep -qs '^deb-src .* trixie main' "$srclist"; then
 		if [ "$(id -u)" = 0 ]; then
-			say "apt: adding deb-src entries (/etc/apt/sources.list.d/dbready-src.list) for:$need_src"
+			say "apt: adding deb-src entries ($srclist) for:$need_src"
 			printf '%s\n' 'deb-src http://deb.debian.org/debian trixie main' \
-				'deb-src http://deb.debian.org/debian bookworm main' \
-				>/etc/apt/sources.list.d/dbready-src.list
+				'deb-src http://deb.debian.org/debian bookworm main' >"$srclist"
 			run apt apt-get update
 		else
-			die "apt-get cannot find the source packages$need_src; as root, add
+			say "note: apt-get cannot find$need_src; as root, add
   deb-src http://deb.debian.org/debian trixie main
-to /etc/apt/sources.list.d/dbready-src.list, run apt-get update, and retry"
+to $srclist and run apt-get update (trying Debian's pool directly meanwhile)"
 		fi
 	fi
 fi
@@ -113,8 +139,22 @@ for c in musl openssl libpq curl cjson; do
 	v=$(lock_pkg 4 "$c")
 	[ -n "$p" ] && [ -n "$v" ] || die "deps.lock has no pkg line for $c"
 	if ! lock_files "$p" | (cd "$DL" && while read -r f _; do [ -f "$f" ] || exit 1; done); then
-		say "fetch: $p=$v"
-		(cd "$DL" && run fetch apt-get source --download-only "$p=$v")
+		if apt-cache showsrc "$p" 2>/dev/null | grep -qx "Version: $v" &&
+			(cd "$DL" && apt-get source --download-only "$p=$v" >>"$LOGS/fetch.log" 2>&1); then
+			say "fetch: $p=$v (apt-get source)"
+		else
+			# Debian's indices list only a suite's newest version: once a security update
+			# supersedes the pinned one, apt-get source cannot name it, but the pool keeps
+			# the files for a while (and snapshot.debian.org forever). The lock's SHA-256s
+			# are what make any of these sources trustworthy.
+			say "fetch: $p=$v is not in apt's index (superseded?); trying the pool: $POOLS"
+			fetch_pool "$p" || die "cannot download $p=$v: apt-get source does not know it and no
+  pool in DBREADY_DEBIAN_POOLS has its files (see $LOGS/fetch.log). Either point
+  DBREADY_DEBIAN_POOLS at a mirror or snapshot that has them, e.g.
+    DBREADY_DEBIAN_POOLS=https://snapshot.debian.org/archive/debian/<YYYYMMDDTHHMMSSZ>
+  or move the lock to the versions Debian has now: make static-lock (then review and
+  commit scripts/static/deps.lock)"
+		fi
 	fi
 	# every file the lock names, with the locked SHA-256; sha256sum -c fails on any mismatch
 	lock_files "$p" | awk '{ print $2 "  " $1 }' >"$WORK/$p.sha256"

@@ -186,4 +186,22 @@ if pg_start_tls tls server && pg_create_app tls; then
 	out_of_root
 fi
 
+# --- make static-lock: moving a pin after Debian supersedes it --------------------------------
+# A copy of the lock whose cJSON pin names a version Debian never had, without its file lines:
+# lock.sh must move it to a version apt-get source can download, with a SHA-256 for every
+# file of that version, and leave every other line alone.
+sed -e 's/^\(pkg cjson  *cjson  *\)[^ ]*/\11.7.18-0dbreadytest/' -e '/^file cjson /d' "$LOCK" >"$T/lock"
+if sh "$REPO_ROOT/scripts/static/lock.sh" "$T/lock" >"$T/lock.out" 2>&1; then
+	pass "static-lock: exits 0"
+else
+	fail "static-lock: exits 0" "$(tail -n 5 "$T/lock.out")"
+fi
+assert_contains "$T/lock.out" "cjson 1.7.18-0dbreadytest -> " "static-lock: says what it moved"
+check "static-lock: cjson's pin is a real version now" \
+	sh -c "awk '\$1 == \"pkg\" && \$2 == \"cjson\" { print \$4 }' '$T/lock' | grep -Eq '^1\.7\.[0-9]+-[0-9]'"
+check "static-lock: the new pin has a .dsc, tarballs and SHA-256s" \
+	sh -c "grep -Ec '^file cjson cjson_[^ ]+\.(dsc|tar\.(gz|xz|bz2)) [0-9a-f]{64}\$' '$T/lock' | grep -qx '[3-9]'"
+check "static-lock: every other line unchanged" \
+	bash -c "diff <(grep -v ' cjson' '$LOCK') <(grep -v ' cjson' '$T/lock')"
+
 harness_finish
