@@ -710,8 +710,11 @@ static void log_applied(const struct migration *m, int64_t ms)
 	log_emit(LOG_INFO, &lf, "applied %s in %lld ms", m->name, (long long)ms);
 }
 
-static void note(struct apply_summary *sum, const struct migration *m)
+static void note(struct apply_summary *sum, struct migration *m, int64_t ms)
 {
+	m->state = MIG_APPLIED;
+	m->applied_now = true;
+	m->apply_ms = ms;
 	if (!sum->first)
 		sum->first = m->name;
 	sum->last = m->name;
@@ -746,7 +749,7 @@ static int apply_all_in_one(struct apply_ctx *c, int *idx, int n, struct sql_spl
 		enum tx_outcome out = run_tx(c, idx, n, splits, &rc, e);
 		if (out == TX_DONE) {
 			for (int i = 0; i < n; i++)
-				note(sum, &c->set->m[idx[i]]);
+				note(sum, &c->set->m[idx[i]], -1);
 			log_info("applied %d migration%s in %lld ms", n, n == 1 ? "" : "s",
 				 (long long)(clock_ms() - t0));
 			return EXIT_DONE;
@@ -756,6 +759,8 @@ static int apply_all_in_one(struct apply_ctx *c, int *idx, int n, struct sql_spl
 		if (out == TX_ALREADY) {
 			/* another runner got there first: it applied the same folder */
 			log_info("another runner applied these migrations meanwhile");
+			for (int i = 0; i < n; i++)
+				c->set->m[idx[i]].state = MIG_APPLIED;
 			sum->skipped += n;
 			return EXIT_DONE;
 		}
@@ -826,11 +831,13 @@ int apply_pending(PGconn *conn, const struct config *cfg, const struct dburl *u,
 			break;
 		if (already) {
 			log_info("%s was applied meanwhile by another runner", m->name);
+			m->state = MIG_APPLIED;
 			sum->skipped++;
 			continue;
 		}
-		log_applied(m, clock_ms() - t0);
-		note(sum, m);
+		int64_t ms = clock_ms() - t0;
+		log_applied(m, ms);
+		note(sum, m, ms);
 	}
 out:
 	watch_end(&c.watch);

@@ -19,6 +19,7 @@
 enum opt_id {
 	OPT_URL,
 	OPT_URL_FILE,
+	OPT_AUTH,
 	OPT_DIR,
 	OPT_FORMAT,
 	OPT_TIMEOUT,
@@ -36,6 +37,12 @@ enum opt_id {
 	OPT_TERMINATION_LOG,
 	OPT_STAY,
 	OPT_JSON,
+	OPT_HTTP_CA_FILE,
+	OPT_WAIT_FOR,
+	OPT_NOTIFY_URL,
+	OPT_NOTIFY_URL_FILE,
+	OPT_NOTIFY_FORMAT,
+	OPT_NOTIFY_REQUIRED,
 };
 
 struct opt {
@@ -48,6 +55,7 @@ struct opt {
 static const struct opt opts[] = {
 	{OPT_URL, "--url", "DATABASE_URL", false},
 	{OPT_URL_FILE, "--url-file", "DATABASE_URL_FILE", false},
+	{OPT_AUTH, "--auth", "DBREADY_AUTH", false},
 	{OPT_DIR, "--dir", "DBREADY_DIR", false},
 	{OPT_FORMAT, "--format", "DBREADY_FORMAT", false},
 	{OPT_TIMEOUT, "--timeout", "DBREADY_TIMEOUT", false},
@@ -65,6 +73,12 @@ static const struct opt opts[] = {
 	{OPT_TERMINATION_LOG, "--termination-log", "DBREADY_TERMINATION_LOG", false},
 	{OPT_STAY, "--stay", "DBREADY_STAY", true},
 	{OPT_JSON, "--json", NULL, true},
+	{OPT_HTTP_CA_FILE, "--http-ca-file", "DBREADY_HTTP_CA_FILE", false},
+	{OPT_WAIT_FOR, "--wait-for", "DBREADY_WAIT_FOR", false},
+	{OPT_NOTIFY_URL, "--notify-url", "DBREADY_NOTIFY_URL", false},
+	{OPT_NOTIFY_URL_FILE, "--notify-url-file", "DBREADY_NOTIFY_URL_FILE", false},
+	{OPT_NOTIFY_FORMAT, "--notify-format", "DBREADY_NOTIFY_FORMAT", false},
+	{OPT_NOTIFY_REQUIRED, "--notify-required", "DBREADY_NOTIFY_REQUIRED", true},
 };
 
 #define NOPTS (sizeof opts / sizeof opts[0])
@@ -139,6 +153,23 @@ static int set_option(struct config *cfg, const struct opt *o, const char *value
 		cfg->url_file = value;
 		cfg->url_file_origin = source;
 		return EXIT_DONE;
+	case OPT_AUTH:
+		if (strcmp(value, "password") == 0)
+			cfg->auth = AUTH_PASSWORD;
+		else if (strcmp(value, "azure") == 0)
+			cfg->auth = AUTH_AZURE;
+		else if (strcmp(value, "gcp") == 0)
+			cfg->auth = AUTH_GCP;
+		else {
+			snprintf(err, errcap,
+				 "invalid value \"%s\" for %s\nHINT: Use password (the URL's own), "
+				 "azure (Entra ID token: managed identity or workload identity) or gcp "
+				 "(Cloud SQL IAM token from the metadata server); AWS RDS IAM is not "
+				 "supported yet.",
+				 value, source);
+			return EXIT_USAGE;
+		}
+		return EXIT_DONE;
 	case OPT_DIR:
 		if (!*value)
 			goto bad;
@@ -206,6 +237,7 @@ static int set_option(struct config *cfg, const struct opt *o, const char *value
 	case OPT_DRY_RUN:
 	case OPT_STAY:
 	case OPT_JSON:
+	case OPT_NOTIFY_REQUIRED:
 		if (!cli_parse_bool(value, &b)) {
 			snprintf(err, errcap,
 				 "invalid boolean \"%s\" for %s\nHINT: Use true or false.", value,
@@ -218,6 +250,8 @@ static int set_option(struct config *cfg, const struct opt *o, const char *value
 			cfg->dry_run = b;
 		else if (o->id == OPT_STAY)
 			cfg->stay = b;
+		else if (o->id == OPT_NOTIFY_REQUIRED)
+			cfg->notify_required = b;
 		else
 			cfg->json = b;
 		return EXIT_DONE;
@@ -253,6 +287,48 @@ static int set_option(struct config *cfg, const struct opt *o, const char *value
 		/* an empty value turns the termination log off */
 		cfg->termination_log = *value ? value : NULL;
 		cfg->termination_log_explicit = true;
+		return EXIT_DONE;
+	case OPT_HTTP_CA_FILE:
+		if (!*value)
+			goto bad;
+		cfg->http_ca_file = value;
+		return EXIT_DONE;
+	case OPT_WAIT_FOR:
+		/* the first flag replaces the environment's list, further flags add to it */
+		if (source[0] == '-' && !cfg->wait_for_flag) {
+			cfg->nwait_for = 0;
+			cfg->wait_for_flag = true;
+		}
+		if (cfg->nwait_for == CLI_MAX_WAIT_FOR) {
+			snprintf(err, errcap,
+				 "too many %s options (at most %d)\n"
+				 "HINT: Put several targets in one value, separated by commas.",
+				 source, CLI_MAX_WAIT_FOR);
+			return EXIT_USAGE;
+		}
+		cfg->wait_for[cfg->nwait_for++] = value;
+		return EXIT_DONE;
+	case OPT_NOTIFY_URL:
+		cfg->notify_url = value;
+		cfg->notify_url_origin = source;
+		return EXIT_DONE;
+	case OPT_NOTIFY_URL_FILE:
+		if (!*value)
+			goto bad;
+		cfg->notify_url_file = value;
+		cfg->notify_url_file_origin = source;
+		return EXIT_DONE;
+	case OPT_NOTIFY_FORMAT:
+		if (strcmp(value, "json") == 0)
+			cfg->notify_format = NOTIFY_JSON;
+		else if (strcmp(value, "slack") == 0)
+			cfg->notify_format = NOTIFY_SLACK;
+		else {
+			snprintf(err, errcap,
+				 "invalid value \"%s\" for %s\nHINT: Use json or slack.", value,
+				 source);
+			return EXIT_USAGE;
+		}
 		return EXIT_DONE;
 	}
 bad:
@@ -432,6 +508,7 @@ void cli_print_help(void)
 	      "Options (flag beats environment, environment beats default):\n"
 	      "  --url URL                 DATABASE_URL               libpq URI or key=value conninfo\n"
 	      "  --url-file PATH           DATABASE_URL_FILE          read the URL from a file\n"
+	      "  --auth MODE               DBREADY_AUTH               password, azure or gcp [password]\n"
 	      "  --dir DIR                 DBREADY_DIR                migrations directory [/migrations]\n"
 	      "  --format F                DBREADY_FORMAT             auto, drizzle, plain [auto]\n"
 	      "  --timeout D               DBREADY_TIMEOUT            overall wait deadline, 0 = forever [60s]\n"
@@ -449,11 +526,29 @@ void cli_print_help(void)
 	      "  --termination-log PATH    DBREADY_TERMINATION_LOG    one-line outcome [/dev/termination-log]\n"
 	      "  --stay                    DBREADY_STAY               after success, run until SIGTERM\n"
 	      "  --json                                               status/check: JSON on stdout\n"
+	      "  --wait-for LIST           DBREADY_WAIT_FOR           also wait for tcp://, http://, https://\n"
+	      "                                                       targets (comma-separated; repeatable)\n"
+	      "  --http-ca-file PATH       DBREADY_HTTP_CA_FILE       CA bundle for HTTPS [libcurl's]\n"
+	      "  --notify-url URL          DBREADY_NOTIFY_URL         POST the outcome as JSON (a webhook)\n"
+	      "  --notify-url-file PATH    DBREADY_NOTIFY_URL_FILE    read the webhook URL from a file\n"
+	      "  --notify-format F         DBREADY_NOTIFY_FORMAT      json or slack [json]\n"
+	      "  --notify-required         DBREADY_NOTIFY_REQUIRED    a failed webhook fails the run (10)\n"
 	      "  -h, --help    -V, --version\n"
 	      "\n"
 	      "Durations take ms, s, m or h; a bare number means seconds. Without a URL, libpq's\n"
 	      "PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE... are used, but only when PGHOST is set.\n"
 	      "Booleans in the environment: true/false, 1/0, yes/no, on/off.\n"
+	      "Wait-for targets: tcp://HOST:PORT, http(s)://HOST[:PORT]/PATH with optional\n"
+	      "#status=CODE, #body=TEXT, #timeout=D (joined by &), e.g. http://auth:8080/healthz#status=204.\n"
+	      "--auth=azure|gcp: before every connection attempt, fetch a fresh access token and log in\n"
+	      "with it as the password (never logged, never cached; the URL holds no password).\n"
+	      "  azure: AKS workload identity when AZURE_FEDERATED_TOKEN_FILE is set (with\n"
+	      "  AZURE_CLIENT_ID, AZURE_TENANT_ID, AZURE_AUTHORITY_HOST), else the managed identity from\n"
+	      "  IMDS (AZURE_CLIENT_ID: a user-assigned one; DBREADY_AZURE_IMDS_ENDPOINT,\n"
+	      "  DBREADY_AZURE_RESOURCE). gcp: the metadata server (GCE_METADATA_HOST); the user is the\n"
+	      "  service account's email without .gserviceaccount.com. Token endpoint not answering\n"
+	      "  until the deadline or not answering with a token: 10; identity refused: 5.\n"
+	      "  AWS RDS IAM is not supported yet.\n"
 	      "\n"
 	      "Exit codes:\n"
 	      "  0    done: the database is reachable (and every migration is applied)\n"
@@ -461,12 +556,13 @@ void cli_print_help(void)
 	      "  2    usage error: unknown command or flag, bad option value\n"
 	      "  3    configuration error: URL missing, malformed or unsafe; directory unreadable\n"
 	      "  4    database not reachable before the deadline (only transient failures seen)\n"
-	      "  5    database refused us for good: authentication, role or database missing, TLS\n"
+	      "  5    database refused us for good: authentication, role or database missing, TLS;\n"
+	      "       --auth: the token endpoint refused the identity\n"
 	      "  6    migration files invalid or diverged from the history table\n"
 	      "  7    a migration failed to apply and was rolled back\n"
 	      "  8    the migration lock was not acquired before --lock-timeout\n"
 	      "  9    await/probe: migrations still pending at the deadline\n"
-	      "  10   an HTTP dependency or hook failed\n"
+	      "  10   an HTTP dependency, hook or --auth token endpoint failed\n"
 	      "  128+n stopped by signal n (130 SIGINT, 143 SIGTERM)\n",
 	      stdout);
 }

@@ -13,6 +13,8 @@
 
 #include "log.h"
 
+struct dep_list;
+
 enum command {
 	CMD_RUN,
 	CMD_CHECK,
@@ -27,6 +29,12 @@ enum command {
 
 enum mig_format { FORMAT_AUTO, FORMAT_DRIZZLE, FORMAT_PLAIN };
 enum tx_mode { TX_PER_MIGRATION, TX_ALL };
+enum notify_format { NOTIFY_JSON, NOTIFY_SLACK };
+/* --auth: where the database password comes from (cloudauth.h) */
+enum auth_mode { AUTH_PASSWORD, AUTH_AZURE, AUTH_GCP };
+
+/* --wait-for may be given this many times (each value is a list of targets) */
+#define CLI_MAX_WAIT_FOR 16
 
 struct config {
 	enum command cmd;
@@ -34,6 +42,7 @@ struct config {
 	const char *url_origin; /* "--url" or "DATABASE_URL", for messages */
 	const char *url_file;   /* --url-file or DATABASE_URL_FILE */
 	const char *url_file_origin;
+	enum auth_mode auth; /* --auth or DBREADY_AUTH */
 	const char *dir;
 	enum mig_format format;
 	int64_t timeout_ms; /* 0 = forever */
@@ -52,6 +61,22 @@ struct config {
 	enum log_level log_level;
 	const char *termination_log; /* NULL = default */
 	bool termination_log_explicit;
+	/* HTTP: dependency waits (depwait.c) and the outcome webhook (notify.c) */
+	const char *http_ca_file;               /* NULL = libcurl's default CA bundle */
+	const char *wait_for[CLI_MAX_WAIT_FOR]; /* target lists, parsed by depwait_parse() */
+	int nwait_for;
+	bool wait_for_flag;     /* a --wait-for flag replaced DBREADY_WAIT_FOR */
+	const char *notify_url; /* --notify-url or DBREADY_NOTIFY_URL (secret) */
+	const char *notify_url_origin;
+	const char *notify_url_file; /* --notify-url-file or DBREADY_NOTIFY_URL_FILE */
+	const char *notify_url_file_origin;
+	enum notify_format notify_format;
+	bool notify_required;
+	/* set after parsing, not by cli_parse */
+	struct dep_list *deps; /* the parsed --wait-for targets (main.c); NULL = none */
+	/* clock_ms() deadline of the whole wait when the database wait follows the dependency
+	 * wait (run.c); 0 = from --timeout */
+	int64_t wait_deadline_ms;
 };
 
 /* Parse argv (and the environment) into cfg. Returns EXIT_DONE or EXIT_USAGE; on

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cloudauth.h"
 #include "log.h"
 #include "resolve.h"
 #include "signals.h"
@@ -95,6 +96,7 @@ static void fail(struct attempt *a, enum failure_kind kind, const char *text)
 	if (text)
 		snprintf(a->reason, sizeof a->reason, "%s", text);
 	bool permanent = kind == FAIL_TLS || kind == FAIL_NO_PASSWORD || kind == FAIL_OTHER ||
+			 kind == FAIL_TOKEN_REFUSED || kind == FAIL_TOKEN_BAD ||
 			 (kind == FAIL_SERVER && !sqlstate_is_transient(a->sqlstate));
 	a->cls = permanent ? ATTEMPT_PERMANENT : ATTEMPT_TRANSIENT;
 }
@@ -152,10 +154,29 @@ static const char *stage_name(ConnStatusType s)
 	}
 }
 
-/* Login, non-blocking. Returns the connection or NULL (a filled). */
-static PGconn *login(const struct dburl *u, int64_t start, int64_t end, struct attempt *a)
+/* Login, non-blocking, with password (an access token) added to the URL's parameters when
+ * not NULL. Returns the connection or NULL (a filled). */
+static PGconn *login(const struct dburl *u, const char *password, int64_t start, int64_t end,
+		     struct attempt *a)
 {
-	PGconn *conn = PQconnectStartParams(u->keywords, u->values, 0);
+	PGconn *conn;
+	if (password) {
+		/* keywords/values, never a conninfo string: the token needs no quoting and
+		 * appears in no text; libpq copies it, so the caller can wipe its own */
+		const char *kw[DBURL_MAX_PARAMS + 2], *val[DBURL_MAX_PARAMS + 2];
+		int n = 0;
+		for (; n < u->nparams; n++) {
+			kw[n] = u->keywords[n];
+			val[n] = u->values[n];
+		}
+		kw[n] = "password";
+		val[n++] = password;
+		kw[n] = NULL;
+		val[n] = NULL;
+		conn = PQconnectStartParams(kw, val, 0);
+	} else {
+		conn = PQconnectStartParams(u->keywords, u->values, 0);
+	}
 	if (!conn) {
 		fail(a, FAIL_OTHER, "out of memory");
 		return NULL;
@@ -256,6 +277,38 @@ static void on_notice(void *arg, const PGresult *res)
 	log_emit(warning ? LOG_WARN : LOG_DEBUG, &lf, "server: %s", msg ? msg : "");
 }
 
+/* --auth=azure|gcp: a fresh token for this attempt, within the attempt's time. Returns false
+ * with a filled when there is none. */
+static bool fetch_token(const struct cloudauth *ca, int64_t end, struct cloudauth_token *tok,
+			struct attempt *a)
+{
+	int64_t left = end - clock_ms();
+	char reason[sizeof a->reason];
+	enum cloudauth_result r = cloudauth_fetch(ca, left < 1 ? 1 : left, tok, reason,
+						  sizeof reason);
+	if (signals_caught()) {
+		cloudauth_token_free(tok);
+		a->cls = ATTEMPT_SIGNALED;
+		return false;
+	}
+	switch (r) {
+	case CLOUDAUTH_OK:
+		return true;
+	case CLOUDAUTH_TRANSIENT:
+		/* one that ran out of the attempt's time is told apart, as FAIL_TIMEOUT is, so
+		 * that an attempt the deadline cut short does not become the final reason */
+		fail(a, clock_ms() >= end ? FAIL_TOKEN_TIMEOUT : FAIL_TOKEN, reason);
+		break;
+	case CLOUDAUTH_REFUSED:
+		fail(a, FAIL_TOKEN_REFUSED, reason);
+		break;
+	case CLOUDAUTH_BAD:
+		fail(a, FAIL_TOKEN_BAD, reason);
+		break;
+	}
+	return false;
+}
+
 PGconn *db_connect(const struct dburl *u, int64_t timeout_ms, struct attempt *a)
 {
 	memset(a, 0, sizeof *a);
@@ -277,7 +330,12 @@ PGconn *db_connect(const struct dburl *u, int64_t timeout_ms, struct attempt *a)
 		goto out;
 	}
 
-	PGconn *conn = login(u, start, end, a);
+	/* after the name lookup: a token is fetched only for an attempt that can use it */
+	struct cloudauth_token tok = {0};
+	if (u->auth && !fetch_token(u->auth, end, &tok, a))
+		goto out;
+	PGconn *conn = login(u, tok.access_token, start, end, a);
+	cloudauth_token_free(&tok);
 	if (conn && !select_one(conn, end, a)) {
 		PQfinish(conn);
 		conn = NULL;

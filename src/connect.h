@@ -27,6 +27,11 @@ enum failure_kind {
 	FAIL_CLOSED,      /* the server closed the connection without an error */
 	FAIL_NO_PASSWORD, /* the server wants a password and there is none */
 	FAIL_OTHER,       /* libpq failed before contacting a server, out of memory, ... */
+	/* --auth=azure|gcp: the access token for the password (cloudauth.h) */
+	FAIL_TOKEN,         /* the token endpoint did not answer, or said "later" (retried) */
+	FAIL_TOKEN_TIMEOUT, /* ... and used up the attempt's time doing so (retried) */
+	FAIL_TOKEN_REFUSED, /* the token endpoint refused the identity for good (exit 5) */
+	FAIL_TOKEN_BAD,     /* what answered is no token endpoint (exit 10) */
 };
 
 struct attempt {
@@ -40,7 +45,9 @@ struct attempt {
 };
 
 /* One attempt. On success returns the open connection (caller PQfinish()es it) with
- * a->cls == ATTEMPT_OK; otherwise returns NULL and fills a. */
+ * a->cls == ATTEMPT_OK; otherwise returns NULL and fills a. With u->auth set, the attempt
+ * first fetches a fresh access token (within timeout_ms) and logs in with it as the
+ * password; the token is wiped once libpq has its copy. */
 PGconn *db_connect(const struct dburl *u, int64_t timeout_ms, struct attempt *a);
 
 /* true when a SQLSTATE means "try again later" (behaviour.md §2). */

@@ -670,6 +670,10 @@ static void check_parsed(struct dburl *u, PQconninfoOption *opts)
 	log_add_secret(pw);
 	log_add_secret(opt_val(opts, "sslpassword"));
 	log_add_secret(getenv("PGPASSWORD"));
+	if (pw)
+		u->password_origin = u->origin;
+	else if (getenv("PGPASSWORD") && *getenv("PGPASSWORD"))
+		u->password_origin = "PGPASSWORD";
 
 	if (!collect_hosts(u, opts))
 		return;
@@ -831,7 +835,15 @@ int dburl_check_string(const char *url, const char *origin, struct dburl *u)
 	 * when it stands in the password), so the whole value is registered after it */
 	if (check_text(u, url))
 		return EXIT_CONFIG;
-	log_add_secret(url);
+	/* ... when it holds a secret (a password in the userinfo, a password or sslpassword
+	 * parameter). One without (--auth=azure|gcp, PGPASSWORD) is no secret, and registering
+	 * it would mask the redacted target, which is then the value itself, in every line. */
+	const char *sep = strstr(url, "://");
+	struct raw_userinfo ri0 = {0};
+	if (sep)
+		scan_userinfo(url, sep + 3, &ri0);
+	if (ri0.pass || strstr(url, "password"))
+		log_add_secret(url);
 	bool is_uri;
 	if (check_scheme(u, url, &is_uri))
 		return EXIT_CONFIG;

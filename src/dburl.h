@@ -34,6 +34,8 @@ struct dbhost {
 	bool has_hostaddr; /* hostaddr given: libpq does no name lookup */
 };
 
+struct cloudauth;
+
 struct dburl {
 	const char *origin;  /* where the configuration came from, e.g. "DATABASE_URL" */
 	bool from_pg_env;    /* PG* variables only (PGHOST set, no URL) */
@@ -47,6 +49,8 @@ struct dburl {
 	char user[256];
 	char dbname[256];
 	char sslmode[32];
+	const char *password_origin; /* u->origin or "PGPASSWORD"; NULL = no password given */
+	const struct cloudauth *auth; /* --auth=azure|gcp: a token per attempt; NULL = password */
 	int64_t connect_timeout_ms; /* the URL's connect_timeout, 0 = not set */
 	struct finding findings[DBURL_MAX_FINDINGS];
 	int nfindings;

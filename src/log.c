@@ -20,8 +20,10 @@ static enum log_level cur_level = LOG_INFO;
 static enum log_format cur_format = LOG_TEXT;
 static char *secrets[MAX_SECRETS];
 static int nsecrets;
+static char *transient[LOG_TRANSIENT_SLOTS];
 static const char *termlog_path;
 static bool termlog_explicit;
+static char termlog_line[TERMLOG_CAP]; /* the last outcome line, also without a file */
 
 void log_setup(enum log_level level, enum log_format format)
 {
@@ -46,33 +48,60 @@ void log_add_secret(const char *secret)
 		secrets[nsecrets++] = copy;
 }
 
+/* wipe before freeing: the heap may be dumped in a core file */
+static void wipe_free(char *s)
+{
+	if (!s)
+		return;
+	volatile char *p = s;
+	while (*p)
+		*p++ = 0;
+	free(s);
+}
+
 void log_forget_secrets(void)
 {
-	for (int i = 0; i < nsecrets; i++) {
-		/* wipe before freeing: the heap may be dumped in a core file */
-		volatile char *p = secrets[i];
-		while (*p)
-			*p++ = 0;
-		free(secrets[i]);
-	}
+	for (int i = 0; i < nsecrets; i++)
+		wipe_free(secrets[i]);
 	nsecrets = 0;
+	for (int i = 0; i < LOG_TRANSIENT_SLOTS; i++) {
+		wipe_free(transient[i]);
+		transient[i] = NULL;
+	}
+}
+
+void log_set_transient_secret(int slot, const char *secret)
+{
+	if (slot < 0 || slot >= LOG_TRANSIENT_SLOTS)
+		return;
+	wipe_free(transient[slot]);
+	transient[slot] = secret && strlen(secret) >= 3 ? strdup(secret) : NULL;
+}
+
+/* Replace every occurrence of secret in buf by "***". */
+static void scrub_one(char *buf, const char *secret)
+{
+	static const char mask[] = "***";
+	size_t slen = strlen(secret);
+	char *hit;
+	char *from = buf;
+	while ((hit = strstr(from, secret)) != NULL) {
+		size_t tail = strlen(hit + slen);
+		/* the mask is never longer than a secret (secrets have >= 3 bytes) */
+		memmove(hit + 3, hit + slen, tail + 1);
+		memcpy(hit, mask, 3);
+		from = hit + 3;
+	}
 }
 
 void log_scrub(char *buf, size_t cap)
 {
-	static const char mask[] = "***";
-	for (int i = 0; i < nsecrets; i++) {
-		size_t slen = strlen(secrets[i]);
-		char *hit;
-		char *from = buf;
-		while ((hit = strstr(from, secrets[i])) != NULL) {
-			size_t tail = strlen(hit + slen);
-			/* the mask is never longer than a secret (secrets have >= 3 bytes) */
-			memmove(hit + 3, hit + slen, tail + 1);
-			memcpy(hit, mask, 3);
-			from = hit + 3;
-		}
-	}
+	/* the long transient ones first: a short fixed secret may occur inside a token */
+	for (int i = 0; i < LOG_TRANSIENT_SLOTS; i++)
+		if (transient[i])
+			scrub_one(buf, transient[i]);
+	for (int i = 0; i < nsecrets; i++)
+		scrub_one(buf, secrets[i]);
 	(void)cap;
 }
 
@@ -97,7 +126,7 @@ static const char *level_name(enum log_level level)
 	}
 }
 
-static void rfc3339_now(char *out, size_t cap)
+void log_rfc3339_now(char *out, size_t cap)
 {
 	struct timespec ts;
 	struct tm tm;
@@ -147,7 +176,7 @@ static void emit_json(enum log_level level, const struct log_fields *f, const ch
 		      const char *detail, const char *hint)
 {
 	char ts[40];
-	rfc3339_now(ts, sizeof ts);
+	log_rfc3339_now(ts, sizeof ts);
 	cJSON *o = cJSON_CreateObject();
 	if (!o)
 		return;
@@ -208,10 +237,13 @@ void termlog_setup(const char *path, bool explicit)
 	termlog_explicit = explicit;
 }
 
+const char *termlog_last(void)
+{
+	return termlog_line;
+}
+
 void termlog_write(const char *fmt, ...)
 {
-	if (!termlog_path)
-		return;
 	char line[TERMLOG_CAP];
 	va_list ap;
 	va_start(ap, fmt);
@@ -224,6 +256,9 @@ void termlog_write(const char *fmt, ...)
 	for (char *p = line; *p; p++)
 		if (*p == '\n' || *p == '\r')
 			*p = ' ';
+	snprintf(termlog_line, sizeof termlog_line, "%s", line);
+	if (!termlog_path)
+		return;
 	strcat(line, "\n");
 	/* Kubernetes creates /dev/termination-log; elsewhere only a named file is created */
 	int flags = O_WRONLY | O_TRUNC | O_CLOEXEC | (termlog_explicit ? O_CREAT : 0);

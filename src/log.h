@@ -38,6 +38,13 @@ bool log_enabled(enum log_level level);
 void log_add_secret(const char *secret);
 void log_forget_secrets(void);
 
+/* Secrets that change during a run (cloud access tokens, federated assertions: a new one per
+ * connection attempt) live in LOG_TRANSIENT_SLOTS slots instead of the fixed list, which they
+ * would fill up: setting a slot wipes and replaces what it held, NULL empties it. Scrubbed
+ * like the others; log_forget_secrets() empties the slots too. */
+#define LOG_TRANSIENT_SLOTS 2
+void log_set_transient_secret(int slot, const char *secret);
+
 /* Replace every registered secret in buf (NUL-terminated, capacity cap) by "***". */
 void log_scrub(char *buf, size_t cap);
 
@@ -55,6 +62,12 @@ void log_emit(enum log_level level, const struct log_fields *f, const char *fmt,
 void termlog_setup(const char *path, bool explicit);
 /* Write the one-line outcome (scrubbed, at most 4 KiB). Later calls replace earlier ones. */
 void termlog_write(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* The last line termlog_write() was given (scrubbed, no newline; "" before any), kept also
+ * when there is no termination log file: the outcome webhook's message (notify.c). */
+const char *termlog_last(void);
+
+/* The current time as RFC 3339 UTC with milliseconds ("2026-11-26T10:28:17.123Z"). */
+void log_rfc3339_now(char *out, size_t cap);
 
 /* Milliseconds of the monotonic clock, for durations and deadlines. */
 int64_t clock_ms(void);

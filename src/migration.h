@@ -32,6 +32,9 @@ struct migration {
 	/* filled by the plan */
 	enum mig_state state;
 	char recorded_hash[65]; /* MIG_CHANGED: the hash in the history table */
+	/* filled by apply (state becomes MIG_APPLIED also when another runner applied it) */
+	bool applied_now;  /* this run applied it */
+	long long apply_ms; /* how long that took; -1 = together with others (--tx=all) */
 };
 
 struct migset {

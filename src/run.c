@@ -7,9 +7,11 @@
 
 #include "apply.h"
 #include "backoff.h"
+#include "depwait.h"
 #include "exitcode.h"
 #include "history.h"
 #include "log.h"
+#include "notify.h"
 #include "plan.h"
 #include "report.h"
 #include "signals.h"
@@ -41,10 +43,22 @@ static void wait_termlog(const struct wait_result *r)
 		termlog_write("stopped (exit %d): %s while waiting for the database", r->exit_code,
 			      signals_name(r->exit_code - EXIT_SIGNAL_BASE));
 	else
-		termlog_write("error (exit %d): %s: %s", r->exit_code,
-			      r->exit_code == EXIT_REFUSED ? "the database refused the connection"
-							   : "database not reachable",
+		termlog_write("error (exit %d): %s: %s", r->exit_code, wait_failure(r),
 			      r->last.reason);
+}
+
+/* The --wait-for targets first, then the database, within one --timeout (README: "Waiting
+ * for other services"); db gets cfg with the deadline that is left. status looks at the
+ * database alone. depwait_run logs its failure and writes the termination log. */
+static int wait_dependencies(const struct config *cfg, bool retry, struct config *db)
+{
+	*db = *cfg;
+	if (!cfg->deps || cfg->deps->n == 0 || cfg->cmd == CMD_STATUS)
+		return EXIT_DONE;
+	int64_t deadline = retry && cfg->timeout_ms ? clock_ms() + cfg->timeout_ms : -1;
+	if (deadline >= 0)
+		db->wait_deadline_ms = deadline;
+	return depwait_run(cfg->deps, cfg, retry, deadline);
 }
 
 /* What run, status and await share: the files, the history, the plan, the connection. */
@@ -53,6 +67,7 @@ struct session {
 	struct history h;
 	struct plan p;
 	PGconn *conn;
+	bool planned; /* the plan holds the database's view (for the outcome webhook) */
 	struct err e; /* e.msg empty: nothing (more) to report */
 };
 
@@ -63,6 +78,7 @@ static int replan(struct session *s)
 	int rc = history_read(s->conn, &s->h, &s->e);
 	if (rc == EXIT_DONE && !plan_build(&s->set, &s->h, &s->p))
 		rc = err_set(&s->e, EXIT_INTERNAL, NULL, NULL, NULL, "out of memory");
+	s->planned = rc == EXIT_DONE;
 	return rc;
 }
 
@@ -74,8 +90,11 @@ static int session_open(struct session *s, const struct config *cfg, const struc
 	int rc = load(cfg, &s->set, &s->h, &s->e);
 	if (rc != EXIT_DONE)
 		return rc;
+	struct config db;
+	if ((rc = wait_dependencies(cfg, retry, &db)) != EXIT_DONE)
+		return rc;
 	struct wait_result wr;
-	wait_for_database(cfg, u, retry, &s->conn, &wr);
+	wait_for_database(&db, u, retry, &s->conn, &wr);
 	if (wr.exit_code != EXIT_DONE) {
 		wait_termlog(&wr); /* wait has logged it */
 		return wr.exit_code;
@@ -88,6 +107,8 @@ static int session_close(struct session *s, int rc)
 {
 	if (rc != EXIT_DONE && s->e.msg[0])
 		fail(&s->e);
+	if (s->planned)
+		notify_note_migrations(&s->set);
 	if (s->conn)
 		PQfinish(s->conn);
 	plan_free(&s->p);
@@ -96,8 +117,11 @@ static int session_close(struct session *s, int rc)
 	return rc;
 }
 
+/* The end of run, migrate, wait and await: post the outcome webhook, then with --stay keep
+ * running until SIGTERM. */
 static int stay(const struct config *cfg, int rc)
 {
+	rc = notify_outcome(cfg, rc);
 	if (!cfg->stay || rc != EXIT_DONE)
 		return rc;
 	log_info("staying up until SIGTERM (--stay)");
@@ -111,7 +135,11 @@ int cmd_wait(const struct config *cfg, const struct dburl *u)
 {
 	PGconn *conn;
 	struct wait_result r;
-	wait_for_database(cfg, u, true, &conn, &r);
+	struct config db;
+	int rc = wait_dependencies(cfg, true, &db);
+	if (rc != EXIT_DONE)
+		return stay(cfg, rc);
+	wait_for_database(&db, u, true, &conn, &r);
 	if (conn)
 		PQfinish(conn);
 	if (r.exit_code == EXIT_DONE)

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "backoff.h"
+#include "cloudauth.h"
 #include "exitcode.h"
 #include "log.h"
 #include "signals.h"
@@ -48,12 +49,21 @@ const char *wait_hint(const struct attempt *a, const struct dburl *u)
 	case FAIL_NO_PASSWORD:
 		return "The server asks for a password: put it in the URL "
 		       "(postgres://user:PASSWORD@host/db) or set PGPASSWORD.";
+	case FAIL_TOKEN:
+	case FAIL_TOKEN_TIMEOUT:
+		return cloudauth_hint(u->auth, CLOUDAUTH_TRANSIENT);
+	case FAIL_TOKEN_REFUSED:
+		return cloudauth_hint(u->auth, CLOUDAUTH_REFUSED);
+	case FAIL_TOKEN_BAD:
+		return cloudauth_hint(u->auth, CLOUDAUTH_BAD);
 	case FAIL_SERVER:
 		break;
 	default:
 		return NULL;
 	}
 	const char *s = a->sqlstate;
+	if (strcmp(s, "28P01") == 0 && u->auth)
+		return cloudauth_login_hint(u->auth, u->user);
 	if (strcmp(s, "28P01") == 0)
 		snprintf(hint, sizeof hint,
 			 "Check the password of user \"%s\" in the URL (and the Secret it comes "
@@ -111,9 +121,46 @@ static void finish_signal(struct wait_result *r, int sig, const struct dburl *u)
 	r->exit_code = EXIT_SIGNAL_BASE + sig;
 }
 
+static bool token_kind(enum failure_kind k)
+{
+	return k == FAIL_TOKEN || k == FAIL_TOKEN_TIMEOUT || k == FAIL_TOKEN_REFUSED ||
+	       k == FAIL_TOKEN_BAD;
+}
+
+const char *wait_failure(const struct wait_result *r)
+{
+	switch (r->last.kind) {
+	case FAIL_TOKEN:
+	case FAIL_TOKEN_TIMEOUT:
+	case FAIL_TOKEN_BAD:
+		return "no access token";
+	case FAIL_TOKEN_REFUSED:
+		return "access token refused";
+	default:
+		return r->exit_code == EXIT_REFUSED ? "the database refused the connection"
+						    : "database not reachable";
+	}
+}
+
 static void finish_unreachable(const struct config *cfg, const struct dburl *u, bool retry,
 			       struct log_fields *lf, struct wait_result *r)
 {
+	if (token_kind(r->last.kind) && u->auth) {
+		/* the token endpoint is an HTTP dependency of the login (cli.md: exit 10) */
+		lf->event = "token_unavailable";
+		lf->exit_code = EXIT_HTTP;
+		lf->detail = r->last.reason;
+		lf->hint = wait_hint(&r->last, u);
+		if (retry)
+			log_emit(LOG_ERROR, lf,
+				 "no access token from %s for %s within %lld ms (%d attempts)",
+				 u->auth->name, u->redacted, (long long)cfg->timeout_ms, r->attempts);
+		else
+			log_emit(LOG_ERROR, lf, "no access token from %s for %s", u->auth->name,
+				 u->redacted);
+		r->exit_code = EXIT_HTTP;
+		return;
+	}
 	lf->event = "unreachable";
 	lf->exit_code = EXIT_UNREACHABLE;
 	lf->detail = r->last.reason;
@@ -133,6 +180,8 @@ void wait_for_database(const struct config *cfg, const struct dburl *u, bool ret
 	*conn_out = NULL;
 	int64_t start = clock_ms();
 	int64_t deadline = (retry && cfg->timeout_ms) ? start + cfg->timeout_ms : -1;
+	if (deadline >= 0 && cfg->wait_deadline_ms)
+		deadline = cfg->wait_deadline_ms; /* the --wait-for targets had their share */
 	int64_t per_attempt = u->connect_timeout_ms ? u->connect_timeout_ms : cfg->connect_timeout_ms;
 	struct backoff b;
 	backoff_init(&b, cfg->backoff_base_ms, cfg->backoff_cap_ms, 0);
@@ -158,7 +207,8 @@ void wait_for_database(const struct config *cfg, const struct dburl *u, bool ret
 		/* an attempt the deadline cut short says "timed out", which is not why the
 		 * database is unreachable: keep the previous attempt's reason for the report */
 		bool cut_short = truncated && r->attempts > 1 && cur.cls == ATTEMPT_TRANSIENT &&
-				 (cur.kind == FAIL_TIMEOUT || cur.kind == FAIL_DNS_TIMEOUT);
+				 (cur.kind == FAIL_TIMEOUT || cur.kind == FAIL_DNS_TIMEOUT ||
+				  cur.kind == FAIL_TOKEN_TIMEOUT);
 		if (!cut_short)
 			r->last = cur;
 		struct attempt *a = &r->last;
@@ -187,6 +237,19 @@ void wait_for_database(const struct config *cfg, const struct dburl *u, bool ret
 		}
 		lf.detail = a->reason;
 		lf.hint = wait_hint(a, u);
+		if (a->cls == ATTEMPT_PERMANENT && token_kind(a->kind) && u->auth) {
+			/* refused: the identity is wrong, as a wrong password is (exit 5); an answer
+			 * that is no token: the HTTP dependency is broken (exit 10) */
+			bool refused = a->kind == FAIL_TOKEN_REFUSED;
+			lf.event = refused ? "token_refused" : "token_invalid";
+			lf.exit_code = refused ? EXIT_REFUSED : EXIT_HTTP;
+			log_emit(LOG_ERROR, &lf,
+				 refused ? "%s refused to issue an access token for %s"
+					 : "%s did not answer with an access token for %s",
+				 u->auth->name, u->redacted);
+			r->exit_code = lf.exit_code;
+			return;
+		}
 		if (a->cls == ATTEMPT_PERMANENT) {
 			lf.event = "refused";
 			lf.exit_code = EXIT_REFUSED;

@@ -45,4 +45,12 @@ run_dbready "valgrind: unreachable (DNS)" 4 wait --timeout 2s \
 	--url "postgres://app:$CANARY@does-not-exist.invalid:5432/app"
 run_dbready "valgrind: JSON logs" 0 wait --log-format json --url "$URL"
 
+# the HTTP side: dependency waits (one retried) and the outcome webhook (one retry)
+. "$(dirname "$0")/../lib/httpstub.sh"
+httpstub_start valgrind --route /ready=503,200 --route /hook=500,200 || true
+run_dbready "valgrind: --wait-for and --notify-url" 0 wait --url "$URL" \
+	--wait-for "http://127.0.0.1:$STUB_PORT/ready,tcp://127.0.0.1:$STUB_PORT" \
+	--notify-url "http://127.0.0.1:$STUB_PORT/hook" --notify-format slack
+assert_contains "$RUN_ERR" "outcome posted"
+
 harness_finish

@@ -22,6 +22,10 @@ static const char *const env_names[] = {
 	"DBREADY_LOCK_TIMEOUT", "DBREADY_STATEMENT_TIMEOUT", "DBREADY_TX",
 	"DBREADY_HISTORY_TABLE", "DBREADY_ALLOW_OUT_OF_ORDER", "DBREADY_DRY_RUN",
 	"DBREADY_LOG_FORMAT", "DBREADY_LOG_LEVEL", "DBREADY_TERMINATION_LOG", "DBREADY_STAY",
+	/* --auth=azure|gcp (cloudauth.c) */
+	"DBREADY_AUTH", "AZURE_CLIENT_ID", "AZURE_TENANT_ID", "AZURE_FEDERATED_TOKEN_FILE",
+	"AZURE_AUTHORITY_HOST", "DBREADY_AZURE_IMDS_ENDPOINT", "DBREADY_AZURE_RESOURCE",
+	"GCE_METADATA_HOST",
 };
 /* clang-format on */
 #define NENV (sizeof env_names / sizeof env_names[0])
@@ -207,6 +211,10 @@ int main(int argc, char **argv)
 	suite_cli();
 	suite_backoff();
 	suite_connect();
+	suite_http();
+	suite_depwait();
+	suite_notify();
+	suite_cloudauth();
 	env_restore();
 	for (size_t i = 0; i < NENV; i++)
 		free(env_saved[i]);

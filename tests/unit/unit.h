@@ -59,5 +59,9 @@ void suite_dburl(void);
 void suite_cli(void);
 void suite_backoff(void);
 void suite_connect(void);
+void suite_http(void);
+void suite_depwait(void);
+void suite_notify(void);
+void suite_cloudauth(void);
 
 #endif

@@ -1,0 +1,303 @@
+/* http.c - libcurl setup shared by every HTTP user, one blocking request, URL redaction. */
+#define _POSIX_C_SOURCE 200809L
+#include "http.h"
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "signals.h"
+#include "version.h"
+
+#define DEFAULT_MAX_RESPONSE (64 * 1024)
+
+static bool initialised;
+static char ca_file[4096];
+
+int http_global_init(void)
+{
+	if (initialised)
+		return 0;
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+		return -1;
+	initialised = true;
+	return 0;
+}
+
+void http_global_cleanup(void)
+{
+	if (!initialised)
+		return;
+	curl_global_cleanup();
+	initialised = false;
+}
+
+void http_set_ca_file(const char *path)
+{
+	snprintf(ca_file, sizeof ca_file, "%s", path ? path : "");
+}
+
+const char *http_ca_file(void)
+{
+	return ca_file[0] ? ca_file : NULL;
+}
+
+void http_apply_common(CURL *h, long timeout_ms)
+{
+	if (timeout_ms < 1)
+		timeout_ms = 1;
+	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(h, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
+	/* no SIGALRM for DNS timeouts: dbready owns its signals (signals.c) */
+	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(h, CURLOPT_USERAGENT, "dbready/" DBREADY_VERSION);
+	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, timeout_ms);
+	curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, timeout_ms);
+#if LIBCURL_VERSION_NUM >= 0x075700
+	/* on SIGTERM a pending name lookup is abandoned, not waited for (curl >= 7.87) */
+	curl_easy_setopt(h, CURLOPT_QUICK_EXIT, 1L);
+#endif
+	if (ca_file[0])
+		curl_easy_setopt(h, CURLOPT_CAINFO, ca_file);
+}
+
+struct sink {
+	struct http_response *resp;
+	size_t cap; /* allocated */
+	size_t max; /* allowed */
+	bool too_big;
+	bool oom;
+};
+
+static size_t on_body(char *data, size_t size, size_t nmemb, void *userdata)
+{
+	struct sink *s = userdata;
+	size_t n = size * nmemb;
+	struct http_response *r = s->resp;
+	if (n > s->max - r->body_len) {
+		s->too_big = true;
+		return 0; /* aborts the transfer with CURLE_WRITE_ERROR */
+	}
+	if (r->body_len + n + 1 > s->cap) {
+		size_t ncap = s->cap ? s->cap : 1024;
+		while (ncap < r->body_len + n + 1)
+			ncap *= 2;
+		char *nb = realloc(r->body, ncap);
+		if (!nb) {
+			s->oom = true;
+			return 0;
+		}
+		r->body = nb;
+		s->cap = ncap;
+	}
+	memcpy(r->body + r->body_len, data, n);
+	r->body_len += n;
+	r->body[r->body_len] = '\0';
+	return n;
+}
+
+/* Drive one easy handle on a private multi handle, so that SIGTERM/SIGINT (signals.c's
+ * descriptor) ends the wait at once. A request that starts after a signal was caught (the
+ * outcome webhook of a stopped run) is not interrupted: its timeout bounds it. */
+static CURLcode run_transfer(CURL *h, char *error, size_t cap)
+{
+	CURLM *m = curl_multi_init();
+	if (!m) {
+		snprintf(error, cap, "could not initialise libcurl");
+		return CURLE_OUT_OF_MEMORY;
+	}
+	CURLcode result = CURLE_FAILED_INIT;
+	bool interruptible = signals_caught() == 0 && signals_fd() >= 0;
+	if (curl_multi_add_handle(m, h) != CURLM_OK) {
+		snprintf(error, cap, "could not initialise libcurl");
+		curl_multi_cleanup(m);
+		return result;
+	}
+	int running = 1;
+	for (;;) {
+		CURLMcode mc = curl_multi_perform(m, &running);
+		if (mc != CURLM_OK) {
+			snprintf(error, cap, "%s", curl_multi_strerror(mc));
+			goto out;
+		}
+		if (!running)
+			break;
+		struct curl_waitfd wfd = {.fd = signals_fd(), .events = CURL_WAIT_POLLIN};
+		mc = curl_multi_poll(m, interruptible ? &wfd : NULL, interruptible ? 1 : 0, 1000,
+		                     NULL);
+		if (mc != CURLM_OK) {
+			snprintf(error, cap, "%s", curl_multi_strerror(mc));
+			goto out;
+		}
+		if (interruptible && signals_caught()) {
+			snprintf(error, cap, "interrupted by %s", signals_name(signals_caught()));
+			result = CURLE_ABORTED_BY_CALLBACK;
+			goto out;
+		}
+	}
+	int left;
+	CURLMsg *msg;
+	while ((msg = curl_multi_info_read(m, &left)) != NULL)
+		if (msg->msg == CURLMSG_DONE && msg->easy_handle == h)
+			result = msg->data.result;
+out:
+	curl_multi_remove_handle(m, h);
+	curl_multi_cleanup(m);
+	return result;
+}
+
+int http_perform(const struct http_request *req, struct http_response *resp)
+{
+	memset(resp, 0, sizeof *resp);
+	int rc = -1;
+	CURL *h = NULL;
+	struct curl_slist *hdrs = NULL;
+	char errbuf[CURL_ERROR_SIZE] = "";
+	struct sink s = {.resp = resp,
+	                 .max = req->max_response ? req->max_response : DEFAULT_MAX_RESPONSE};
+
+	if (http_global_init() != 0 || !(h = curl_easy_init())) {
+		snprintf(resp->error, sizeof resp->error, "could not initialise libcurl");
+		goto out;
+	}
+	http_apply_common(h, req->timeout_ms);
+	curl_easy_setopt(h, CURLOPT_URL, req->url);
+	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
+	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(h, CURLOPT_WRITEDATA, &s);
+	for (const char *const *p = req->headers; p && *p; p++) {
+		struct curl_slist *n = curl_slist_append(hdrs, *p);
+		if (!n) {
+			snprintf(resp->error, sizeof resp->error, "out of memory");
+			goto out;
+		}
+		hdrs = n;
+	}
+	if (hdrs)
+		curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdrs);
+	if (req->method && strcmp(req->method, "POST") == 0) {
+		curl_easy_setopt(h, CURLOPT_POST, 1L);
+		curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE,
+		                 (curl_off_t)(req->body ? req->body_len : 0));
+		curl_easy_setopt(h, CURLOPT_POSTFIELDS, req->body ? req->body : "");
+	} else {
+		curl_easy_setopt(h, CURLOPT_HTTPGET, 1L);
+	}
+
+	CURLcode cc = run_transfer(h, resp->error, sizeof resp->error);
+	long status = 0;
+	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
+	resp->status = status;
+	if (s.oom) {
+		snprintf(resp->error, sizeof resp->error, "out of memory");
+	} else if (s.too_big) {
+		snprintf(resp->error, sizeof resp->error,
+		         "the response body is larger than %zu bytes", s.max);
+	} else if (cc == CURLE_ABORTED_BY_CALLBACK && resp->error[0]) {
+		/* interrupted by a signal: run_transfer said so */
+	} else if (cc != CURLE_OK) {
+		/* curl's messages name host and port, never the userinfo or the query */
+		snprintf(resp->error, sizeof resp->error, "%s",
+		         errbuf[0] ? errbuf : curl_easy_strerror(cc));
+	} else {
+		resp->error[0] = '\0';
+		rc = 0;
+	}
+out:
+	curl_slist_free_all(hdrs);
+	if (h)
+		curl_easy_cleanup(h);
+	return rc;
+}
+
+void http_response_free(struct http_response *resp)
+{
+	free(resp->body);
+	resp->body = NULL;
+	resp->body_len = 0;
+}
+
+/* A bounded string builder: appends what fits, always NUL-terminated. */
+struct sbuf {
+	char *p;
+	size_t cap, len;
+};
+
+static void put(struct sbuf *b, const char *s, size_t n)
+{
+	if (b->len + 1 >= b->cap)
+		return;
+	size_t room = b->cap - 1 - b->len;
+	if (n > room)
+		n = room;
+	memcpy(b->p + b->len, s, n);
+	b->len += n;
+	b->p[b->len] = '\0';
+}
+
+static void puts_(struct sbuf *b, const char *s)
+{
+	put(b, s, strlen(s));
+}
+
+static void redact(const char *url, char *out, size_t cap, bool hide_path)
+{
+	if (!cap)
+		return;
+	out[0] = '\0';
+	if (!url)
+		return;
+	struct sbuf b = {out, cap, 0};
+	const char *p = url;
+	/* "scheme://" only when it comes before anything that ends an authority */
+	const char *sep = strstr(url, "://");
+	if (sep && strcspn(url, "/?#@") == (size_t)(sep - url) + 1) {
+		put(&b, url, (size_t)(sep - url) + 3);
+		p = sep + 3;
+	}
+	size_t alen = strcspn(p, "/?#");
+	const char *at = NULL;
+	for (size_t i = 0; i < alen; i++)
+		if (p[i] == '@')
+			at = p + i; /* the last '@': a password may hold an unencoded one */
+	if (at) {
+		const char *colon = memchr(p, ':', (size_t)(at - p));
+		if (colon) {
+			put(&b, p, (size_t)(colon - p));
+			puts_(&b, ":***@");
+		} else {
+			puts_(&b, "***@");
+		}
+		put(&b, at + 1, (size_t)(p + alen - at - 1));
+	} else {
+		put(&b, p, alen);
+	}
+	p += alen;
+	if (!*p)
+		return;
+	if (hide_path) {
+		puts_(&b, "/***");
+		return;
+	}
+	size_t plen = strcspn(p, "?#");
+	put(&b, p, plen);
+	p += plen;
+	if (*p == '?') {
+		puts_(&b, "?***");
+		p += strcspn(p, "#");
+	}
+	if (*p == '#')
+		puts_(&b, "#***");
+}
+
+void http_redact_url(const char *url, char *out, size_t cap)
+{
+	redact(url, out, cap, false);
+}
+
+void http_redact_url_path(const char *url, char *out, size_t cap)
+{
+	redact(url, out, cap, true);
+}

@@ -1,0 +1,66 @@
+/* http.h - the one place dbready talks HTTP (libcurl): common handle options, a blocking
+ * request for hooks and token endpoints, URL redaction for logs.
+ *
+ * Ownership: struct http_request only borrows its strings; http_perform() fills a
+ * struct http_response whose body the caller releases with http_response_free(). No
+ * function here logs: callers report failures (resp->error never holds a secret, as long as
+ * the URL's secrets are in its userinfo, query or fragment, which error texts never quote).
+ */
+#ifndef DBREADY_HTTP_H
+#define DBREADY_HTTP_H
+
+#include <curl/curl.h>
+#include <stddef.h>
+
+struct http_request {
+	const char *method; /* "GET" or "POST" */
+	const char *url;
+	const char *const *headers; /* NULL-terminated "Name: value" list, or NULL */
+	const char *body;           /* POST body, or NULL */
+	size_t body_len;
+	long timeout_ms;     /* whole request */
+	size_t max_response; /* bytes of body kept (more is an error); 0 = 64 KiB */
+};
+
+struct http_response {
+	long status; /* HTTP status, 0 when no response */
+	char *body;  /* NUL-terminated, malloc'd (may be NULL) */
+	size_t body_len;
+	char error[256]; /* transport error when http_perform returns -1; never a secret */
+};
+
+/* curl_global_init once (later calls do nothing); 0 ok, -1 when libcurl cannot start. */
+int http_global_init(void);
+void http_global_cleanup(void);
+
+/* Common options for any easy handle: http/https only (CURLOPT_PROTOCOLS_STR and
+ * REDIR_PROTOCOLS_STR), no redirects, NOSIGNAL, user agent "dbready/<version>", the CA file
+ * from http_set_ca_file() when set, and both the connect timeout and the whole-transfer
+ * timeout set to timeout_ms (at least 1 ms). */
+void http_apply_common(CURL *h, long timeout_ms);
+
+/* The CA bundle for HTTPS (copied); NULL = libcurl's default bundle (in the static build
+ * and the image: /etc/ssl/certs/ca-certificates.crt). */
+void http_set_ca_file(const char *path);
+/* The CA file set, or NULL. */
+const char *http_ca_file(void);
+
+/* One blocking request. 0 = a response arrived (any status; resp->status, resp->body);
+ * -1 = transport error, a body larger than max_response, out of memory, or SIGTERM/SIGINT
+ * during the request (resp->error says "interrupted by SIGTERM"; signals_caught() is set).
+ * A request started after a signal was caught is not interrupted (timeout_ms bounds it).
+ * resp is always initialised: call http_response_free() either way. */
+int http_perform(const struct http_request *req, struct http_response *resp);
+void http_response_free(struct http_response *resp);
+
+/* Copy url to out (capacity cap > 0) with the userinfo password, the query string and the
+ * fragment replaced by "***" ("https://user:***@host/path?***"); a userinfo without a
+ * password (a token used as user name) becomes "***@". Never fails; truncates. */
+void http_redact_url(const char *url, char *out, size_t cap);
+
+/* Like http_redact_url, but everything after the host (path, query, fragment) becomes one
+ * masked path, a slash and three stars, e.g. "https://hooks.slack.com" + "/" + "***": for
+ * URLs whose path is the secret (Slack, Teams, Discord webhooks). */
+void http_redact_url_path(const char *url, char *out, size_t cap);
+
+#endif
