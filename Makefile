@@ -159,3 +159,13 @@ static-lock:
 
 static-clean-cache:
 	rm -rf "$${DBREADY_STATIC_CACHE:-$${XDG_CACHE_HOME:-$$HOME/.cache}/dbready-static}"
+
+# --- deployment files (charts/, manifests/, examples/compose/, .github/, action.yml) --------
+# `make deploy-check` runs tests/integration/deploy_*.sh alone (they run in `make check` too):
+# Kubernetes schemas and Pod Security Standards, the chart rendered, compose, actionlint, and
+# the manifests' runtime contract on the real binary and image. See tests/deploy/README.md.
+.PHONY: deploy-check
+
+deploy-check: all
+	@sh tests/lib/deps.sh -q
+	@DBREADY=$(abspath $(BUILD)/dbready) bash tests/run.sh deploy

@@ -12,11 +12,14 @@ set -eu
 # static: dpkg-dev (apt-get source), perl (OpenSSL's Configure), bison and flex (PostgreSQL's
 #        configure), file, patch, xz-utils, bzip2 (scripts/static/build-deps.sh)
 # image:  podman, runc and debootstrap (a local Debian base; nothing can be pulled here)
+# deploy: shellcheck (the workflows' and action.yml's scripts), golang-go with Debian's sprig
+#        and yaml.v2 (tests/deploy/render: the Helm chart rendered by helm's template engine)
 PACKAGES="build-essential pkg-config libpq-dev libcurl4-openssl-dev libcjson-dev libssl-dev
 ca-certificates openssl postgresql-15 postgresql-client-15 python3 util-linux procps valgrind
 pgbouncer libpg-query-dev clang libclang-rt-14-dev
 dpkg-dev perl file patch xz-utils bzip2 bison flex coreutils
-podman runc debootstrap"
+podman runc debootstrap
+shellcheck golang-go golang-github-masterminds-sprig-dev golang-gopkg-yaml.v2-dev"
 
 # Node.js may come from elsewhere than Debian (the machine image has one): only ask apt for
 # it when there is none at all
