@@ -7,7 +7,7 @@
 #include <libpq-fe.h>
 #include <openssl/opensslv.h>
 #include <cjson/cJSON.h>
-#include <curl/curlver.h>
+#include <curl/curl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -572,4 +572,11 @@ void cli_print_version(void)
 	printf("dbready %s (libpq %d, %s, libcurl %s, cJSON %d.%d.%d)\n", DBREADY_VERSION,
 	       PQlibVersion(), OPENSSL_VERSION_TEXT, LIBCURL_VERSION, CJSON_VERSION_MAJOR,
 	       CJSON_VERSION_MINOR, CJSON_VERSION_PATCH);
+	/* what the linked libcurl can speak (the static build: http and https only), so that
+	 * an image's contents can be checked without looking inside the binary */
+	const curl_version_info_data *cv = curl_version_info(CURLVERSION_NOW);
+	printf("libcurl protocols:");
+	for (const char *const *p = cv ? cv->protocols : NULL; p && *p; p++)
+		printf(" %s", *p);
+	printf("\n");
 }

@@ -109,7 +109,7 @@ esac
 case $desc in *interpreter*) die "$OUT has an interpreter: $desc" ;; esac
 case $desc in *x86-64*) ;; *) die "$OUT is not x86-64: $desc" ;; esac
 ver=$("$OUT" version) || die "$OUT version failed"
-say "check: $ver"
+printf '%s\n' "$ver" | while IFS= read -r l; do say "check: $l"; done
 (cd "$BUILD" && sha256sum dbready-static >dbready-static.sha256)
 
 # --- 5. SBOM ------------------------------------------------------------------------------

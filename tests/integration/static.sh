@@ -105,6 +105,9 @@ assert_contains "$RUN_OUT" "libpq $((${pqv%%.*} * 10000 + ${pqv#*.}))"
 assert_contains "$RUN_OUT" "OpenSSL $(lockv openssl)"
 assert_contains "$RUN_OUT" "libcurl $(lockv curl)"
 assert_contains "$RUN_OUT" "cJSON $(lockv cjson)"
+# libcurl as configured by build-deps.sh: HTTP and HTTPS, nothing else (the development build
+# against Debian's libcurl lists dozens)
+check "static: libcurl speaks http and https only" grep -qx 'libcurl protocols: http https' "$RUN_OUT"
 check "static: nothing but the binary in the root" test "$(find "$ROOT" -mindepth 1 | wc -l)" = 1
 
 pg_start main || true
