@@ -17,7 +17,7 @@
 #include "signals.h"
 #include "version.h"
 
-#define BREAKPOINT     "--> statement-breakpoint"
+#define BREAKPOINT      "--> statement-breakpoint"
 #define CANCEL_GRACE_MS 1500
 
 /* ---------- statements ---------- */
@@ -65,7 +65,7 @@ bool apply_statements(const struct migration *m, enum mig_format fmt, struct sql
 }
 
 const char *apply_no_tx_reason(const struct migration *m, const struct sql_split *stmts,
-			       int server_version)
+                               int server_version)
 {
 	if (m->directive_no_tx)
 		return "the file says -- dbready:no-transaction";
@@ -109,8 +109,8 @@ static void excerpt(const struct migration *m, struct position at, char *out, si
 		if (line >= at.line - 2 && line <= at.line + 2) {
 			size_t shown = n > 160 ? 160 : n;
 			len += (size_t)snprintf(out + len, cap - len, "%s%c %4d | %.*s",
-						len ? "\n" : "", line == at.line ? '>' : ' ', line,
-						(int)shown, p);
+			                        len ? "\n" : "", line == at.line ? '>' : ' ', line,
+			                        (int)shown, p);
 			if (line == at.line && len + 200 < cap) {
 				len += (size_t)snprintf(out + len, cap - len, "\n       | ");
 				for (int c = 1; c < at.col && len + 2 < cap && c < 170; c++)
@@ -128,7 +128,7 @@ static void excerpt(const struct migration *m, struct position at, char *out, si
 /* Fill e from a failed statement's result: SQLSTATE, message, detail, hint, and the file
  * position of the error (or of the statement's start). */
 static int report_failure(const struct migration *m, const struct sql_stmt *st, PGresult *res,
-			  PGconn *conn, struct err *e)
+                          PGconn *conn, struct err *e)
 {
 	const char *sqlstate = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
 	const char *primary = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : NULL;
@@ -138,12 +138,13 @@ static int report_failure(const struct migration *m, const struct sql_stmt *st, 
 	const char *ctx = res ? PQresultErrorField(res, PG_DIAG_CONTEXT) : NULL;
 	size_t off = st ? st->start : 0;
 	if (st && spos && atoi(spos) > 0)
-		off = st->start + utf8_offset(m->text + st->start, st->len, (size_t)atoi(spos) - 1);
+		off = st->start +
+		      utf8_offset(m->text + st->start, st->len, (size_t)atoi(spos) - 1);
 	struct position at = file_position(m, off);
 	char ex[2048], detail[4096];
 	excerpt(m, at, ex, sizeof ex);
 	snprintf(detail, sizeof detail, "%s%s%s%s%s", sdetail ? sdetail : "", sdetail ? "\n" : "",
-		 ctx ? "CONTEXT: " : "", ctx ? ctx : "", ctx ? "\n" : "");
+	         ctx ? "CONTEXT: " : "", ctx ? ctx : "", ctx ? "\n" : "");
 	size_t dl = strlen(detail);
 	snprintf(detail + dl, sizeof detail - dl, "%s", ex);
 	char hint[1024];
@@ -151,22 +152,24 @@ static int report_failure(const struct migration *m, const struct sql_stmt *st, 
 		snprintf(hint, sizeof hint, "%s", shint);
 	else if (sqlstate && strcmp(sqlstate, "57014") == 0)
 		snprintf(hint, sizeof hint,
-			 "The statement ran into the statement timeout or was cancelled; if it "
-			 "waited for a lock held by another session, look at pg_stat_activity and "
-			 "pg_locks, or raise --statement-timeout.");
+		         "The statement ran into the statement timeout or was cancelled; if it "
+		         "waited for a lock held by another session, look at pg_stat_activity and "
+		         "pg_locks, or raise --statement-timeout.");
 	else if (sqlstate && (strcmp(sqlstate, "42P07") == 0 || strcmp(sqlstate, "42710") == 0 ||
-			      strcmp(sqlstate, "42701") == 0))
-		snprintf(hint, sizeof hint,
-			 "The object exists already: the schema was probably changed outside the "
-			 "migrations (drizzle-kit push, a manual fix). Make the database match the "
-			 "migrations, or make the statement idempotent (IF NOT EXISTS).");
+	                      strcmp(sqlstate, "42701") == 0))
+		snprintf(
+		        hint, sizeof hint,
+		        "The object exists already: the schema was probably changed outside the "
+		        "migrations (drizzle-kit push, a manual fix). Make the database match the "
+		        "migrations, or make the statement idempotent (IF NOT EXISTS).");
 	else
 		snprintf(hint, sizeof hint,
-			 "Fix the migration (it was rolled back and nothing of it remains), then run "
-			 "again.");
+		         "Fix the migration (it was rolled back and nothing of it remains), then "
+		         "run "
+		         "again.");
 	err_set(e, EXIT_APPLY, "migration_failed", hint, detail,
-		"migration \"%s\" failed at %s:%d:%d: %s", m->name, m->file, at.line, at.col,
-		primary ? primary : PQerrorMessage(conn));
+	        "migration \"%s\" failed at %s:%d:%d: %s", m->name, m->file, at.line, at.col,
+	        primary ? primary : PQerrorMessage(conn));
 	snprintf(e->sqlstate, sizeof e->sqlstate, "%s", sqlstate ? sqlstate : "");
 	snprintf(e->migration, sizeof e->migration, "%s", m->name);
 	return EXIT_APPLY;
@@ -253,14 +256,16 @@ static void watch_report(struct watch *w)
 	char pid[16];
 	snprintf(pid, sizeof pid, "%d", w->backend_pid);
 	const char *params[1] = {pid};
-	PGresult *r = w->side ? PQexecParams(w->side,
-					     "SELECT b.pid, coalesce(b.usename, ''), "
-					     "coalesce(b.application_name, ''), coalesce(b.state, ''), "
-					     "coalesce(extract(epoch FROM now() - b.xact_start)::int, 0) "
-					     "FROM pg_stat_activity b WHERE b.pid = ANY "
-					     "(pg_blocking_pids($1::int)) ORDER BY b.xact_start LIMIT 1",
-					     1, NULL, params, NULL, NULL, 0)
-				  : NULL;
+	PGresult *r =
+	        w->side ? PQexecParams(
+	                          w->side,
+	                          "SELECT b.pid, coalesce(b.usename, ''), "
+	                          "coalesce(b.application_name, ''), coalesce(b.state, ''), "
+	                          "coalesce(extract(epoch FROM now() - b.xact_start)::int, 0) "
+	                          "FROM pg_stat_activity b WHERE b.pid = ANY "
+	                          "(pg_blocking_pids($1::int)) ORDER BY b.xact_start LIMIT 1",
+	                          1, NULL, params, NULL, NULL, 0)
+	                : NULL;
 	struct log_fields lf = LOG_FIELDS_INIT;
 	lf.migration = w->name;
 	lf.duration_ms = secs * 1000;
@@ -268,16 +273,17 @@ static void watch_report(struct watch *w)
 		char detail[512];
 		/* not its query text: another session's SQL may hold anybody's secrets */
 		snprintf(detail, sizeof detail,
-			 "Blocking session: pid %s, user \"%s\", application \"%s\", %s, in its "
-			 "transaction for %s s.",
-			 PQgetvalue(r, 0, 0), PQgetvalue(r, 0, 1), PQgetvalue(r, 0, 2),
-			 PQgetvalue(r, 0, 3), PQgetvalue(r, 0, 4));
+		         "Blocking session: pid %s, user \"%s\", application \"%s\", %s, in its "
+		         "transaction for %s s.",
+		         PQgetvalue(r, 0, 0), PQgetvalue(r, 0, 1), PQgetvalue(r, 0, 2),
+		         PQgetvalue(r, 0, 3), PQgetvalue(r, 0, 4));
 		lf.event = "migration_blocked";
 		lf.detail = detail;
-		lf.hint = "Let that transaction finish or end it (SELECT pg_terminate_backend(pid)); "
-			  "the migration goes on by itself. --statement-timeout bounds the wait.";
+		lf.hint = "Let that transaction finish or end it (SELECT "
+		          "pg_terminate_backend(pid)); "
+		          "the migration goes on by itself. --statement-timeout bounds the wait.";
 		log_emit(LOG_WARN, &lf, "%s has waited %lld s for a lock held by another session",
-			 w->name, (long long)secs);
+		         w->name, (long long)secs);
 	} else {
 		lf.event = "migration_running";
 		log_emit(LOG_INFO, &lf, "%s still running after %lld s", w->name, (long long)secs);
@@ -295,7 +301,7 @@ static void watch_end(struct watch *w)
 /* Send every item and a Sync, read every result. On PIPE_ERROR *failed is the index of the
  * failing item and *failed_res its result (caller PQclear()s it). */
 static enum pipe_result pipeline_run(PGconn *conn, const struct items *it, int *failed,
-				     PGresult **failed_res, struct watch *w)
+                                     PGresult **failed_res, struct watch *w)
 {
 	*failed = -1;
 	*failed_res = NULL;
@@ -303,7 +309,7 @@ static enum pipe_result pipeline_run(PGconn *conn, const struct items *it, int *
 		return PIPE_BROKEN;
 	for (int i = 0; i < it->n; i++)
 		if (!PQsendQueryParams(conn, it->v[i].sql, it->v[i].nparams, NULL, it->v[i].params,
-				       NULL, NULL, 0))
+		                       NULL, NULL, 0))
 			return PIPE_BROKEN;
 	if (!PQpipelineSync(conn))
 		return PIPE_BROKEN;
@@ -362,12 +368,13 @@ static enum pipe_result pipeline_run(PGconn *conn, const struct items *it, int *
 				wait_ms = w->next - clock_ms() > 0 ? w->next - clock_ms() : 0;
 		}
 		struct pollfd p[2] = {
-			{.fd = PQsocket(conn), .events = (short)(POLLIN | (f == 1 ? POLLOUT : 0))},
-			{.fd = cancelled ? -1 : signals_fd(), .events = POLLIN}};
+		        {.fd = PQsocket(conn), .events = (short)(POLLIN | (f == 1 ? POLLOUT : 0))},
+		        {.fd = cancelled ? -1 : signals_fd(), .events = POLLIN}};
 		int rc = poll(p, 2, (int)(wait_ms > 60000 ? 60000 : wait_ms));
 		if (rc < 0 && errno != EINTR)
 			return PIPE_BROKEN;
-		if (rc > 0 && (p[0].revents & (POLLIN | POLLERR | POLLHUP)) && !PQconsumeInput(conn))
+		if (rc > 0 && (p[0].revents & (POLLIN | POLLERR | POLLHUP)) &&
+		    !PQconsumeInput(conn))
 			return PIPE_BROKEN;
 	}
 	PQexitPipelineMode(conn);
@@ -382,7 +389,8 @@ static enum pipe_result pipeline_run(PGconn *conn, const struct items *it, int *
 /* After a failure inside BEGIN, the transaction stays aborted until ROLLBACK. */
 static void rollback_if_needed(PGconn *conn)
 {
-	if (PQtransactionStatus(conn) == PQTRANS_INERROR || PQtransactionStatus(conn) == PQTRANS_INTRANS)
+	if (PQtransactionStatus(conn) == PQTRANS_INERROR ||
+	    PQtransactionStatus(conn) == PQTRANS_INTRANS)
 		PQclear(PQexec(conn, "ROLLBACK"));
 }
 
@@ -404,7 +412,7 @@ static bool begin_items(struct apply_ctx *c, struct items *it, struct migration 
 {
 	char buf[16384];
 	snprintf(buf, sizeof buf, "SET LOCAL statement_timeout = %lld",
-		 (long long)c->cfg->statement_timeout_ms);
+	         (long long)c->cfg->statement_timeout_ms);
 	if (!items_add(it, "BEGIN", 5, -1, 0) || !items_add(it, buf, strlen(buf), -1, 0))
 		return false;
 	history_guard_sql(c->h, ms, n, buf, sizeof buf);
@@ -422,7 +430,7 @@ static bool begin_items(struct apply_ctx *c, struct items *it, struct migration 
 }
 
 static bool migration_items(struct apply_ctx *c, struct items *it, int mi,
-			    const struct sql_split *stmts)
+                            const struct sql_split *stmts)
 {
 	struct migration *m = &c->set->m[mi];
 	for (int s = 0; s < stmts->n; s++)
@@ -442,8 +450,8 @@ static bool migration_items(struct apply_ctx *c, struct items *it, int mi,
 enum tx_outcome { TX_DONE, TX_ALREADY, TX_BUSY, TX_FAILED };
 
 /* Run one transaction made of migrations idx[0..n). */
-static enum tx_outcome run_tx(struct apply_ctx *c, const int *idx, int n,
-			      struct sql_split *splits, int *rc, struct err *e)
+static enum tx_outcome run_tx(struct apply_ctx *c, const int *idx, int n, struct sql_split *splits,
+                              int *rc, struct err *e)
 {
 	struct items it = {0};
 	struct migration *ms[4096];
@@ -479,19 +487,24 @@ static enum tx_outcome run_tx(struct apply_ctx *c, const int *idx, int n,
 				while (k < n && idx[k] != x->mig)
 					k++;
 				*rc = report_failure(&c->set->m[x->mig],
-						     x->stmt >= 0 ? &splits[k].stmts[x->stmt] : NULL,
-						     res, c->conn, e);
+				                     x->stmt >= 0 ? &splits[k].stmts[x->stmt]
+				                                  : NULL,
+				                     res, c->conn, e);
 				if (x->stmt < 0)
-					snprintf(e->msg, sizeof e->msg,
-						 "migration \"%s\" could not be recorded in %s: %s",
-						 c->set->m[x->mig].name, c->h->qname,
-						 PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY));
+					snprintf(
+					        e->msg, sizeof e->msg,
+					        "migration \"%s\" could not be recorded in %s: %s",
+					        c->set->m[x->mig].name, c->h->qname,
+					        PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY));
 			} else {
 				*rc = err_set(e, EXIT_APPLY, "transaction_failed",
-					      "Check the role's privileges on the history table's schema.",
-					      PQresultErrorMessage(res), "%s failed: %s",
-					      strncmp(x->sql, "COMMIT", 6) == 0 ? "COMMIT" : "dbready's own statement",
-					      PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY));
+				              "Check the role's privileges on the history table's "
+				              "schema.",
+				              PQresultErrorMessage(res), "%s failed: %s",
+				              strncmp(x->sql, "COMMIT", 6) == 0
+				                      ? "COMMIT"
+				                      : "dbready's own statement",
+				              PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY));
 				snprintf(e->sqlstate, sizeof e->sqlstate, "%s", st ? st : "");
 			}
 			out = TX_FAILED;
@@ -503,16 +516,16 @@ static enum tx_outcome run_tx(struct apply_ctx *c, const int *idx, int n,
 		if (PQstatus(c->conn) == CONNECTION_OK && !PQisBusy(c->conn))
 			rollback_if_needed(c->conn);
 		*rc = err_set(e, EXIT_SIGNAL_BASE + sig, "signal",
-			      "Nothing of the interrupted migration remains; run dbready again.", NULL,
-			      "stopped by %s while applying \"%s\"; it was rolled back",
-			      signals_name(sig), c->set->m[idx[0]].name);
+		              "Nothing of the interrupted migration remains; run dbready again.",
+		              NULL, "stopped by %s while applying \"%s\"; it was rolled back",
+		              signals_name(sig), c->set->m[idx[0]].name);
 		out = TX_FAILED;
 	} else {
 		*rc = err_set(e, EXIT_APPLY, "connection_lost",
-			      "The server may have restarted; run dbready again: nothing of the "
-			      "interrupted migration was committed.",
-			      PQerrorMessage(c->conn), "lost the connection while applying \"%s\"",
-			      c->set->m[idx[0]].name);
+		              "The server may have restarted; run dbready again: nothing of the "
+		              "interrupted migration was committed.",
+		              PQerrorMessage(c->conn), "lost the connection while applying \"%s\"",
+		              c->set->m[idx[0]].name);
 		out = TX_FAILED;
 	}
 	items_free(&it);
@@ -532,27 +545,29 @@ static int wait_lock(struct apply_ctx *c, int64_t deadline, bool *logged, struct
 	if (left <= 0) {
 		char hint[512];
 		uint64_t k = (uint64_t)c->h->lock_key;
-		snprintf(hint, sizeof hint,
-			 "Another dbready, or a session that died holding the lock, has it: SELECT "
-			 "pid, state, query FROM pg_stat_activity WHERE pid IN (SELECT pid FROM pg_locks "
-			 "WHERE locktype = 'advisory' AND classid = %u AND objid = %u). Raise "
-			 "--lock-timeout if a long migration is running.",
-			 (unsigned)(k >> 32), (unsigned)(k & 0xffffffffu));
+		snprintf(
+		        hint, sizeof hint,
+		        "Another dbready, or a session that died holding the lock, has it: SELECT "
+		        "pid, state, query FROM pg_stat_activity WHERE pid IN (SELECT pid FROM "
+		        "pg_locks "
+		        "WHERE locktype = 'advisory' AND classid = %u AND objid = %u). Raise "
+		        "--lock-timeout if a long migration is running.",
+		        (unsigned)(k >> 32), (unsigned)(k & 0xffffffffu));
 		return err_set(e, EXIT_LOCK, "lock_timeout", hint, NULL,
-			       "could not take the migration lock within %lld ms",
-			       (long long)c->cfg->lock_timeout_ms);
+		               "could not take the migration lock within %lld ms",
+		               (long long)c->cfg->lock_timeout_ms);
 	}
 	int sig = signals_sleep(backoff_next(&c->lock_backoff, left));
 	if (sig)
 		return err_set(e, EXIT_SIGNAL_BASE + sig, "signal", NULL, NULL,
-			       "stopped by %s while waiting for the migration lock",
-			       signals_name(sig));
+		               "stopped by %s while waiting for the migration lock",
+		               signals_name(sig));
 	return EXIT_DONE;
 }
 
 /* One statement (or any SQL) with signal handling; PIPE_* result, res on error. */
 static enum pipe_result exec_one(PGconn *conn, const char *sql, size_t len, const char **params,
-				 int nparams, PGresult **res, struct watch *w)
+                                 int nparams, PGresult **res, struct watch *w)
 {
 	struct items it = {0};
 	int failed;
@@ -584,7 +599,7 @@ static bool behind_pooler(PGconn *conn)
 {
 	PGresult *r = PQexec(conn, "SELECT pg_backend_pid()");
 	bool pooled = PQresultStatus(r) == PGRES_TUPLES_OK &&
-		      atoi(PQgetvalue(r, 0, 0)) != PQbackendPID(conn);
+	              atoi(PQgetvalue(r, 0, 0)) != PQbackendPID(conn);
 	PQclear(r);
 	return pooled;
 }
@@ -592,7 +607,7 @@ static bool behind_pooler(PGconn *conn)
 /* ---------- a migration outside any transaction ---------- */
 
 static int run_no_tx(struct apply_ctx *c, int mi, const struct sql_split *stmts, bool *already,
-		     struct err *e)
+                     struct err *e)
 {
 	struct migration *m = &c->set->m[mi];
 	char lockkey[32];
@@ -600,20 +615,21 @@ static int run_no_tx(struct apply_ctx *c, int mi, const struct sql_split *stmts,
 	const char *kp[1] = {lockkey};
 	*already = false;
 	if (behind_pooler(c->conn))
-		return err_set(e, EXIT_CONFIG, "pooler",
-			       "Give dbready the database's direct endpoint (port 5432, not the "
-			       "pooler's), which keeps one session.",
-			       "The connection goes through a pooler (its cancel key is not the "
-			       "server's): behind transaction pooling, the statements and the session "
-			       "lock that guards them could land in different server sessions.",
-			       "migration \"%s\" must run outside a transaction, which needs a session",
-			       m->name);
+		return err_set(
+		        e, EXIT_CONFIG, "pooler",
+		        "Give dbready the database's direct endpoint (port 5432, not the "
+		        "pooler's), which keeps one session.",
+		        "The connection goes through a pooler (its cancel key is not the "
+		        "server's): behind transaction pooling, the statements and the session "
+		        "lock that guards them could land in different server sessions.",
+		        "migration \"%s\" must run outside a transaction, which needs a session",
+		        m->name);
 	int64_t deadline = clock_ms() + c->cfg->lock_timeout_ms;
 	bool logged = false, locked = false;
 	for (;;) {
 		if (!exec_bool(c->conn, "SELECT pg_try_advisory_lock($1::bigint)", kp, 1, &locked))
 			return err_set(e, EXIT_APPLY, "lock_failed", NULL, PQerrorMessage(c->conn),
-				       "could not take the migration lock");
+			               "could not take the migration lock");
 		if (locked)
 			break;
 		int rc = wait_lock(c, deadline, &logged, e);
@@ -628,50 +644,52 @@ static int run_no_tx(struct apply_ctx *c, int mi, const struct sql_split *stmts,
 		PGresult *r = PQexec(c->conn, buf);
 		bool ok = PQresultStatus(r) == PGRES_COMMAND_OK;
 		if (!ok)
-			rc = err_set(e, EXIT_APPLY, "history_failed", NULL, PQresultErrorMessage(r),
-				     "could not create the history table %s", c->h->qname);
+			rc = err_set(e, EXIT_APPLY, "history_failed", NULL,
+			             PQresultErrorMessage(r),
+			             "could not create the history table %s", c->h->qname);
 		PQclear(r);
 		if (!ok)
 			goto unlock;
 		c->h->exists = true;
 	}
 	snprintf(buf, sizeof buf, "SELECT EXISTS (SELECT 1 FROM %s WHERE %s = $1)", c->h->qname,
-		 c->h->format == FORMAT_DRIZZLE ? "created_at::text" : "version");
+	         c->h->format == FORMAT_DRIZZLE ? "created_at::text" : "version");
 	const char *kk[1] = {m->key};
 	if (!exec_bool(c->conn, buf, kk, 1, already)) {
 		rc = err_set(e, EXIT_APPLY, "history_failed", NULL, PQerrorMessage(c->conn),
-			     "could not read the history table %s", c->h->qname);
+		             "could not read the history table %s", c->h->qname);
 		goto unlock;
 	}
 	if (*already)
 		goto unlock;
 	snprintf(buf, sizeof buf, "SET statement_timeout = %lld",
-		 (long long)c->cfg->statement_timeout_ms);
+	         (long long)c->cfg->statement_timeout_ms);
 	PQclear(PQexec(c->conn, buf));
 	int64_t t0 = clock_ms();
 	watch_start(&c->watch, c->conn, m->name);
 	for (int s = 0; s < stmts->n; s++) {
 		const struct sql_stmt *st = &stmts->stmts[s];
-		enum pipe_result pr = exec_one(c->conn, m->text + st->start, st->len, NULL, 0, &res,
-					       &c->watch);
+		enum pipe_result pr =
+		        exec_one(c->conn, m->text + st->start, st->len, NULL, 0, &res, &c->watch);
 		if (pr == PIPE_OK)
 			continue;
 		char ran[256];
 		snprintf(ran, sizeof ran,
-			 "%d of its %d statements ran before (outside a transaction, they stay "
-			 "applied); the migration is not recorded.",
-			 s, stmts->n);
+		         "%d of its %d statements ran before (outside a transaction, they stay "
+		         "applied); the migration is not recorded.",
+		         s, stmts->n);
 		if (pr == PIPE_ERROR) {
 			rc = report_failure(m, st, res, c->conn, e);
 			PQclear(res);
 		} else if (pr == PIPE_SIGNALED) {
 			int sig = signals_caught();
 			rc = err_set(e, EXIT_SIGNAL_BASE + sig, "signal", NULL, NULL,
-				     "stopped by %s in statement %d of \"%s\"", signals_name(sig),
-				     s + 1, m->name);
+			             "stopped by %s in statement %d of \"%s\"", signals_name(sig),
+			             s + 1, m->name);
 		} else {
-			rc = err_set(e, EXIT_APPLY, "connection_lost", NULL, PQerrorMessage(c->conn),
-				     "lost the connection in statement %d of \"%s\"", s + 1, m->name);
+			rc = err_set(
+			        e, EXIT_APPLY, "connection_lost", NULL, PQerrorMessage(c->conn),
+			        "lost the connection in statement %d of \"%s\"", s + 1, m->name);
 		}
 		size_t dl = strlen(e->detail);
 		snprintf(e->detail + dl, sizeof e->detail - dl, "%s%s", dl ? "\n" : "", ran);
@@ -684,17 +702,18 @@ static int run_no_tx(struct apply_ctx *c, int mi, const struct sql_split *stmts,
 	const char *sql = history_insert_sql(c->h, m, c->applied_by, dur, params, &np);
 	PGresult *r = PQexecParams(c->conn, sql, np, NULL, params, NULL, NULL, 0);
 	if (PQresultStatus(r) != PGRES_COMMAND_OK)
-		rc = err_set(e, EXIT_APPLY, "history_failed",
-			     "Its statements ran; record it by hand or make them idempotent and run "
-			     "again.",
-			     PQresultErrorMessage(r), "migration \"%s\" ran but could not be recorded",
-			     m->name);
+		rc = err_set(
+		        e, EXIT_APPLY, "history_failed",
+		        "Its statements ran; record it by hand or make them idempotent and run "
+		        "again.",
+		        PQresultErrorMessage(r), "migration \"%s\" ran but could not be recorded",
+		        m->name);
 	PQclear(r);
 unlock:
 	if (PQstatus(c->conn) == CONNECTION_OK) {
 		PQclear(PQexec(c->conn, "RESET statement_timeout"));
 		PQclear(PQexecParams(c->conn, "SELECT pg_advisory_unlock($1::bigint)", 1, NULL, kp,
-				     NULL, NULL, 0));
+		                     NULL, NULL, 0));
 	}
 	return rc;
 }
@@ -723,35 +742,39 @@ static void note(struct apply_summary *sum, struct migration *m, int64_t ms)
 
 static bool wanted(const struct config *cfg, const struct migration *m)
 {
-	return m->state == MIG_PENDING || (m->state == MIG_OUT_OF_ORDER && cfg->allow_out_of_order);
+	return m->state == MIG_PENDING ||
+	       (m->state == MIG_OUT_OF_ORDER && cfg->allow_out_of_order);
 }
 
 static int apply_all_in_one(struct apply_ctx *c, int *idx, int n, struct sql_split *splits,
-			    struct apply_summary *sum, struct err *e)
+                            struct apply_summary *sum, struct err *e)
 {
 	for (int i = 0; i < n; i++) {
-		const char *why = apply_no_tx_reason(&c->set->m[idx[i]], &splits[i], c->server_version);
+		const char *why =
+		        apply_no_tx_reason(&c->set->m[idx[i]], &splits[i], c->server_version);
 		if (why)
-			return err_set(e, EXIT_MIGRATIONS, "no_transaction",
-				       "Run without --tx=all: dbready then runs that migration on its "
-				       "own, outside a transaction.",
-				       NULL,
-				       "migration \"%s\" cannot run inside a transaction (%s), and "
-				       "--tx=all puts every migration in one",
-				       c->set->m[idx[i]].name, why);
+			return err_set(
+			        e, EXIT_MIGRATIONS, "no_transaction",
+			        "Run without --tx=all: dbready then runs that migration on its "
+			        "own, outside a transaction.",
+			        NULL,
+			        "migration \"%s\" cannot run inside a transaction (%s), and "
+			        "--tx=all puts every migration in one",
+			        c->set->m[idx[i]].name, why);
 	}
 	int64_t deadline = clock_ms() + c->cfg->lock_timeout_ms;
 	bool logged = false;
 	for (;;) {
 		int64_t t0 = clock_ms();
 		int rc = EXIT_DONE;
-		log_info("applying %d migration%s in one transaction (--tx=all)", n, n == 1 ? "" : "s");
+		log_info("applying %d migration%s in one transaction (--tx=all)", n,
+		         n == 1 ? "" : "s");
 		enum tx_outcome out = run_tx(c, idx, n, splits, &rc, e);
 		if (out == TX_DONE) {
 			for (int i = 0; i < n; i++)
 				note(sum, &c->set->m[idx[i]], -1);
 			log_info("applied %d migration%s in %lld ms", n, n == 1 ? "" : "s",
-				 (long long)(clock_ms() - t0));
+			         (long long)(clock_ms() - t0));
 			return EXIT_DONE;
 		}
 		if (out == TX_FAILED)
@@ -770,7 +793,7 @@ static int apply_all_in_one(struct apply_ctx *c, int *idx, int n, struct sql_spl
 }
 
 int apply_pending(PGconn *conn, const struct config *cfg, const struct dburl *u,
-		  struct migset *set, struct history *h, struct apply_summary *sum, struct err *e)
+                  struct migset *set, struct history *h, struct apply_summary *sum, struct err *e)
 {
 	memset(sum, 0, sizeof *sum);
 	int64_t start = clock_ms();
@@ -807,8 +830,8 @@ int apply_pending(PGconn *conn, const struct config *cfg, const struct dburl *u,
 		struct log_fields lf = LOG_FIELDS_INIT;
 		lf.event = "migration_start";
 		lf.migration = m->name;
-		log_emit(LOG_INFO, &lf, "applying %s%s%s%s", m->name, why ? " outside a transaction (" : "",
-			 why ? why : "", why ? ")" : "");
+		log_emit(LOG_INFO, &lf, "applying %s%s%s%s", m->name,
+		         why ? " outside a transaction (" : "", why ? why : "", why ? ")" : "");
 		int64_t t0 = clock_ms();
 		bool already = false;
 		if (why) {
@@ -819,7 +842,8 @@ int apply_pending(PGconn *conn, const struct config *cfg, const struct dburl *u,
 			for (;;) {
 				enum tx_outcome out = run_tx(&c, &idx[k], 1, &splits[k], &rc, e);
 				if (out == TX_BUSY) {
-					if ((rc = wait_lock(&c, deadline, &logged, e)) != EXIT_DONE)
+					if ((rc = wait_lock(&c, deadline, &logged, e)) !=
+					    EXIT_DONE)
 						break;
 					continue;
 				}

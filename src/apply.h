@@ -31,7 +31,7 @@ struct apply_summary {
  * states plan_build() has set. Returns EXIT_DONE, or an exit code with e filled (7 failed
  * and rolled back, 8 lock timeout, 128+n signal, ...). */
 int apply_pending(PGconn *conn, const struct config *cfg, const struct dburl *u,
-		  struct migset *set, struct history *h, struct apply_summary *sum, struct err *e);
+                  struct migset *set, struct history *h, struct apply_summary *sum, struct err *e);
 
 /* The statements of a migration as they are sent: drizzle files are cut at
  * "--> statement-breakpoint" first, as drizzle-orm does, then split. */
@@ -39,6 +39,6 @@ bool apply_statements(const struct migration *m, enum mig_format fmt, struct sql
 
 /* Why m must run outside a transaction, or NULL. */
 const char *apply_no_tx_reason(const struct migration *m, const struct sql_split *stmts,
-			       int server_version);
+                               int server_version);
 
 #endif

@@ -53,40 +53,40 @@ struct opt {
 };
 
 static const struct opt opts[] = {
-	{OPT_URL, "--url", "DATABASE_URL", false},
-	{OPT_URL_FILE, "--url-file", "DATABASE_URL_FILE", false},
-	{OPT_AUTH, "--auth", "DBREADY_AUTH", false},
-	{OPT_DIR, "--dir", "DBREADY_DIR", false},
-	{OPT_FORMAT, "--format", "DBREADY_FORMAT", false},
-	{OPT_TIMEOUT, "--timeout", "DBREADY_TIMEOUT", false},
-	{OPT_BACKOFF_BASE, "--backoff-base", "DBREADY_BACKOFF_BASE", false},
-	{OPT_BACKOFF_CAP, "--backoff-cap", "DBREADY_BACKOFF_CAP", false},
-	{OPT_CONNECT_TIMEOUT, "--connect-timeout", "DBREADY_CONNECT_TIMEOUT", false},
-	{OPT_LOCK_TIMEOUT, "--lock-timeout", "DBREADY_LOCK_TIMEOUT", false},
-	{OPT_STATEMENT_TIMEOUT, "--statement-timeout", "DBREADY_STATEMENT_TIMEOUT", false},
-	{OPT_TX, "--tx", "DBREADY_TX", false},
-	{OPT_HISTORY_TABLE, "--history-table", "DBREADY_HISTORY_TABLE", false},
-	{OPT_ALLOW_OOO, "--allow-out-of-order", "DBREADY_ALLOW_OUT_OF_ORDER", true},
-	{OPT_DRY_RUN, "--dry-run", "DBREADY_DRY_RUN", true},
-	{OPT_LOG_FORMAT, "--log-format", "DBREADY_LOG_FORMAT", false},
-	{OPT_LOG_LEVEL, "--log-level", "DBREADY_LOG_LEVEL", false},
-	{OPT_TERMINATION_LOG, "--termination-log", "DBREADY_TERMINATION_LOG", false},
-	{OPT_STAY, "--stay", "DBREADY_STAY", true},
-	{OPT_JSON, "--json", NULL, true},
-	{OPT_HTTP_CA_FILE, "--http-ca-file", "DBREADY_HTTP_CA_FILE", false},
-	{OPT_WAIT_FOR, "--wait-for", "DBREADY_WAIT_FOR", false},
-	{OPT_NOTIFY_URL, "--notify-url", "DBREADY_NOTIFY_URL", false},
-	{OPT_NOTIFY_URL_FILE, "--notify-url-file", "DBREADY_NOTIFY_URL_FILE", false},
-	{OPT_NOTIFY_FORMAT, "--notify-format", "DBREADY_NOTIFY_FORMAT", false},
-	{OPT_NOTIFY_REQUIRED, "--notify-required", "DBREADY_NOTIFY_REQUIRED", true},
+        {OPT_URL, "--url", "DATABASE_URL", false},
+        {OPT_URL_FILE, "--url-file", "DATABASE_URL_FILE", false},
+        {OPT_AUTH, "--auth", "DBREADY_AUTH", false},
+        {OPT_DIR, "--dir", "DBREADY_DIR", false},
+        {OPT_FORMAT, "--format", "DBREADY_FORMAT", false},
+        {OPT_TIMEOUT, "--timeout", "DBREADY_TIMEOUT", false},
+        {OPT_BACKOFF_BASE, "--backoff-base", "DBREADY_BACKOFF_BASE", false},
+        {OPT_BACKOFF_CAP, "--backoff-cap", "DBREADY_BACKOFF_CAP", false},
+        {OPT_CONNECT_TIMEOUT, "--connect-timeout", "DBREADY_CONNECT_TIMEOUT", false},
+        {OPT_LOCK_TIMEOUT, "--lock-timeout", "DBREADY_LOCK_TIMEOUT", false},
+        {OPT_STATEMENT_TIMEOUT, "--statement-timeout", "DBREADY_STATEMENT_TIMEOUT", false},
+        {OPT_TX, "--tx", "DBREADY_TX", false},
+        {OPT_HISTORY_TABLE, "--history-table", "DBREADY_HISTORY_TABLE", false},
+        {OPT_ALLOW_OOO, "--allow-out-of-order", "DBREADY_ALLOW_OUT_OF_ORDER", true},
+        {OPT_DRY_RUN, "--dry-run", "DBREADY_DRY_RUN", true},
+        {OPT_LOG_FORMAT, "--log-format", "DBREADY_LOG_FORMAT", false},
+        {OPT_LOG_LEVEL, "--log-level", "DBREADY_LOG_LEVEL", false},
+        {OPT_TERMINATION_LOG, "--termination-log", "DBREADY_TERMINATION_LOG", false},
+        {OPT_STAY, "--stay", "DBREADY_STAY", true},
+        {OPT_JSON, "--json", NULL, true},
+        {OPT_HTTP_CA_FILE, "--http-ca-file", "DBREADY_HTTP_CA_FILE", false},
+        {OPT_WAIT_FOR, "--wait-for", "DBREADY_WAIT_FOR", false},
+        {OPT_NOTIFY_URL, "--notify-url", "DBREADY_NOTIFY_URL", false},
+        {OPT_NOTIFY_URL_FILE, "--notify-url-file", "DBREADY_NOTIFY_URL_FILE", false},
+        {OPT_NOTIFY_FORMAT, "--notify-format", "DBREADY_NOTIFY_FORMAT", false},
+        {OPT_NOTIFY_REQUIRED, "--notify-required", "DBREADY_NOTIFY_REQUIRED", true},
 };
 
 #define NOPTS (sizeof opts / sizeof opts[0])
 
 static const char *const command_names[] = {
-	[CMD_RUN] = "run",     [CMD_CHECK] = "check", [CMD_WAIT] = "wait",
-	[CMD_MIGRATE] = "migrate", [CMD_STATUS] = "status", [CMD_AWAIT] = "await",
-	[CMD_PROBE] = "probe", [CMD_VERSION] = "version", [CMD_HELP] = "help",
+        [CMD_RUN] = "run",         [CMD_CHECK] = "check",     [CMD_WAIT] = "wait",
+        [CMD_MIGRATE] = "migrate", [CMD_STATUS] = "status",   [CMD_AWAIT] = "await",
+        [CMD_PROBE] = "probe",     [CMD_VERSION] = "version", [CMD_HELP] = "help",
 };
 
 const char *cli_command_name(enum command cmd)
@@ -140,7 +140,7 @@ bool cli_parse_bool(const char *text, bool *out)
 
 /* Apply one option value; `source` names the flag or variable for the message. */
 static int set_option(struct config *cfg, const struct opt *o, const char *value,
-		      const char *source, char *err, size_t errcap)
+                      const char *source, char *err, size_t errcap)
 {
 	int64_t ms;
 	bool b;
@@ -161,12 +161,15 @@ static int set_option(struct config *cfg, const struct opt *o, const char *value
 		else if (strcmp(value, "gcp") == 0)
 			cfg->auth = AUTH_GCP;
 		else {
-			snprintf(err, errcap,
-				 "invalid value \"%s\" for %s\nHINT: Use password (the URL's own), "
-				 "azure (Entra ID token: managed identity or workload identity) or gcp "
-				 "(Cloud SQL IAM token from the metadata server); AWS RDS IAM is not "
-				 "supported yet.",
-				 value, source);
+			snprintf(
+			        err, errcap,
+			        "invalid value \"%s\" for %s\nHINT: Use password (the URL's own), "
+			        "azure (Entra ID token: managed identity or workload identity) or "
+			        "gcp "
+			        "(Cloud SQL IAM token from the metadata server); AWS RDS IAM is "
+			        "not "
+			        "supported yet.",
+			        value, source);
 			return EXIT_USAGE;
 		}
 		return EXIT_DONE;
@@ -184,8 +187,8 @@ static int set_option(struct config *cfg, const struct opt *o, const char *value
 			cfg->format = FORMAT_PLAIN;
 		else {
 			snprintf(err, errcap,
-				 "invalid value \"%s\" for %s\nHINT: Use auto, drizzle or plain.",
-				 value, source);
+			         "invalid value \"%s\" for %s\nHINT: Use auto, drizzle or plain.",
+			         value, source);
 			return EXIT_USAGE;
 		}
 		return EXIT_DONE;
@@ -197,10 +200,11 @@ static int set_option(struct config *cfg, const struct opt *o, const char *value
 	case OPT_STATEMENT_TIMEOUT:
 		if (!cli_parse_duration(value, &ms)) {
 			snprintf(err, errcap,
-				 "invalid duration \"%s\" for %s\n"
-				 "HINT: Write a whole number with an optional unit: 500ms, 30s, 5m, "
-				 "1h (a bare number means seconds).",
-				 value, source);
+			         "invalid duration \"%s\" for %s\n"
+			         "HINT: Write a whole number with an optional unit: 500ms, 30s, "
+			         "5m, "
+			         "1h (a bare number means seconds).",
+			         value, source);
 			return EXIT_USAGE;
 		}
 		if (o->id == OPT_TIMEOUT)
@@ -223,8 +227,8 @@ static int set_option(struct config *cfg, const struct opt *o, const char *value
 			cfg->tx = TX_ALL;
 		else {
 			snprintf(err, errcap,
-				 "invalid value \"%s\" for %s\nHINT: Use per-migration or all.",
-				 value, source);
+			         "invalid value \"%s\" for %s\nHINT: Use per-migration or all.",
+			         value, source);
 			return EXIT_USAGE;
 		}
 		return EXIT_DONE;
@@ -240,8 +244,8 @@ static int set_option(struct config *cfg, const struct opt *o, const char *value
 	case OPT_NOTIFY_REQUIRED:
 		if (!cli_parse_bool(value, &b)) {
 			snprintf(err, errcap,
-				 "invalid boolean \"%s\" for %s\nHINT: Use true or false.", value,
-				 source);
+			         "invalid boolean \"%s\" for %s\nHINT: Use true or false.", value,
+			         source);
 			return EXIT_USAGE;
 		}
 		if (o->id == OPT_ALLOW_OOO)
@@ -262,8 +266,8 @@ static int set_option(struct config *cfg, const struct opt *o, const char *value
 			cfg->log_format = LOG_JSON;
 		else {
 			snprintf(err, errcap,
-				 "invalid value \"%s\" for %s\nHINT: Use text or json.", value,
-				 source);
+			         "invalid value \"%s\" for %s\nHINT: Use text or json.", value,
+			         source);
 			return EXIT_USAGE;
 		}
 		return EXIT_DONE;
@@ -278,8 +282,9 @@ static int set_option(struct config *cfg, const struct opt *o, const char *value
 			cfg->log_level = LOG_DEBUG;
 		else {
 			snprintf(err, errcap,
-				 "invalid value \"%s\" for %s\nHINT: Use error, warn, info or debug.",
-				 value, source);
+			         "invalid value \"%s\" for %s\nHINT: Use error, warn, info or "
+			         "debug.",
+			         value, source);
 			return EXIT_USAGE;
 		}
 		return EXIT_DONE;
@@ -301,9 +306,9 @@ static int set_option(struct config *cfg, const struct opt *o, const char *value
 		}
 		if (cfg->nwait_for == CLI_MAX_WAIT_FOR) {
 			snprintf(err, errcap,
-				 "too many %s options (at most %d)\n"
-				 "HINT: Put several targets in one value, separated by commas.",
-				 source, CLI_MAX_WAIT_FOR);
+			         "too many %s options (at most %d)\n"
+			         "HINT: Put several targets in one value, separated by commas.",
+			         source, CLI_MAX_WAIT_FOR);
 			return EXIT_USAGE;
 		}
 		cfg->wait_for[cfg->nwait_for++] = value;
@@ -325,8 +330,8 @@ static int set_option(struct config *cfg, const struct opt *o, const char *value
 			cfg->notify_format = NOTIFY_SLACK;
 		else {
 			snprintf(err, errcap,
-				 "invalid value \"%s\" for %s\nHINT: Use json or slack.", value,
-				 source);
+			         "invalid value \"%s\" for %s\nHINT: Use json or slack.", value,
+			         source);
 			return EXIT_USAGE;
 		}
 		return EXIT_DONE;
@@ -401,9 +406,9 @@ int cli_parse(int argc, char **argv, struct config *cfg, char *err, size_t errca
 					verbosity++;
 				else {
 					snprintf(err, errcap,
-						 "unknown option \"-%c\"\n"
-						 "HINT: Run \"dbready --help\" for the options.",
-						 *p);
+					         "unknown option \"-%c\"\n"
+					         "HINT: Run \"dbready --help\" for the options.",
+					         *p);
 					return EXIT_USAGE;
 				}
 			}
@@ -415,9 +420,9 @@ int cli_parse(int argc, char **argv, struct config *cfg, char *err, size_t errca
 			const struct opt *o = find_flag(a, nlen);
 			if (!o) {
 				snprintf(err, errcap,
-					 "unknown option \"%.*s\"\n"
-					 "HINT: Run \"dbready --help\" for the options.",
-					 (int)nlen, a);
+				         "unknown option \"%.*s\"\n"
+				         "HINT: Run \"dbready --help\" for the options.",
+				         (int)nlen, a);
 				return EXIT_USAGE;
 			}
 			const char *value;
@@ -439,9 +444,9 @@ int cli_parse(int argc, char **argv, struct config *cfg, char *err, size_t errca
 		}
 		if (have_cmd) {
 			snprintf(err, errcap,
-				 "unexpected argument \"%s\"\n"
-				 "HINT: dbready takes one command; options start with \"--\".",
-				 a);
+			         "unexpected argument \"%s\"\n"
+			         "HINT: dbready takes one command; options start with \"--\".",
+			         a);
 			return EXIT_USAGE;
 		}
 		bool found = false;
@@ -454,10 +459,11 @@ int cli_parse(int argc, char **argv, struct config *cfg, char *err, size_t errca
 		}
 		if (!found) {
 			snprintf(err, errcap,
-				 "unknown command \"%s\"\n"
-				 "HINT: Commands are run, check, wait, migrate, status, await, probe, "
-				 "version and help.",
-				 a);
+			         "unknown command \"%s\"\n"
+			         "HINT: Commands are run, check, wait, migrate, status, await, "
+			         "probe, "
+			         "version and help.",
+			         a);
 			return EXIT_USAGE;
 		}
 		have_cmd = true;
@@ -465,25 +471,28 @@ int cli_parse(int argc, char **argv, struct config *cfg, char *err, size_t errca
 	/* -q/-v move the level from the environment's (or the default), unless --log-level */
 	if (!level_flag && verbosity) {
 		int l = (int)cfg->log_level + verbosity;
-		cfg->log_level = (enum log_level)(l < LOG_ERROR ? LOG_ERROR : l > LOG_DEBUG ? LOG_DEBUG : l);
+		cfg->log_level = (enum log_level)(l < LOG_ERROR   ? LOG_ERROR
+		                                  : l > LOG_DEBUG ? LOG_DEBUG
+		                                                  : l);
 	}
 	if (cfg->backoff_base_ms == 0) {
 		snprintf(err, errcap,
-			 "invalid duration 0 for the backoff base\n"
-			 "HINT: Use at least 1ms, e.g. --backoff-base=100ms.");
+		         "invalid duration 0 for the backoff base\n"
+		         "HINT: Use at least 1ms, e.g. --backoff-base=100ms.");
 		return EXIT_USAGE;
 	}
 	if (cfg->backoff_cap_ms < cfg->backoff_base_ms) {
 		snprintf(err, errcap,
-			 "the backoff cap (%lld ms) is smaller than the backoff base (%lld ms)\n"
-			 "HINT: Raise --backoff-cap or lower --backoff-base.",
-			 (long long)cfg->backoff_cap_ms, (long long)cfg->backoff_base_ms);
+		         "the backoff cap (%lld ms) is smaller than the backoff base (%lld ms)\n"
+		         "HINT: Raise --backoff-cap or lower --backoff-base.",
+		         (long long)cfg->backoff_cap_ms, (long long)cfg->backoff_base_ms);
 		return EXIT_USAGE;
 	}
 	if (cfg->connect_timeout_ms == 0) {
 		snprintf(err, errcap,
-			 "connect timeout 0 would let one attempt hang forever\n"
-			 "HINT: Use a value such as 5s; --timeout=0 waits forever across attempts.");
+		         "connect timeout 0 would let one attempt hang forever\n"
+		         "HINT: Use a value such as 5s; --timeout=0 waits forever across "
+		         "attempts.");
 		return EXIT_USAGE;
 	}
 	return EXIT_DONE;
@@ -506,47 +515,76 @@ void cli_print_help(void)
 	      "  version, help  print and exit\n"
 	      "\n"
 	      "Options (flag beats environment, environment beats default):\n"
-	      "  --url URL                 DATABASE_URL               libpq URI or key=value conninfo\n"
+	      "  --url URL                 DATABASE_URL               libpq URI or key=value "
+	      "conninfo\n"
 	      "  --url-file PATH           DATABASE_URL_FILE          read the URL from a file\n"
-	      "  --auth MODE               DBREADY_AUTH               password, azure or gcp [password]\n"
-	      "  --dir DIR                 DBREADY_DIR                migrations directory [/migrations]\n"
-	      "  --format F                DBREADY_FORMAT             auto, drizzle, plain [auto]\n"
-	      "  --timeout D               DBREADY_TIMEOUT            overall wait deadline, 0 = forever [60s]\n"
-	      "  --backoff-base D          DBREADY_BACKOFF_BASE       first retry delay bound [100ms]\n"
-	      "  --backoff-cap D           DBREADY_BACKOFF_CAP        largest retry delay bound [500ms]\n"
-	      "  --connect-timeout D       DBREADY_CONNECT_TIMEOUT    per attempt, when the URL sets none [5s]\n"
-	      "  --lock-timeout D          DBREADY_LOCK_TIMEOUT       wait for the migration lock [5m]\n"
-	      "  --statement-timeout D     DBREADY_STATEMENT_TIMEOUT  for migration SQL, 0 = none [0]\n"
-	      "  --tx MODE                 DBREADY_TX                 per-migration or all [per-migration]\n"
+	      "  --auth MODE               DBREADY_AUTH               password, azure or gcp "
+	      "[password]\n"
+	      "  --dir DIR                 DBREADY_DIR                migrations directory "
+	      "[/migrations]\n"
+	      "  --format F                DBREADY_FORMAT             auto, drizzle, plain "
+	      "[auto]\n"
+	      "  --timeout D               DBREADY_TIMEOUT            overall wait deadline, 0 = "
+	      "forever [60s]\n"
+	      "  --backoff-base D          DBREADY_BACKOFF_BASE       first retry delay bound "
+	      "[100ms]\n"
+	      "  --backoff-cap D           DBREADY_BACKOFF_CAP        largest retry delay bound "
+	      "[500ms]\n"
+	      "  --connect-timeout D       DBREADY_CONNECT_TIMEOUT    per attempt, when the URL "
+	      "sets none [5s]\n"
+	      "  --lock-timeout D          DBREADY_LOCK_TIMEOUT       wait for the migration lock "
+	      "[5m]\n"
+	      "  --statement-timeout D     DBREADY_STATEMENT_TIMEOUT  for migration SQL, 0 = none "
+	      "[0]\n"
+	      "  --tx MODE                 DBREADY_TX                 per-migration or all "
+	      "[per-migration]\n"
 	      "  --history-table S.T       DBREADY_HISTORY_TABLE      history table [per format]\n"
-	      "  --allow-out-of-order      DBREADY_ALLOW_OUT_OF_ORDER apply migrations older than the newest\n"
-	      "  --dry-run                 DBREADY_DRY_RUN            print the plan, change nothing\n"
+	      "  --allow-out-of-order      DBREADY_ALLOW_OUT_OF_ORDER apply migrations older than "
+	      "the newest\n"
+	      "  --dry-run                 DBREADY_DRY_RUN            print the plan, change "
+	      "nothing\n"
 	      "  --log-format F            DBREADY_LOG_FORMAT         text or json [text]\n"
-	      "  --log-level L, -q, -v     DBREADY_LOG_LEVEL          error, warn, info, debug [info]\n"
-	      "  --termination-log PATH    DBREADY_TERMINATION_LOG    one-line outcome [/dev/termination-log]\n"
-	      "  --stay                    DBREADY_STAY               after success, run until SIGTERM\n"
-	      "  --json                                               status/check: JSON on stdout\n"
-	      "  --wait-for LIST           DBREADY_WAIT_FOR           also wait for tcp://, http://, https://\n"
-	      "                                                       targets (comma-separated; repeatable)\n"
-	      "  --http-ca-file PATH       DBREADY_HTTP_CA_FILE       CA bundle for HTTPS [libcurl's]\n"
-	      "  --notify-url URL          DBREADY_NOTIFY_URL         POST the outcome as JSON (a webhook)\n"
-	      "  --notify-url-file PATH    DBREADY_NOTIFY_URL_FILE    read the webhook URL from a file\n"
+	      "  --log-level L, -q, -v     DBREADY_LOG_LEVEL          error, warn, info, debug "
+	      "[info]\n"
+	      "  --termination-log PATH    DBREADY_TERMINATION_LOG    one-line outcome "
+	      "[/dev/termination-log]\n"
+	      "  --stay                    DBREADY_STAY               after success, run until "
+	      "SIGTERM\n"
+	      "  --json                                               status/check: JSON on "
+	      "stdout\n"
+	      "  --wait-for LIST           DBREADY_WAIT_FOR           also wait for tcp://, "
+	      "http://, https://\n"
+	      "                                                       targets (comma-separated; "
+	      "repeatable)\n"
+	      "  --http-ca-file PATH       DBREADY_HTTP_CA_FILE       CA bundle for HTTPS "
+	      "[libcurl's]\n"
+	      "  --notify-url URL          DBREADY_NOTIFY_URL         POST the outcome as JSON (a "
+	      "webhook)\n"
+	      "  --notify-url-file PATH    DBREADY_NOTIFY_URL_FILE    read the webhook URL from a "
+	      "file\n"
 	      "  --notify-format F         DBREADY_NOTIFY_FORMAT      json or slack [json]\n"
-	      "  --notify-required         DBREADY_NOTIFY_REQUIRED    a failed webhook fails the run (10)\n"
+	      "  --notify-required         DBREADY_NOTIFY_REQUIRED    a failed webhook fails the "
+	      "run (10)\n"
 	      "  -h, --help    -V, --version\n"
 	      "\n"
 	      "Durations take ms, s, m or h; a bare number means seconds. Without a URL, libpq's\n"
-	      "PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE... are used, but only when PGHOST is set.\n"
+	      "PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE... are used, but only when PGHOST "
+	      "is set.\n"
 	      "Booleans in the environment: true/false, 1/0, yes/no, on/off.\n"
 	      "Wait-for targets: tcp://HOST:PORT, http(s)://HOST[:PORT]/PATH with optional\n"
-	      "#status=CODE, #body=TEXT, #timeout=D (joined by &), e.g. http://auth:8080/healthz#status=204.\n"
-	      "--auth=azure|gcp: before every connection attempt, fetch a fresh access token and log in\n"
+	      "#status=CODE, #body=TEXT, #timeout=D (joined by &), e.g. "
+	      "http://auth:8080/healthz#status=204.\n"
+	      "--auth=azure|gcp: before every connection attempt, fetch a fresh access token and "
+	      "log in\n"
 	      "with it as the password (never logged, never cached; the URL holds no password).\n"
 	      "  azure: AKS workload identity when AZURE_FEDERATED_TOKEN_FILE is set (with\n"
-	      "  AZURE_CLIENT_ID, AZURE_TENANT_ID, AZURE_AUTHORITY_HOST), else the managed identity from\n"
+	      "  AZURE_CLIENT_ID, AZURE_TENANT_ID, AZURE_AUTHORITY_HOST), else the managed "
+	      "identity from\n"
 	      "  IMDS (AZURE_CLIENT_ID: a user-assigned one; DBREADY_AZURE_IMDS_ENDPOINT,\n"
-	      "  DBREADY_AZURE_RESOURCE). gcp: the metadata server (GCE_METADATA_HOST); the user is the\n"
-	      "  service account's email without .gserviceaccount.com. Token endpoint not answering\n"
+	      "  DBREADY_AZURE_RESOURCE). gcp: the metadata server (GCE_METADATA_HOST); the user "
+	      "is the\n"
+	      "  service account's email without .gserviceaccount.com. Token endpoint not "
+	      "answering\n"
 	      "  until the deadline or not answering with a token: 10; identity refused: 5.\n"
 	      "  AWS RDS IAM is not supported yet.\n"
 	      "\n"
@@ -554,9 +592,11 @@ void cli_print_help(void)
 	      "  0    done: the database is reachable (and every migration is applied)\n"
 	      "  1    internal error\n"
 	      "  2    usage error: unknown command or flag, bad option value\n"
-	      "  3    configuration error: URL missing, malformed or unsafe; directory unreadable\n"
+	      "  3    configuration error: URL missing, malformed or unsafe; directory "
+	      "unreadable\n"
 	      "  4    database not reachable before the deadline (only transient failures seen)\n"
-	      "  5    database refused us for good: authentication, role or database missing, TLS;\n"
+	      "  5    database refused us for good: authentication, role or database missing, "
+	      "TLS;\n"
 	      "       --auth: the token endpoint refused the identity\n"
 	      "  6    migration files invalid or diverged from the history table\n"
 	      "  7    a migration failed to apply and was rolled back\n"

@@ -713,13 +713,14 @@ const char *cloudauth_hint(const struct cloudauth *ca, enum cloudauth_result res
 		return hint;
 	case FLOW_AZURE_WORKLOAD:
 		if (result == CLOUDAUTH_REFUSED)
-			snprintf(hint, sizeof hint,
-			         "Check the federated identity credential of client ID \"%s\" in "
-			         "tenant \"%s\": its issuer must be the cluster's OIDC issuer URL, "
-			         "its subject system:serviceaccount:NAMESPACE:NAME of this pod's "
-			         "service account, its audience api://AzureADTokenExchange. A new "
-			         "credential can take a minute to work.",
-			         ca->client_id, ca->tenant_id);
+			snprintf(
+			        hint, sizeof hint,
+			        "Check the federated identity credential of client ID \"%s\" in "
+			        "tenant \"%s\": its issuer must be the cluster's OIDC issuer URL, "
+			        "its subject system:serviceaccount:NAMESPACE:NAME of this pod's "
+			        "service account, its audience api://AzureADTokenExchange. A new "
+			        "credential can take a minute to work.",
+			        ca->client_id, ca->tenant_id);
 		else
 			snprintf(hint, sizeof hint,
 			         "Check egress to %s (NetworkPolicy, firewall, proxy) and "

@@ -40,7 +40,8 @@ bool connect_parse_verbose(const char *msg, char sqlstate[6], char *out, size_t 
 	sqlstate[0] = '\0';
 	const char *p = msg;
 	while (*p && o + 1 < cap) {
-		/* verbose errors read "SEVERITY:  XXXXX: message": two spaces, the code, a colon */
+		/* verbose errors read "SEVERITY:  XXXXX: message": two spaces, the code, a colon
+		 */
 		if (p[0] == ':' && p[1] == ' ' && p[2] == ' ' && strlen(p) >= 10 &&
 		    is_sqlstate(p + 3) && p[8] == ':' && p[9] == ' ') {
 			memcpy(sqlstate, p + 3, 5);
@@ -96,8 +97,8 @@ static void fail(struct attempt *a, enum failure_kind kind, const char *text)
 	if (text)
 		snprintf(a->reason, sizeof a->reason, "%s", text);
 	bool permanent = kind == FAIL_TLS || kind == FAIL_NO_PASSWORD || kind == FAIL_OTHER ||
-			 kind == FAIL_TOKEN_REFUSED || kind == FAIL_TOKEN_BAD ||
-			 (kind == FAIL_SERVER && !sqlstate_is_transient(a->sqlstate));
+	                 kind == FAIL_TOKEN_REFUSED || kind == FAIL_TOKEN_BAD ||
+	                 (kind == FAIL_SERVER && !sqlstate_is_transient(a->sqlstate));
 	a->cls = permanent ? ATTEMPT_PERMANENT : ATTEMPT_TRANSIENT;
 }
 
@@ -122,7 +123,7 @@ static int wait_fd(int fd, short events, int64_t end_ms)
 		if (left <= 0)
 			return 0;
 		struct pollfd p[2] = {{.fd = fd, .events = events},
-				      {.fd = signals_fd(), .events = POLLIN}};
+		                      {.fd = signals_fd(), .events = POLLIN}};
 		int r = poll(p, 2, left > 1000000 ? 1000000 : (int)left);
 		if (r < 0 && errno == EINTR)
 			continue;
@@ -157,7 +158,7 @@ static const char *stage_name(ConnStatusType s)
 /* Login, non-blocking, with password (an access token) added to the URL's parameters when
  * not NULL. Returns the connection or NULL (a filled). */
 static PGconn *login(const struct dburl *u, const char *password, int64_t start, int64_t end,
-		     struct attempt *a)
+                     struct attempt *a)
 {
 	PGconn *conn;
 	if (password) {
@@ -194,7 +195,7 @@ static PGconn *login(const struct dburl *u, const char *password, int64_t start,
 		}
 		int fd = PQsocket(conn);
 		int r = fd < 0 ? 1
-			       : wait_fd(fd, ps == PGRES_POLLING_READING ? POLLIN : POLLOUT, end);
+		               : wait_fd(fd, ps == PGRES_POLLING_READING ? POLLIN : POLLOUT, end);
 		if (r < 0) {
 			a->cls = ATTEMPT_SIGNALED;
 			PQfinish(conn);
@@ -203,7 +204,7 @@ static PGconn *login(const struct dburl *u, const char *password, int64_t start,
 		if (r == 0) {
 			char text[256];
 			snprintf(text, sizeof text, "no answer within %lld ms (%s)",
-				 (long long)(clock_ms() - start), stage_name(PQstatus(conn)));
+			         (long long)(clock_ms() - start), stage_name(PQstatus(conn)));
 			fail(a, FAIL_TIMEOUT, text);
 			PQfinish(conn);
 			return NULL;
@@ -236,7 +237,8 @@ static bool select_one(PGconn *conn, int64_t end, struct attempt *a)
 		}
 		if (!PQconsumeInput(conn)) {
 			char text[sizeof a->reason];
-			connect_parse_verbose(PQerrorMessage(conn), a->sqlstate, text, sizeof text);
+			connect_parse_verbose(PQerrorMessage(conn), a->sqlstate, text,
+			                      sizeof text);
 			fail(a, FAIL_CLOSED, text);
 			return false;
 		}
@@ -251,7 +253,8 @@ static bool select_one(PGconn *conn, int64_t end, struct attempt *a)
 			const char *st = PQresultErrorField(res, PG_DIAG_SQLSTATE);
 			snprintf(a->sqlstate, sizeof a->sqlstate, "%s", st ? st : "");
 			char text[sizeof a->reason], ignored[6];
-			connect_parse_verbose(PQresultErrorMessage(res), ignored, text, sizeof text);
+			connect_parse_verbose(PQresultErrorMessage(res), ignored, text,
+			                      sizeof text);
 			fail(a, st ? FAIL_SERVER : FAIL_CLOSED, text);
 		}
 		PQclear(res);
@@ -280,12 +283,12 @@ static void on_notice(void *arg, const PGresult *res)
 /* --auth=azure|gcp: a fresh token for this attempt, within the attempt's time. Returns false
  * with a filled when there is none. */
 static bool fetch_token(const struct cloudauth *ca, int64_t end, struct cloudauth_token *tok,
-			struct attempt *a)
+                        struct attempt *a)
 {
 	int64_t left = end - clock_ms();
 	char reason[sizeof a->reason];
-	enum cloudauth_result r = cloudauth_fetch(ca, left < 1 ? 1 : left, tok, reason,
-						  sizeof reason);
+	enum cloudauth_result r =
+	        cloudauth_fetch(ca, left < 1 ? 1 : left, tok, reason, sizeof reason);
 	if (signals_caught()) {
 		cloudauth_token_free(tok);
 		a->cls = ATTEMPT_SIGNALED;

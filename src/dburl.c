@@ -18,12 +18,12 @@
 
 #define URL_FILE_MAX (64 * 1024)
 
-static void add_finding(struct dburl *u, enum log_level level, const char *code,
-			const char *hint, const char *detail, const char *fmt, ...)
-	__attribute__((format(printf, 6, 7)));
+static void add_finding(struct dburl *u, enum log_level level, const char *code, const char *hint,
+                        const char *detail, const char *fmt, ...)
+        __attribute__((format(printf, 6, 7)));
 
-static void add_finding(struct dburl *u, enum log_level level, const char *code,
-			const char *hint, const char *detail, const char *fmt, ...)
+static void add_finding(struct dburl *u, enum log_level level, const char *code, const char *hint,
+                        const char *detail, const char *fmt, ...)
 {
 	if (level == LOG_ERROR)
 		u->nerrors++;
@@ -107,7 +107,8 @@ static void pct_decode(const char *s, size_t n, char *out, size_t cap)
 {
 	size_t o = 0;
 	for (size_t i = 0; i < n && o + 1 < cap; i++) {
-		if (s[i] == '%' && i + 2 < n + 0 && hexval(s[i + 1]) >= 0 && hexval(s[i + 2]) >= 0) {
+		if (s[i] == '%' && i + 2 < n + 0 && hexval(s[i + 1]) >= 0 &&
+		    hexval(s[i + 2]) >= 0) {
 			out[o++] = (char)(hexval(s[i + 1]) * 16 + hexval(s[i + 2]));
 			i += 2;
 		} else {
@@ -156,24 +157,24 @@ struct scheme_hint {
 };
 
 static const struct scheme_hint wrong_schemes[] = {
-	{"jdbc:", "Drop the \"jdbc:\" prefix: write postgres://user:password@host:5432/db "
-		  "(JDBC's ?user=&password= parameters become the user:password@ part)."},
-	{"postgres+", "That is an SQLAlchemy driver URL: write postgres:// without the "
-		      "\"+driver\" part."},
-	{"postgresql+", "That is an SQLAlchemy driver URL: write postgresql:// without the "
-			"\"+driver\" part."},
-	{"prisma", "That is a Prisma Accelerate URL: give dbready the direct database URL "
-		   "(Prisma's directUrl)."},
-	{"postgis:", "Write postgres:// instead of postgis:// (a Django dj-database-url "
-		     "scheme)."},
-	{"pgsql:", "Write postgres:// instead of pgsql://."},
-	{"pg:", "Write postgres:// instead of pg://."},
-	{"mysql", "dbready works with PostgreSQL only; this URL names a MySQL server."},
-	{"mariadb", "dbready works with PostgreSQL only; this URL names a MariaDB server."},
-	{"http", "That is an HTTP endpoint (a REST or serverless driver URL); give dbready the "
-		 "postgres:// connection string."},
-	{"ws", "That is a WebSocket endpoint (a serverless driver URL); give dbready the "
-	       "postgres:// connection string."},
+        {"jdbc:", "Drop the \"jdbc:\" prefix: write postgres://user:password@host:5432/db "
+                  "(JDBC's ?user=&password= parameters become the user:password@ part)."},
+        {"postgres+", "That is an SQLAlchemy driver URL: write postgres:// without the "
+                      "\"+driver\" part."},
+        {"postgresql+", "That is an SQLAlchemy driver URL: write postgresql:// without the "
+                        "\"+driver\" part."},
+        {"prisma", "That is a Prisma Accelerate URL: give dbready the direct database URL "
+                   "(Prisma's directUrl)."},
+        {"postgis:", "Write postgres:// instead of postgis:// (a Django dj-database-url "
+                     "scheme)."},
+        {"pgsql:", "Write postgres:// instead of pgsql://."},
+        {"pg:", "Write postgres:// instead of pg://."},
+        {"mysql", "dbready works with PostgreSQL only; this URL names a MySQL server."},
+        {"mariadb", "dbready works with PostgreSQL only; this URL names a MariaDB server."},
+        {"http", "That is an HTTP endpoint (a REST or serverless driver URL); give dbready the "
+                 "postgres:// connection string."},
+        {"ws", "That is a WebSocket endpoint (a serverless driver URL); give dbready the "
+               "postgres:// connection string."},
 };
 
 /* Where the password is in a URI's userinfo, found without libpq, so that it can be masked
@@ -225,8 +226,8 @@ static void masked_encoded(const char *p, size_t n, char *out, size_t cap)
 	for (size_t i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)p[i];
 		bool reserved = strchr("@/#?%:", c) != NULL &&
-				!(c == '%' && i + 2 < n + 0 && hexval(p[i + 1]) >= 0 &&
-				  hexval(p[i + 2]) >= 0);
+		                !(c == '%' && i + 2 < n + 0 && hexval(p[i + 1]) >= 0 &&
+		                  hexval(p[i + 2]) >= 0);
 		if (reserved) {
 			cat(out, cap, "%%%02X", c);
 			in_run = false;
@@ -239,14 +240,15 @@ static void masked_encoded(const char *p, size_t n, char *out, size_t cap)
 
 /* Returns true when an error was found (the caller stops before libpq). */
 static bool check_raw_password(struct dburl *u, const char *scheme_end,
-			       const struct raw_userinfo *ri)
+                               const struct raw_userinfo *ri)
 {
 	if (ri->user && memchr(ri->user, '@', ri->user_len)) {
 		add_finding(u, LOG_ERROR, "user_unencoded_at",
-			    "Write \"@\" in the user name as %40 (Azure's user@server form: "
-			    "postgres://user%40server:PASSWORD@host/db).",
-			    "An unencoded \"@\" ends the user name early, so the rest is read as the host.",
-			    "the user name in %s contains an unencoded \"@\"", u->origin);
+		            "Write \"@\" in the user name as %40 (Azure's user@server form: "
+		            "postgres://user%40server:PASSWORD@host/db).",
+		            "An unencoded \"@\" ends the user name early, so the rest is read as "
+		            "the host.",
+		            "the user name in %s contains an unencoded \"@\"", u->origin);
 		return true;
 	}
 	if (!ri->pass)
@@ -257,7 +259,8 @@ static bool check_raw_password(struct dburl *u, const char *scheme_end,
 	bool hash = memchr(p, '#', n) != NULL, qmark = memchr(p, '?', n) != NULL;
 	bool bad_pct = false;
 	for (size_t i = 0; i < n; i++)
-		if (p[i] == '%' && !(i + 2 < n + 0 && hexval(p[i + 1]) >= 0 && hexval(p[i + 2]) >= 0))
+		if (p[i] == '%' &&
+		    !(i + 2 < n + 0 && hexval(p[i + 1]) >= 0 && hexval(p[i + 2]) >= 0))
 			bad_pct = true;
 	if (!(at || slash || hash || qmark || bad_pct))
 		return false;
@@ -278,33 +281,38 @@ static bool check_raw_password(struct dburl *u, const char *scheme_end,
 		cat(chars, sizeof chars, "%s\"%%\" as %%25", *chars ? ", " : "");
 	char hint[2048];
 	snprintf(hint, sizeof hint,
-		 "Percent-encode the password: write %s, e.g. %s (password masked). In a shell: "
-		 "python3 -c 'import urllib.parse,sys; print(urllib.parse.quote(sys.argv[1], "
-		 "safe=\"\"))' \"$PASSWORD\"",
-		 chars, example);
+	         "Percent-encode the password: write %s, e.g. %s (password masked). In a shell: "
+	         "python3 -c 'import urllib.parse,sys; print(urllib.parse.quote(sys.argv[1], "
+	         "safe=\"\"))' \"$PASSWORD\"",
+	         chars, example);
 	if (at || slash || bad_pct) {
 		const char *what = at ? "\"@\"" : slash ? "\"/\"" : "\"%\"";
 		char detail[512];
-		snprintf(detail, sizeof detail,
-			 at ? "An unencoded \"@\" ends the password early, so the rest of it is read "
-			      "as the host name."
-			 : slash ? "An unencoded \"/\" ends the host part early, so the password is "
-				   "read as a host and port and the real host as the database name."
-				 : "A \"%%\" in a URL must start a two-digit hexadecimal escape such as "
-				   "%%40.");
+		snprintf(
+		        detail, sizeof detail,
+		        at ? "An unencoded \"@\" ends the password early, so the rest of it is "
+		             "read "
+		             "as the host name."
+		        : slash ? "An unencoded \"/\" ends the host part early, so the password "
+		                  "is "
+		                  "read as a host and port and the real host as the database name."
+		                : "A \"%%\" in a URL must start a two-digit hexadecimal escape "
+		                  "such as "
+		                  "%%40.");
 		add_finding(u, LOG_ERROR,
-			    at ? "password_unencoded_at"
-			       : slash ? "password_unencoded_slash" : "password_bad_percent",
-			    hint, detail, "the password in %s contains an unencoded %s", u->origin,
-			    what);
+		            at      ? "password_unencoded_at"
+		            : slash ? "password_unencoded_slash"
+		                    : "password_bad_percent",
+		            hint, detail, "the password in %s contains an unencoded %s", u->origin,
+		            what);
 		return true;
 	}
 	add_finding(u, LOG_WARN, hash ? "password_unencoded_hash" : "password_unencoded_qmark",
-		    hint,
-		    "libpq reads it, but URL parsers in other clients (node-postgres, drizzle, "
-		    "Prisma, Python) stop at it, so an application given the same URL fails.",
-		    "the password in %s contains an unencoded %s", u->origin,
-		    hash ? "\"#\"" : "\"?\"");
+	            hint,
+	            "libpq reads it, but URL parsers in other clients (node-postgres, drizzle, "
+	            "Prisma, Python) stop at it, so an application given the same URL fails.",
+	            "the password in %s contains an unencoded %s", u->origin,
+	            hash ? "\"#\"" : "\"?\"");
 	return false;
 }
 
@@ -314,27 +322,32 @@ static bool check_text(struct dburl *u, const char *url)
 	const char *o = u->origin;
 	size_t len = strlen(url);
 	if (len == 0 || is_blank(url)) {
-		add_finding(u, LOG_ERROR, "url_empty",
-			    "Set it to a URL such as postgres://app:PASSWORD@db:5432/app, or check "
-			    "that the Secret key it comes from is not empty.",
-			    NULL, "%s is empty", o);
+		add_finding(
+		        u, LOG_ERROR, "url_empty",
+		        "Set it to a URL such as postgres://app:PASSWORD@db:5432/app, or check "
+		        "that the Secret key it comes from is not empty.",
+		        NULL, "%s is empty", o);
 		return true;
 	}
 	if ((url[0] == '"' || url[0] == '\'') && len > 1) {
-		add_finding(u, LOG_ERROR, "url_quoted",
-			    "Remove the quotes: docker-compose env_file, Kubernetes and systemd keep "
-			    "them as part of the value, unlike a shell.",
-			    "The value starts with a quote character.", "%s is wrapped in quotes", o);
+		add_finding(
+		        u, LOG_ERROR, "url_quoted",
+		        "Remove the quotes: docker-compose env_file, Kubernetes and systemd keep "
+		        "them as part of the value, unlike a shell.",
+		        "The value starts with a quote character.", "%s is wrapped in quotes", o);
 		return true;
 	}
 	if (isspace((unsigned char)url[len - 1]) || isspace((unsigned char)url[0])) {
 		bool nl = url[len - 1] == '\n' || url[len - 1] == '\r';
-		add_finding(u, LOG_ERROR, nl ? "url_trailing_newline" : "url_whitespace",
-			    nl ? "Strip the newline: create the Secret with printf '%s' (not echo), "
-				 "or use --url-file/DATABASE_URL_FILE, which ignores a trailing "
-				 "newline."
-			       : "Remove the spaces around the value.",
-			    NULL, nl ? "%s ends with a newline" : "%s has leading or trailing white space", o);
+		add_finding(
+		        u, LOG_ERROR, nl ? "url_trailing_newline" : "url_whitespace",
+		        nl ? "Strip the newline: create the Secret with printf '%s' (not echo), "
+		             "or use --url-file/DATABASE_URL_FILE, which ignores a trailing "
+		             "newline."
+		           : "Remove the spaces around the value.",
+		        NULL,
+		        nl ? "%s ends with a newline" : "%s has leading or trailing white space",
+		        o);
 		return true;
 	}
 	const char *var = strstr(url, "${");
@@ -357,16 +370,18 @@ static bool check_text(struct dburl *u, const char *url)
 		char msg[256];
 		if (in_pass || vlen > 64)
 			snprintf(msg, sizeof msg, "an unexpanded variable reference (\"%s...%c\")",
-				 close == '}' ? "${" : "$(", close);
+			         close == '}' ? "${" : "$(", close);
 		else
-			snprintf(msg, sizeof msg, "the unexpanded variable \"%.*s\"", (int)vlen, var);
-		add_finding(u, LOG_ERROR, "url_unexpanded_variable",
-			    "Nothing expands variables inside another variable's value here: build "
-			    "the URL where it is defined (Kubernetes: $(VAR) references to variables "
-			    "defined earlier in env; compose: an .env file), or mount the full URL "
-			    "from a Secret.",
-			    in_pass ? "The reference is inside the password." : NULL,
-			    "%s contains %s", o, msg);
+			snprintf(msg, sizeof msg, "the unexpanded variable \"%.*s\"", (int)vlen,
+			         var);
+		add_finding(
+		        u, LOG_ERROR, "url_unexpanded_variable",
+		        "Nothing expands variables inside another variable's value here: build "
+		        "the URL where it is defined (Kubernetes: $(VAR) references to variables "
+		        "defined earlier in env; compose: an .env file), or mount the full URL "
+		        "from a Secret.",
+		        in_pass ? "The reference is inside the password." : NULL, "%s contains %s",
+		        o, msg);
 		return true;
 	}
 	return false;
@@ -382,10 +397,10 @@ static bool check_scheme(struct dburl *u, const char *url, bool *is_uri)
 	if (!sep || (eq && eq < sep)) {
 		if (!eq) {
 			add_finding(u, LOG_ERROR, "url_not_a_url",
-				    "Write a URL such as postgres://app:PASSWORD@db:5432/app, or "
-				    "key=value pairs such as \"host=db user=app dbname=app\".",
-				    NULL, "%s is neither a postgres:// URL nor key=value pairs",
-				    u->origin);
+			            "Write a URL such as postgres://app:PASSWORD@db:5432/app, or "
+			            "key=value pairs such as \"host=db user=app dbname=app\".",
+			            NULL, "%s is neither a postgres:// URL nor key=value pairs",
+			            u->origin);
 			return true;
 		}
 		return false;
@@ -403,16 +418,17 @@ static bool check_scheme(struct dburl *u, const char *url, bool *is_uri)
 	for (size_t i = 0; i <= strlen(scheme); i++)
 		lower[i] = (char)tolower((unsigned char)scheme[i]);
 	for (size_t i = 0; i < sizeof wrong_schemes / sizeof wrong_schemes[0]; i++)
-		if (strncmp(lower, wrong_schemes[i].prefix, strlen(wrong_schemes[i].prefix)) == 0) {
+		if (strncmp(lower, wrong_schemes[i].prefix, strlen(wrong_schemes[i].prefix)) ==
+		    0) {
 			hint = wrong_schemes[i].hint;
 			break;
 		}
 	if (strcmp(lower, "postgres") == 0 || strcmp(lower, "postgresql") == 0)
 		hint = "libpq accepts the scheme in lower case only: write postgres://.";
 	add_finding(u, LOG_ERROR, "url_scheme", hint,
-		    "libpq accepts postgres:// and postgresql:// URLs and key=value strings.",
-		    "%s has the scheme \"%s://\", which is not a PostgreSQL connection URL",
-		    u->origin, scheme);
+	            "libpq accepts postgres:// and postgresql:// URLs and key=value strings.",
+	            "%s has the scheme \"%s://\", which is not a PostgreSQL connection URL",
+	            u->origin, scheme);
 	return true;
 }
 
@@ -447,15 +463,15 @@ static bool one_of(const char *v, const char *const *allowed)
 }
 
 static void check_enum(struct dburl *u, PQconninfoOption *opts, const char *kw, const char *env,
-		       const char *const *allowed, const char *list)
+                       const char *const *allowed, const char *list)
 {
 	const char *v = effective(opts, kw, env);
 	if (v && !one_of(v, allowed)) {
 		char hint[256];
 		snprintf(hint, sizeof hint, "Use one of: %s.", list);
 		add_finding(u, LOG_ERROR, "param_invalid", hint, NULL,
-			    "invalid value \"%s\" for connection parameter \"%s\" in %s", v, kw,
-			    opt_val(opts, kw) ? u->origin : env);
+		            "invalid value \"%s\" for connection parameter \"%s\" in %s", v, kw,
+		            opt_val(opts, kw) ? u->origin : env);
 	}
 }
 
@@ -469,9 +485,9 @@ static void check_integer(struct dburl *u, PQconninfoOption *opts, const char *k
 	long n = strtol(v, &end, 10);
 	if (*end || errno || n < 0)
 		add_finding(u, LOG_ERROR, "param_invalid",
-			    "Give a whole number of seconds (e.g. connect_timeout=5).", NULL,
-			    "invalid value \"%s\" for connection parameter \"%s\" in %s", v, kw,
-			    u->origin);
+		            "Give a whole number of seconds (e.g. connect_timeout=5).", NULL,
+		            "invalid value \"%s\" for connection parameter \"%s\" in %s", v, kw,
+		            u->origin);
 }
 
 static int split_list(const char *s, char out[][256], int max)
@@ -493,21 +509,21 @@ static int split_list(const char *s, char out[][256], int max)
 }
 
 static const char *const unknown_param_hints[][2] = {
-	{"ssl", "Use sslmode=require (or verify-full) instead of ssl=true."},
-	{"schema", "\"schema\" is Prisma's parameter; libpq has none. Set the search path in "
-		   "the migrations, or use options=-csearch_path%3Dmyschema."},
-	{"currentSchema", "\"currentSchema\" is JDBC's; use options=-csearch_path%3Dmyschema."},
-	{"pgbouncer", "\"pgbouncer=true\" is Prisma's; remove it, and give dbready the direct "
-		      "(non-pooled) endpoint."},
-	{"connection_limit", "That is Prisma's pool setting; remove it."},
-	{"pool_timeout", "That is Prisma's pool setting; remove it."},
-	{"sslaccept", "That is Prisma's; use sslmode=verify-full or sslmode=require."},
-	{"sslfactory", "That is JDBC's; use sslmode and sslrootcert."},
-	{"sslcert_password", "Use sslpassword."},
-	{"search_path", "Use options=-csearch_path%3Dmyschema."},
-	{"timezone", "Use options=-ctimezone%3DUTC."},
-	{"statement_timeout", "Use --statement-timeout (DBREADY_STATEMENT_TIMEOUT)."},
-	{"max", "That is a pool setting of node-postgres; remove it."},
+        {"ssl", "Use sslmode=require (or verify-full) instead of ssl=true."},
+        {"schema", "\"schema\" is Prisma's parameter; libpq has none. Set the search path in "
+                   "the migrations, or use options=-csearch_path%3Dmyschema."},
+        {"currentSchema", "\"currentSchema\" is JDBC's; use options=-csearch_path%3Dmyschema."},
+        {"pgbouncer", "\"pgbouncer=true\" is Prisma's; remove it, and give dbready the direct "
+                      "(non-pooled) endpoint."},
+        {"connection_limit", "That is Prisma's pool setting; remove it."},
+        {"pool_timeout", "That is Prisma's pool setting; remove it."},
+        {"sslaccept", "That is Prisma's; use sslmode=verify-full or sslmode=require."},
+        {"sslfactory", "That is JDBC's; use sslmode and sslrootcert."},
+        {"sslcert_password", "Use sslpassword."},
+        {"search_path", "Use options=-csearch_path%3Dmyschema."},
+        {"timezone", "Use options=-ctimezone%3DUTC."},
+        {"statement_timeout", "Use --statement-timeout (DBREADY_STATEMENT_TIMEOUT)."},
+        {"max", "That is a pool setting of node-postgres; remove it."},
 };
 
 static void relay_parse_error(struct dburl *u, const char *libpq_msg)
@@ -526,21 +542,23 @@ static void relay_parse_error(struct dburl *u, const char *libpq_msg)
 		q1--;
 	q1 = q1 && q1 > libpq_msg ? q1 - 1 : NULL;
 	bool unknown_param = strstr(libpq_msg, "invalid URI query parameter") != NULL ||
-			     strstr(libpq_msg, "invalid connection option") != NULL;
+	                     strstr(libpq_msg, "invalid connection option") != NULL;
 	if (unknown_param && q1 && q2 && q2 - q1 < 64) {
 		char name[64];
 		snprintf(name, sizeof name, "%.*s", (int)(q2 - q1 - 1), q1 + 1);
 		const char *hint = "Remove it, or check its spelling against libpq's connection "
-				   "parameters (sslmode, connect_timeout, application_name, "
-				   "options, target_session_attrs, ...).";
-		for (size_t i = 0; i < sizeof unknown_param_hints / sizeof unknown_param_hints[0]; i++)
+		                   "parameters (sslmode, connect_timeout, application_name, "
+		                   "options, target_session_attrs, ...).";
+		for (size_t i = 0; i < sizeof unknown_param_hints / sizeof unknown_param_hints[0];
+		     i++)
 			if (strcmp(name, unknown_param_hints[i][0]) == 0)
 				hint = unknown_param_hints[i][1];
 		add_finding(u, LOG_ERROR, "param_unknown", hint, detail,
-			    "unknown connection parameter \"%s\" in %s", name, u->origin);
+		            "unknown connection parameter \"%s\" in %s", name, u->origin);
 		return;
 	}
-	const char *hint = "Check the URL's shape: postgres://user:password@host:port/database?param=value.";
+	const char *hint =
+	        "Check the URL's shape: postgres://user:password@host:port/database?param=value.";
 	if (strstr(libpq_msg, "extra key/value separator"))
 		hint = "Percent-encode \"=\" inside a parameter's value as %3D, e.g. "
 		       "options=-csearch_path%3Dapp.";
@@ -563,21 +581,21 @@ static bool collect_hosts(struct dburl *u, PQconninfoOption *opts)
 	int n = nh ? nh : na;
 	if (nh && na && na != nh) {
 		add_finding(u, LOG_ERROR, "hosts_mismatch",
-			    "Give one hostaddr per host, in the same order.", NULL,
-			    "%s names %d hosts but %d host addresses", u->origin, nh, na);
+		            "Give one hostaddr per host, in the same order.", NULL,
+		            "%s names %d hosts but %d host addresses", u->origin, nh, na);
 		return false;
 	}
 	if (np > 1 && np != (n ? n : 1)) {
 		add_finding(u, LOG_ERROR, "hosts_mismatch",
-			    "Give one port for all hosts, or one port per host "
-			    "(postgres://u@h1:5432,h2:5433/db).",
-			    NULL, "%s names %d ports for %d hosts", u->origin, np, n ? n : 1);
+		            "Give one port for all hosts, or one port per host "
+		            "(postgres://u@h1:5432,h2:5433/db).",
+		            NULL, "%s names %d ports for %d hosts", u->origin, np, n ? n : 1);
 		return false;
 	}
 	if (n > DBURL_MAX_HOSTS) {
 		add_finding(u, LOG_ERROR, "hosts_too_many", "Name fewer hosts.", NULL,
-			    "%s names %d hosts; dbready handles at most %d", u->origin, n,
-			    DBURL_MAX_HOSTS);
+		            "%s names %d hosts; dbready handles at most %d", u->origin, n,
+		            DBURL_MAX_HOSTS);
 		return false;
 	}
 	for (int i = 0; i < np && i < DBURL_MAX_HOSTS; i++) {
@@ -587,8 +605,8 @@ static bool collect_hosts(struct dburl *u, PQconninfoOption *opts)
 		long p = strtol(pv[i], &end, 10);
 		if (*end || p < 1 || p > 65535) {
 			add_finding(u, LOG_ERROR, "port_invalid",
-				    "A port is a number from 1 to 65535, e.g. 5432.", NULL,
-				    "invalid port \"%s\" in %s", pv[i], u->origin);
+			            "A port is a number from 1 to 65535, e.g. 5432.", NULL,
+			            "invalid port \"%s\" in %s", pv[i], u->origin);
 			return false;
 		}
 	}
@@ -648,8 +666,8 @@ static void build_redacted(struct dburl *u, PQconninfoOption *opts)
 		cat_encoded(r, cap, db);
 	char sep = '?';
 	for (PQconninfoOption *o = opts; o->keyword; o++) {
-		static const char *const shown_above[] = {"user", "password", "host", "port",
-							  "dbname", NULL};
+		static const char *const shown_above[] = {"user", "password", "host",
+		                                          "port", "dbname",   NULL};
 		/* in PG* mode the values come from the environment */
 		const char *v = u->from_pg_env ? (o->envvar ? getenv(o->envvar) : NULL) : o->val;
 		if (!v || !*v || one_of(o->keyword, shown_above))
@@ -680,28 +698,30 @@ static void check_parsed(struct dburl *u, PQconninfoOption *opts)
 
 	const char *user = effective(opts, "user", "PGUSER");
 	if (!user)
-		add_finding(u, LOG_ERROR, "user_missing",
-			    "Put the user name in the URL: postgres://USER:PASSWORD@host:5432/db "
-			    "(or set PGUSER).",
-			    "Without one, libpq takes the name of the operating-system user, and a "
-			    "scratch image has no /etc/passwd to look it up in.",
-			    "%s has no user name", o);
+		add_finding(
+		        u, LOG_ERROR, "user_missing",
+		        "Put the user name in the URL: postgres://USER:PASSWORD@host:5432/db "
+		        "(or set PGUSER).",
+		        "Without one, libpq takes the name of the operating-system user, and a "
+		        "scratch image has no /etc/passwd to look it up in.",
+		        "%s has no user name", o);
 	else
 		snprintf(u->user, sizeof u->user, "%s", user);
 	const char *db = effective(opts, "dbname", "PGDATABASE");
 	snprintf(u->dbname, sizeof u->dbname, "%s", db ? db : user ? user : "");
 
-	static const char *const sslmodes[] = {"disable", "allow", "prefer", "require",
-					       "verify-ca", "verify-full", NULL};
-	static const char *const tsa[] = {"any", "read-write", "read-only", "primary", "standby",
-					  "prefer-standby", NULL};
+	static const char *const sslmodes[] = {"disable",   "allow",       "prefer", "require",
+	                                       "verify-ca", "verify-full", NULL};
+	static const char *const tsa[] = {"any",     "read-write",     "read-only", "primary",
+	                                  "standby", "prefer-standby", NULL};
 	static const char *const gss[] = {"disable", "prefer", "require", NULL};
 	check_enum(u, opts, "sslmode", "PGSSLMODE", sslmodes,
-		   "disable, allow, prefer, require, verify-ca, verify-full");
+	           "disable, allow, prefer, require, verify-ca, verify-full");
 	check_enum(u, opts, "target_session_attrs", "PGTARGETSESSIONATTRS", tsa,
-		   "any, read-write, read-only, primary, standby, prefer-standby");
+	           "any, read-write, read-only, primary, standby, prefer-standby");
 	check_enum(u, opts, "gssencmode", "PGGSSENCMODE", gss, "disable, prefer, require");
-	check_enum(u, opts, "channel_binding", "PGCHANNELBINDING", gss, "disable, prefer, require");
+	check_enum(u, opts, "channel_binding", "PGCHANNELBINDING", gss,
+	           "disable, prefer, require");
 	check_integer(u, opts, "connect_timeout");
 	check_integer(u, opts, "keepalives_idle");
 	check_integer(u, opts, "keepalives_interval");
@@ -714,13 +734,14 @@ static void check_parsed(struct dburl *u, PQconninfoOption *opts)
 	const char *sslmode = effective(opts, "sslmode", "PGSSLMODE");
 	snprintf(u->sslmode, sizeof u->sslmode, "%s", sslmode ? sslmode : "prefer");
 
-	bool explicit_host = effective(opts, "host", "PGHOST") || effective(opts, "hostaddr", "PGHOSTADDR");
+	bool explicit_host =
+	        effective(opts, "host", "PGHOST") || effective(opts, "hostaddr", "PGHOSTADDR");
 	if (!explicit_host)
 		add_finding(u, LOG_WARN, "host_missing",
-			    "Name the database host: postgres://user:password@HOST:5432/db.",
-			    "libpq will use the local socket directory /var/run/postgresql, which "
-			    "exists in a container only if a volume provides it.",
-			    "%s names no host", o);
+		            "Name the database host: postgres://user:password@HOST:5432/db.",
+		            "libpq will use the local socket directory /var/run/postgresql, which "
+		            "exists in a container only if a volume provides it.",
+		            "%s names no host", o);
 
 	bool in_k8s = getenv("KUBERNETES_SERVICE_HOST") != NULL;
 	bool remote_tcp = false;
@@ -730,35 +751,41 @@ static void check_parsed(struct dburl *u, PQconninfoOption *opts)
 			continue;
 		if (is_loopback(h->name)) {
 			if (in_k8s)
-				add_finding(u, LOG_WARN, "localhost_in_kubernetes",
-					    "Use the database Service's name "
-					    "(e.g. postgres.NAMESPACE.svc.cluster.local), unless the "
-					    "database really runs as a sidecar in this pod.",
-					    "KUBERNETES_SERVICE_HOST is set: inside a pod, localhost is "
-					    "the pod itself, not the database.",
-					    "%s points at \"%s\" inside Kubernetes", o, h->name);
+				add_finding(
+				        u, LOG_WARN, "localhost_in_kubernetes",
+				        "Use the database Service's name "
+				        "(e.g. postgres.NAMESPACE.svc.cluster.local), unless the "
+				        "database really runs as a sidecar in this pod.",
+				        "KUBERNETES_SERVICE_HOST is set: inside a pod, localhost "
+				        "is "
+				        "the pod itself, not the database.",
+				        "%s points at \"%s\" inside Kubernetes", o, h->name);
 		} else {
 			remote_tcp = true;
 		}
 		const char *portstr = h->port;
 		if (strstr(h->name, "-pooler") || strcmp(portstr, "6543") == 0)
-			add_finding(u, LOG_WARN, "pooler_endpoint",
-				    "Give dbready the direct (session) endpoint, e.g. port 5432 or the "
-				    "host name without \"-pooler\"; keep the pooled one for the app.",
-				    "Session features (advisory locks, SET, prepared statements) do "
-				    "not survive transaction pooling.",
-				    "%s looks like a transaction-pooler endpoint (\"%s\" port %s)", o,
-				    h->name, portstr);
+			add_finding(
+			        u, LOG_WARN, "pooler_endpoint",
+			        "Give dbready the direct (session) endpoint, e.g. port 5432 or "
+			        "the "
+			        "host name without \"-pooler\"; keep the pooled one for the app.",
+			        "Session features (advisory locks, SET, prepared statements) do "
+			        "not survive transaction pooling.",
+			        "%s looks like a transaction-pooler endpoint (\"%s\" port %s)", o,
+			        h->name, portstr);
 	}
-	if (remote_tcp && one_of(u->sslmode, (const char *const[]){"disable", "allow", "prefer", NULL}))
+	if (remote_tcp &&
+	    one_of(u->sslmode, (const char *const[]){"disable", "allow", "prefer", NULL}))
 		add_finding(u, LOG_WARN, "tls_not_required",
-			    "Add ?sslmode=verify-full (or at least sslmode=require) when the "
-			    "network between here and the database is not private.",
-			    sslmode ? NULL
-				    : "Without sslmode, libpq uses \"prefer\", which silently falls back "
-				      "to an unencrypted connection.",
-			    "the connection to the database may be unencrypted (sslmode=%s)",
-			    u->sslmode);
+		            "Add ?sslmode=verify-full (or at least sslmode=require) when the "
+		            "network between here and the database is not private.",
+		            sslmode ? NULL
+		                    : "Without sslmode, libpq uses \"prefer\", which silently "
+		                      "falls back "
+		                      "to an unencrypted connection.",
+		            "the connection to the database may be unencrypted (sslmode=%s)",
+		            u->sslmode);
 }
 
 /* verify-ca/verify-full need a CA; a scratch image has no ~/.postgresql/root.crt. */
@@ -772,15 +799,16 @@ static const char *default_rootcert(struct dburl *u, PQconninfoOption *opts)
 		return DBURL_CA_BUNDLE;
 	const char *home = getenv("HOME");
 	char path[1024];
-	if (home && snprintf(path, sizeof path, "%s/.postgresql/root.crt", home) < (int)sizeof path &&
+	if (home &&
+	    snprintf(path, sizeof path, "%s/.postgresql/root.crt", home) < (int)sizeof path &&
 	    access(path, R_OK) == 0)
 		return NULL;
 	add_finding(u, LOG_ERROR, "tls_no_ca",
-		    "Add sslrootcert=/path/to/ca.pem to the URL (mount the CA from a Secret or "
-		    "ConfigMap), or use an image that carries " DBURL_CA_BUNDLE ".",
-		    "Neither sslrootcert, PGSSLROOTCERT, " DBURL_CA_BUNDLE
-		    " nor ~/.postgresql/root.crt is there to verify the server's certificate.",
-		    "sslmode=%s needs a CA certificate and none was found", u->sslmode);
+	            "Add sslrootcert=/path/to/ca.pem to the URL (mount the CA from a Secret or "
+	            "ConfigMap), or use an image that carries " DBURL_CA_BUNDLE ".",
+	            "Neither sslrootcert, PGSSLROOTCERT, " DBURL_CA_BUNDLE
+	            " nor ~/.postgresql/root.crt is there to verify the server's certificate.",
+	            "sslmode=%s needs a CA certificate and none was found", u->sslmode);
 	return NULL;
 }
 
@@ -823,7 +851,7 @@ static int finish(struct dburl *u, PQconninfoOption *opts)
 	build_redacted(u, opts);
 	if (rootcert)
 		log_debug("sslmode=%s without sslrootcert: using the CA bundle %s", u->sslmode,
-			  rootcert);
+		          rootcert);
 	return EXIT_DONE;
 }
 
@@ -868,12 +896,14 @@ int dburl_check_string(const char *url, const char *origin, struct dburl *u)
 		if (!is_uri && strstr(url, "password") && err &&
 		    !strstr(err, "invalid connection option")) {
 			add_finding(u, LOG_ERROR, "url_malformed",
-				    "Quote values that contain spaces or quotes: password='my pass' (and "
-				    "write ' and \\ inside them as \\' and \\\\), or use a "
-				    "postgres:// URL.",
-				    "libpq's own message is not shown: it quotes a piece of the string, "
-				    "which may be the password.",
-				    "the key=value string in %s is malformed", origin);
+			            "Quote values that contain spaces or quotes: password='my "
+			            "pass' (and "
+			            "write ' and \\ inside them as \\' and \\\\), or use a "
+			            "postgres:// URL.",
+			            "libpq's own message is not shown: it quotes a piece of the "
+			            "string, "
+			            "which may be the password.",
+			            "the key=value string in %s is malformed", origin);
 		} else {
 			relay_parse_error(u, err ? err : "out of memory");
 		}
@@ -893,15 +923,16 @@ static int read_url_file(struct dburl *u, const char *path, const char *origin)
 		if (fd >= 0 && S_ISDIR(st.st_mode))
 			snprintf(detail, sizeof detail, "It is a directory.");
 		else if (fd >= 0 && st.st_size > URL_FILE_MAX)
-			snprintf(detail, sizeof detail, "It is larger than %d bytes.", URL_FILE_MAX);
+			snprintf(detail, sizeof detail, "It is larger than %d bytes.",
+			         URL_FILE_MAX);
 		else
 			snprintf(detail, sizeof detail, "%s.", strerror(e));
 		if (fd >= 0)
 			close(fd);
 		add_finding(u, LOG_ERROR, "url_file_unreadable",
-			    "Check the path and that the Secret is mounted there (and readable by "
-			    "this user).",
-			    detail, "could not read %s \"%s\"", origin, path);
+		            "Check the path and that the Secret is mounted there (and readable by "
+		            "this user).",
+		            detail, "could not read %s \"%s\"", origin, path);
 		return EXIT_CONFIG;
 	}
 	u->text = calloc(1, (size_t)st.st_size + 1);
@@ -909,7 +940,7 @@ static int read_url_file(struct dburl *u, const char *path, const char *origin)
 	close(fd);
 	if (got < 0) {
 		add_finding(u, LOG_ERROR, "url_file_unreadable", NULL, strerror(errno),
-			    "could not read %s \"%s\"", origin, path);
+		            "could not read %s \"%s\"", origin, path);
 		return EXIT_CONFIG;
 	}
 	u->text[got] = '\0';
@@ -927,12 +958,12 @@ int dburl_load(const struct config *cfg, struct dburl *u)
 	bool file_flag = cfg->url_file && strcmp(cfg->url_file_origin, "--url-file") == 0;
 	if (url_flag && file_flag) {
 		add_finding(u, LOG_ERROR, "url_twice", "Give one of them.", NULL,
-			    "both --url and --url-file are given");
+		            "both --url and --url-file are given");
 		return EXIT_CONFIG;
 	}
 	if (!url_flag && !file_flag && cfg->url && cfg->url_file) {
 		add_finding(u, LOG_ERROR, "url_twice", "Unset one of them.", NULL,
-			    "both DATABASE_URL and DATABASE_URL_FILE are set");
+		            "both DATABASE_URL and DATABASE_URL_FILE are set");
 		return EXIT_CONFIG;
 	}
 	if (file_flag || (!url_flag && cfg->url_file)) {
@@ -948,12 +979,15 @@ int dburl_load(const struct config *cfg, struct dburl *u)
 
 	if (!getenv("PGHOST") || !*getenv("PGHOST")) {
 		u->origin = "the configuration";
-		add_finding(u, LOG_ERROR, "url_missing",
-			    "Set DATABASE_URL (e.g. from a Secret: postgres://app:PASSWORD@db:5432/app), "
-			    "DATABASE_URL_FILE, --url, or libpq's PGHOST/PGUSER/PGPASSWORD/PGDATABASE.",
-			    "None of --url, --url-file, DATABASE_URL, DATABASE_URL_FILE or PGHOST is "
-			    "set, and a container has no sensible local default.",
-			    "no database configured");
+		add_finding(
+		        u, LOG_ERROR, "url_missing",
+		        "Set DATABASE_URL (e.g. from a Secret: "
+		        "postgres://app:PASSWORD@db:5432/app), "
+		        "DATABASE_URL_FILE, --url, or libpq's "
+		        "PGHOST/PGUSER/PGPASSWORD/PGDATABASE.",
+		        "None of --url, --url-file, DATABASE_URL, DATABASE_URL_FILE or PGHOST is "
+		        "set, and a container has no sensible local default.",
+		        "no database configured");
 		return EXIT_CONFIG;
 	}
 	u->origin = "the PG* environment";

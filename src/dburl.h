@@ -37,8 +37,8 @@ struct dbhost {
 struct cloudauth;
 
 struct dburl {
-	const char *origin;  /* where the configuration came from, e.g. "DATABASE_URL" */
-	bool from_pg_env;    /* PG* variables only (PGHOST set, no URL) */
+	const char *origin; /* where the configuration came from, e.g. "DATABASE_URL" */
+	bool from_pg_env;   /* PG* variables only (PGHOST set, no URL) */
 	/* connection parameters for PQconnectStartParams (NULL-terminated; values are secret) */
 	const char *keywords[DBURL_MAX_PARAMS + 1];
 	const char *values[DBURL_MAX_PARAMS + 1];
@@ -49,14 +49,14 @@ struct dburl {
 	char user[256];
 	char dbname[256];
 	char sslmode[32];
-	const char *password_origin; /* u->origin or "PGPASSWORD"; NULL = no password given */
+	const char *password_origin;  /* u->origin or "PGPASSWORD"; NULL = no password given */
 	const struct cloudauth *auth; /* --auth=azure|gcp: a token per attempt; NULL = password */
-	int64_t connect_timeout_ms; /* the URL's connect_timeout, 0 = not set */
+	int64_t connect_timeout_ms;   /* the URL's connect_timeout, 0 = not set */
 	struct finding findings[DBURL_MAX_FINDINGS];
 	int nfindings;
 	int nerrors;
-	void *conninfo; /* PQconninfoOption array the keywords/values point into */
-	char *text;     /* the URL read from a file (owned, secret) */
+	void *conninfo;         /* PQconninfoOption array the keywords/values point into */
+	char *text;             /* the URL read from a file (owned, secret) */
 	const char *text_start; /* the string being checked (borrowed) */
 };
 

@@ -6,7 +6,7 @@
 #include <string.h>
 
 int err_set(struct err *e, int code, const char *event, const char *hint, const char *detail,
-	    const char *fmt, ...)
+            const char *fmt, ...)
 {
 	memset(e, 0, sizeof *e);
 	e->code = code;

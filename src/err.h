@@ -20,7 +20,7 @@ struct err {
 
 /* Set e (code, event, hint and detail may be NULL) and return code. */
 int err_set(struct err *e, int code, const char *event, const char *hint, const char *detail,
-	    const char *fmt, ...) __attribute__((format(printf, 6, 7)));
+            const char *fmt, ...) __attribute__((format(printf, 6, 7)));
 
 /* Log e at LOG_ERROR with its fields. */
 void err_log(const struct err *e);

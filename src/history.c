@@ -77,11 +77,12 @@ int history_init(struct history *h, enum mig_format fmt, const char *spec, struc
 	const char *table = fmt == FORMAT_DRIZZLE ? "__drizzle_migrations" : "dbready_migrations";
 	char sbuf[128], tbuf[128];
 	if (spec && parse_table_name(spec, sbuf, tbuf, sizeof sbuf) != 0)
-		return err_set(e, EXIT_USAGE, "usage",
-			       "Write --history-table=schema.table, with double quotes around a part "
-			       "that holds a dot or a quote (\"My Schema\".hist); quotes are doubled "
-			       "inside them.",
-			       NULL, "invalid history table \"%s\"", spec);
+		return err_set(
+		        e, EXIT_USAGE, "usage",
+		        "Write --history-table=schema.table, with double quotes around a part "
+		        "that holds a dot or a quote (\"My Schema\".hist); quotes are doubled "
+		        "inside them.",
+		        NULL, "invalid history table \"%s\"", spec);
 	if (spec) {
 		if (*sbuf)
 			schema = sbuf;
@@ -120,9 +121,9 @@ static int query_error(struct err *e, PGresult *res, PGconn *conn, const char *w
 	const char *st = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
 	const char *msg = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : NULL;
 	err_set(e, EXIT_APPLY, "history_failed",
-		"Check that the role may read and create the history table (USAGE and CREATE on "
-		"its schema).",
-		msg ? msg : PQerrorMessage(conn), "could not %s", what);
+	        "Check that the role may read and create the history table (USAGE and CREATE on "
+	        "its schema).",
+	        msg ? msg : PQerrorMessage(conn), "could not %s", what);
 	snprintf(e->sqlstate, sizeof e->sqlstate, "%s", st ? st : "");
 	return e->code;
 }
@@ -132,7 +133,7 @@ int history_read(PGconn *conn, struct history *h, struct err *e)
 	history_free_rows(h);
 	const char *params[1] = {h->qname};
 	PGresult *res = PQexecParams(conn, "SELECT to_regclass($1) IS NOT NULL", 1, NULL, params,
-				     NULL, NULL, 0);
+	                             NULL, NULL, 0);
 	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
 		query_error(e, res, conn, "look up the history table");
 		PQclear(res);
@@ -145,11 +146,11 @@ int history_read(PGconn *conn, struct history *h, struct err *e)
 	char sql[512];
 	if (h->format == FORMAT_DRIZZLE)
 		snprintf(sql, sizeof sql,
-			 "SELECT coalesce(created_at::text, ''), hash, NULL FROM %s ORDER BY id",
-			 h->qname);
+		         "SELECT coalesce(created_at::text, ''), hash, NULL FROM %s ORDER BY id",
+		         h->qname);
 	else
-		snprintf(sql, sizeof sql, "SELECT version, checksum, name FROM %s ORDER BY version",
-			 h->qname);
+		snprintf(sql, sizeof sql,
+		         "SELECT version, checksum, name FROM %s ORDER BY version", h->qname);
 	res = PQexec(conn, sql);
 	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
 		query_error(e, res, conn, "read the history table");
@@ -183,38 +184,38 @@ const char *history_create_sql(const struct history *h, char *buf, size_t cap)
 	if (h->format == FORMAT_DRIZZLE)
 		/* drizzle-orm's pg-core migrator, statement for statement */
 		snprintf(buf, cap,
-			 "CREATE SCHEMA IF NOT EXISTS %s;\n"
-			 "CREATE TABLE IF NOT EXISTS %s (\n"
-			 "\t\t\tid SERIAL PRIMARY KEY,\n"
-			 "\t\t\thash text NOT NULL,\n"
-			 "\t\t\tcreated_at bigint\n"
-			 "\t\t)",
-			 qs, h->qname);
+		         "CREATE SCHEMA IF NOT EXISTS %s;\n"
+		         "CREATE TABLE IF NOT EXISTS %s (\n"
+		         "\t\t\tid SERIAL PRIMARY KEY,\n"
+		         "\t\t\thash text NOT NULL,\n"
+		         "\t\t\tcreated_at bigint\n"
+		         "\t\t)",
+		         qs, h->qname);
 	else
 		snprintf(buf, cap,
-			 "CREATE SCHEMA IF NOT EXISTS %s;\n"
-			 "CREATE TABLE IF NOT EXISTS %s (\n"
-			 "\tversion text PRIMARY KEY,\n"
-			 "\tname text NOT NULL,\n"
-			 "\tchecksum text NOT NULL,\n"
-			 "\tapplied_at timestamptz NOT NULL DEFAULT now(),\n"
-			 "\tduration_ms integer NOT NULL,\n"
-			 "\tapplied_by text NOT NULL\n"
-			 ")",
-			 qs, h->qname);
+		         "CREATE SCHEMA IF NOT EXISTS %s;\n"
+		         "CREATE TABLE IF NOT EXISTS %s (\n"
+		         "\tversion text PRIMARY KEY,\n"
+		         "\tname text NOT NULL,\n"
+		         "\tchecksum text NOT NULL,\n"
+		         "\tapplied_at timestamptz NOT NULL DEFAULT now(),\n"
+		         "\tduration_ms integer NOT NULL,\n"
+		         "\tapplied_by text NOT NULL\n"
+		         ")",
+		         qs, h->qname);
 	return buf;
 }
 
 const char *history_guard_sql(const struct history *h, struct migration *const *m, int n,
-			      char *buf, size_t cap)
+                              char *buf, size_t cap)
 {
 	/* keys are digits only (created_at or a version), so they can be inlined safely */
 	char list[8192] = "";
 	for (int i = 0; i < n; i++) {
 		size_t len = strlen(list);
 		snprintf(list + len, sizeof list - len, "%s%s%s%s", i ? "," : "",
-			 h->format == FORMAT_PLAIN ? "'" : "", m[i]->key,
-			 h->format == FORMAT_PLAIN ? "'" : "");
+		         h->format == FORMAT_PLAIN ? "'" : "", m[i]->key,
+		         h->format == FORMAT_PLAIN ? "'" : "");
 	}
 	const char *col = h->format == FORMAT_DRIZZLE ? "created_at" : "version";
 	char lit[700]; /* qname as a string literal's contents */
@@ -230,23 +231,25 @@ const char *history_guard_sql(const struct history *h, struct migration *const *
 	for (int i = 0; strstr(h->qname, tag); i++)
 		snprintf(tag, sizeof tag, "dbready%d", i);
 	snprintf(buf, cap,
-		 "DO $%s$BEGIN\n"
-		 "IF NOT pg_try_advisory_xact_lock(%lld) THEN\n"
-		 "  RAISE EXCEPTION 'dbready: migration lock busy' USING ERRCODE = '" SQLSTATE_LOCK_BUSY "';\n"
-		 "END IF;\n"
-		 "IF to_regclass('%s') IS NOT NULL THEN\n"
-		 "  IF EXISTS (SELECT 1 FROM %s WHERE %s IN (%s)) THEN\n"
-		 "    RAISE EXCEPTION 'dbready: already applied' USING ERRCODE = '" SQLSTATE_ALREADY_APPLIED "';\n"
-		 "  END IF;\n"
-		 "END IF;\n"
-		 "END$%s$",
-		 tag, (long long)h->lock_key, lit, h->qname, col, n ? list : "NULL", tag);
+	         "DO $%s$BEGIN\n"
+	         "IF NOT pg_try_advisory_xact_lock(%lld) THEN\n"
+	         "  RAISE EXCEPTION 'dbready: migration lock busy' USING ERRCODE = "
+	         "'" SQLSTATE_LOCK_BUSY "';\n"
+	         "END IF;\n"
+	         "IF to_regclass('%s') IS NOT NULL THEN\n"
+	         "  IF EXISTS (SELECT 1 FROM %s WHERE %s IN (%s)) THEN\n"
+	         "    RAISE EXCEPTION 'dbready: already applied' USING ERRCODE = "
+	         "'" SQLSTATE_ALREADY_APPLIED "';\n"
+	         "  END IF;\n"
+	         "END IF;\n"
+	         "END$%s$",
+	         tag, (long long)h->lock_key, lit, h->qname, col, n ? list : "NULL", tag);
 	return buf;
 }
 
 const char *history_insert_sql(const struct history *h, const struct migration *m,
-			       const char *applied_by, const char *duration_ms, const char **params,
-			       int *nparams)
+                               const char *applied_by, const char *duration_ms,
+                               const char **params, int *nparams)
 {
 	static char sql[512];
 	if (h->format == FORMAT_DRIZZLE) {
@@ -254,8 +257,8 @@ const char *history_insert_sql(const struct history *h, const struct migration *
 		params[0] = m->hash;
 		params[1] = m->key;
 		*nparams = 2;
-		snprintf(sql, sizeof sql, "INSERT INTO %s (\"hash\", \"created_at\") VALUES ($1, $2)",
-			 h->qname);
+		snprintf(sql, sizeof sql,
+		         "INSERT INTO %s (\"hash\", \"created_at\") VALUES ($1, $2)", h->qname);
 	} else {
 		params[0] = m->version;
 		params[1] = m->name;
@@ -264,12 +267,14 @@ const char *history_insert_sql(const struct history *h, const struct migration *
 		params[4] = duration_ms;
 		*nparams = duration_ms ? 5 : 4;
 		/* duration: the transaction's age when its last statement runs */
-		snprintf(sql, sizeof sql,
-			 "INSERT INTO %s (version, name, checksum, duration_ms, applied_by) VALUES "
-			 "($1, $2, $3, %s, $4)",
-			 h->qname,
-			 duration_ms ? "$5::integer"
-				     : "(extract(epoch FROM clock_timestamp() - now()) * 1000)::integer");
+		snprintf(
+		        sql, sizeof sql,
+		        "INSERT INTO %s (version, name, checksum, duration_ms, applied_by) VALUES "
+		        "($1, $2, $3, %s, $4)",
+		        h->qname,
+		        duration_ms ? "$5::integer"
+		                    : "(extract(epoch FROM clock_timestamp() - now()) * "
+		                      "1000)::integer");
 	}
 	return sql;
 }

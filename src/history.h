@@ -48,14 +48,13 @@ const char *history_create_sql(const struct history *h, char *buf, size_t cap);
  * DBRLK when another runner holds it) and fails with DBRAP when any of the n migrations is
  * already recorded. */
 const char *history_guard_sql(const struct history *h, struct migration *const *m, int n,
-			      char *buf, size_t cap);
+                              char *buf, size_t cap);
 
 /* SQL and parameters of the INSERT that records m ($1.. in params, nparams set). duration_ms
  * NULL: the transaction's age when the row is written. */
 const char *history_insert_sql(const struct history *h, const struct migration *m,
-			       const char *applied_by, const char *duration_ms, const char **params,
-			       int *nparams);
-
+                               const char *applied_by, const char *duration_ms,
+                               const char **params, int *nparams);
 
 #define SQLSTATE_LOCK_BUSY       "DBRLK"
 #define SQLSTATE_ALREADY_APPLIED "DBRAP"

@@ -161,7 +161,7 @@ static void put_labelled(FILE *out, const char *label, const char *text)
 }
 
 static void emit_text(enum log_level level, const struct log_fields *f, const char *msg,
-		      const char *detail, const char *hint)
+                      const char *detail, const char *hint)
 {
 	fprintf(stderr, "dbready: %s: %s\n", level_name(level), msg);
 	if (detail && *detail)
@@ -173,7 +173,7 @@ static void emit_text(enum log_level level, const struct log_fields *f, const ch
 }
 
 static void emit_json(enum log_level level, const struct log_fields *f, const char *msg,
-		      const char *detail, const char *hint)
+                      const char *detail, const char *hint)
 {
 	char ts[40];
 	log_rfc3339_now(ts, sizeof ts);
@@ -274,6 +274,6 @@ void termlog_write(const char *fmt, ...)
 	size_t len = strlen(line);
 	if (write(fd, line, len) != (ssize_t)len && termlog_explicit)
 		log_warn("could not write termination log \"%s\": %s", termlog_path,
-			 strerror(errno));
+		         strerror(errno));
 	close(fd);
 }

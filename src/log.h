@@ -28,7 +28,10 @@ struct log_fields {
 	int exit_code;         /* -1 = none */
 };
 
-#define LOG_FIELDS_INIT {.duration_ms = -1, .exit_code = -1}
+#define LOG_FIELDS_INIT                                                                           \
+	{                                                                                         \
+		.duration_ms = -1, .exit_code = -1                                                \
+	}
 
 void log_setup(enum log_level level, enum log_format format);
 bool log_enabled(enum log_level level);
@@ -49,7 +52,7 @@ void log_set_transient_secret(int slot, const char *secret);
 void log_scrub(char *buf, size_t cap);
 
 void log_emit(enum log_level level, const struct log_fields *f, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+        __attribute__((format(printf, 3, 4)));
 
 #define log_error(...) log_emit(LOG_ERROR, NULL, __VA_ARGS__)
 #define log_warn(...)  log_emit(LOG_WARN, NULL, __VA_ARGS__)

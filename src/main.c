@@ -65,10 +65,10 @@ static int setup_http(const struct config *cfg, struct dep_list *deps)
 	rc = notify_setup(cfg, &e);
 	if (rc == EXIT_DONE && cfg->http_ca_file && access(cfg->http_ca_file, R_OK) != 0)
 		rc = err_set(&e, EXIT_CONFIG, "http_ca_file_unreadable",
-			     "Check the path and that the ConfigMap or Secret holding the CA "
-			     "certificates is mounted there.",
-			     strerror(errno), "could not read the HTTP CA file \"%s\"",
-			     cfg->http_ca_file);
+		             "Check the path and that the ConfigMap or Secret holding the CA "
+		             "certificates is mounted there.",
+		             strerror(errno), "could not read the HTTP CA file \"%s\"",
+		             cfg->http_ca_file);
 	if (rc != EXIT_DONE) {
 		err_log(&e);
 		termlog_write("error (exit %d): %s", rc, e.msg);

@@ -19,21 +19,21 @@ enum mig_state {
 };
 
 struct migration {
-	char *name;       /* drizzle: the journal tag; plain: "<version>_<name>" */
-	char *file;       /* file name inside the directory, e.g. "0003_add_x.sql" */
-	char *version;    /* plain: the digits as written; drizzle: NULL */
-	long long when;   /* drizzle: the journal's "when" (created_at); plain: 0 */
-	char key[32];     /* the history key: drizzle created_at as text, plain version */
-	char hash[65];    /* lowercase hex SHA-256 as the format's history records it */
-	char *text;       /* SQL to send: UTF-8 (drizzle: invalid bytes as U+FFFD), BOM removed */
+	char *name;     /* drizzle: the journal tag; plain: "<version>_<name>" */
+	char *file;     /* file name inside the directory, e.g. "0003_add_x.sql" */
+	char *version;  /* plain: the digits as written; drizzle: NULL */
+	long long when; /* drizzle: the journal's "when" (created_at); plain: 0 */
+	char key[32];   /* the history key: drizzle created_at as text, plain version */
+	char hash[65];  /* lowercase hex SHA-256 as the format's history records it */
+	char *text;     /* SQL to send: UTF-8 (drizzle: invalid bytes as U+FFFD), BOM removed */
 	size_t text_len;
-	size_t bom;       /* bytes of byte-order mark removed from the start (0 or 3) */
+	size_t bom;           /* bytes of byte-order mark removed from the start (0 or 3) */
 	bool directive_no_tx; /* first line "-- dbready:no-transaction" */
 	/* filled by the plan */
 	enum mig_state state;
 	char recorded_hash[65]; /* MIG_CHANGED: the hash in the history table */
 	/* filled by apply (state becomes MIG_APPLIED also when another runner applied it) */
-	bool applied_now;  /* this run applied it */
+	bool applied_now;   /* this run applied it */
 	long long apply_ms; /* how long that took; -1 = together with others (--tx=all) */
 };
 

@@ -63,7 +63,8 @@ bool plan_build(struct migset *set, const struct history *h, struct plan *p)
 			p->applied++;
 		} else if (found >= 0) {
 			m->state = MIG_CHANGED;
-			snprintf(m->recorded_hash, sizeof m->recorded_hash, "%s", h->rows[found].hash);
+			snprintf(m->recorded_hash, sizeof m->recorded_hash, "%s",
+			         h->rows[found].hash);
 			matched[found] = true;
 			p->changed++;
 		} else if (newest && key_newer(newest, key)) {
@@ -99,7 +100,7 @@ void plan_free(struct plan *p)
 }
 
 int plan_check(const struct migset *set, const struct plan *p, bool allow_out_of_order,
-	       struct err *e)
+               struct err *e)
 {
 	bool ooo = p->out_of_order && !allow_out_of_order;
 	if (!p->changed && !ooo)
@@ -109,29 +110,31 @@ int plan_check(const struct migset *set, const struct plan *p, bool allow_out_of
 	for (int i = 0; i < set->n && len + 200 < sizeof detail; i++) {
 		const struct migration *m = &set->m[i];
 		if (m->state == MIG_CHANGED)
-			len += (size_t)snprintf(detail + len, sizeof detail - len,
-						"%s%s was edited after it was applied: recorded hash %s, "
-						"file hash %s.",
-						len ? "\n" : "", m->file, m->recorded_hash, m->hash);
+			len += (size_t)snprintf(
+			        detail + len, sizeof detail - len,
+			        "%s%s was edited after it was applied: recorded hash %s, "
+			        "file hash %s.",
+			        len ? "\n" : "", m->file, m->recorded_hash, m->hash);
 		else if (m->state == MIG_OUT_OF_ORDER && ooo)
 			len += (size_t)snprintf(detail + len, sizeof detail - len,
-						"%s%s is not applied but is older than the newest "
-						"applied migration.",
-						len ? "\n" : "", m->file);
+			                        "%s%s is not applied but is older than the newest "
+			                        "applied migration.",
+			                        len ? "\n" : "", m->file);
 	}
 	if (p->changed)
 		err_set(e, EXIT_MIGRATIONS, "diverged",
-			"Restore the applied files as they were (git log -p on them) and put the change "
-			"in a new migration; never edit an applied migration.",
-			detail, "%d applied migration%s changed on disk%s", p->changed,
-			p->changed == 1 ? "" : "s",
-			ooo ? ", and some are out of order" : "");
+		        "Restore the applied files as they were (git log -p on them) and put the "
+		        "change "
+		        "in a new migration; never edit an applied migration.",
+		        detail, "%d applied migration%s changed on disk%s", p->changed,
+		        p->changed == 1 ? "" : "s", ooo ? ", and some are out of order" : "");
 	else
 		err_set(e, EXIT_MIGRATIONS, "out_of_order",
-			"Give the migration a newer version (regenerate it), or apply it anyway with "
-			"--allow-out-of-order if it does not depend on the newer ones.",
-			detail, "%d migration%s older than the newest applied one %s not applied",
-			p->out_of_order, p->out_of_order == 1 ? "" : "s",
-			p->out_of_order == 1 ? "is" : "are");
+		        "Give the migration a newer version (regenerate it), or apply it anyway "
+		        "with "
+		        "--allow-out-of-order if it does not depend on the newer ones.",
+		        detail, "%d migration%s older than the newest applied one %s not applied",
+		        p->out_of_order, p->out_of_order == 1 ? "" : "s",
+		        p->out_of_order == 1 ? "is" : "are");
 	return EXIT_MIGRATIONS;
 }

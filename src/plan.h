@@ -19,7 +19,7 @@ void plan_free(struct plan *p);
 /* Exit 6 with every offending file listed when the plan has changed migrations, or
  * out-of-order ones and !allow_out_of_order; EXIT_DONE otherwise. */
 int plan_check(const struct migset *set, const struct plan *p, bool allow_out_of_order,
-	       struct err *e);
+               struct err *e);
 
 const char *plan_state_name(enum mig_state s);
 

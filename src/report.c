@@ -56,7 +56,7 @@ static cJSON *migration_json(const struct migset *set, const struct migration *m
 }
 
 void report_check(const struct config *cfg, const struct dburl *u, const struct migset *set,
-		  const struct history *h)
+                  const struct history *h)
 {
 	if (cfg->json) {
 		cJSON *o = cJSON_CreateObject();
@@ -75,8 +75,8 @@ void report_check(const struct config *cfg, const struct dburl *u, const struct 
 	       format_name(set->format), set->n, set->n == 1 ? "" : "s", h->qname);
 	for (int i = 0; i < set->n; i++) {
 		const char *why = no_tx(set, &set->m[i], 0);
-		printf("  %-40s %.12s%s%s%s\n", set->m[i].name, set->m[i].hash, why ? "  no transaction (" : "",
-		       why ? why : "", why ? ")" : "");
+		printf("  %-40s %.12s%s%s%s\n", set->m[i].name, set->m[i].hash,
+		       why ? "  no transaction (" : "", why ? why : "", why ? ")" : "");
 	}
 }
 
@@ -87,15 +87,15 @@ void report_unknown(const struct history *h, const struct plan *p)
 		struct log_fields lf = LOG_FIELDS_INIT;
 		lf.event = "unknown_migration";
 		lf.hint = "It was applied from files this folder does not have: an older or newer "
-			  "release, or a deleted migration. Nothing is done about it.";
+		          "release, or a deleted migration. Nothing is done about it.";
 		log_emit(LOG_WARN, &lf, "%s records %s %s (hash %.12s), which has no file here",
-			 h->qname, h->format == FORMAT_DRIZZLE ? "created_at" : "version",
-			 *r->key ? r->key : "NULL", r->hash);
+		         h->qname, h->format == FORMAT_DRIZZLE ? "created_at" : "version",
+		         *r->key ? r->key : "NULL", r->hash);
 	}
 }
 
 void report_status(const struct config *cfg, const struct dburl *u, const struct migset *set,
-		   const struct history *h, const struct plan *p)
+                   const struct history *h, const struct plan *p)
 {
 	if (cfg->json) {
 		cJSON *o = cJSON_CreateObject();
@@ -109,8 +109,8 @@ void report_status(const struct config *cfg, const struct dburl *u, const struct
 		for (int i = 0; i < p->nunknown; i++) {
 			const struct hrow *r = &h->rows[p->unknown[i]];
 			cJSON *j = cJSON_CreateObject();
-			cJSON_AddStringToObject(j, h->format == FORMAT_DRIZZLE ? "created_at" : "version",
-						r->key);
+			cJSON_AddStringToObject(
+			        j, h->format == FORMAT_DRIZZLE ? "created_at" : "version", r->key);
 			cJSON_AddStringToObject(j, "hash", r->hash);
 			cJSON_AddItemToArray(unk, j);
 		}
@@ -135,15 +135,15 @@ void report_status(const struct config *cfg, const struct dburl *u, const struct
 	for (int i = 0; i < p->nunknown; i++) {
 		const struct hrow *r = &h->rows[p->unknown[i]];
 		printf("  %-13s %s %s (hash %.12s): in the database, not on disk\n", "unknown",
-		       h->format == FORMAT_DRIZZLE ? "created_at" : "version", *r->key ? r->key : "NULL",
-		       r->hash);
+		       h->format == FORMAT_DRIZZLE ? "created_at" : "version",
+		       *r->key ? r->key : "NULL", r->hash);
 	}
 	printf("\n%d applied, %d pending, %d changed, %d out of order, %d unknown\n", p->applied,
 	       p->pending, p->changed, p->out_of_order, p->nunknown);
 }
 
 void report_plan(const struct config *cfg, const struct migset *set, const struct history *h,
-		 const struct plan *p, int server_version)
+                 const struct plan *p, int server_version)
 {
 	(void)p;
 	printf("dry run: nothing is changed; history %s\n", h->qname);
@@ -151,7 +151,7 @@ void report_plan(const struct config *cfg, const struct migset *set, const struc
 	for (int i = 0; i < set->n; i++) {
 		const struct migration *m = &set->m[i];
 		bool apply = m->state == MIG_PENDING ||
-			     (m->state == MIG_OUT_OF_ORDER && cfg->allow_out_of_order);
+		             (m->state == MIG_OUT_OF_ORDER && cfg->allow_out_of_order);
 		if (!apply)
 			continue;
 		n++;

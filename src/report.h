@@ -10,11 +10,11 @@
 #include "plan.h"
 
 void report_check(const struct config *cfg, const struct dburl *u, const struct migset *set,
-		  const struct history *h);
+                  const struct history *h);
 void report_status(const struct config *cfg, const struct dburl *u, const struct migset *set,
-		   const struct history *h, const struct plan *p);
+                   const struct history *h, const struct plan *p);
 void report_plan(const struct config *cfg, const struct migset *set, const struct history *h,
-		 const struct plan *p, int server_version);
+                 const struct plan *p, int server_version);
 /* A warning for every history row with no file on disk. */
 void report_unknown(const struct history *h, const struct plan *p);
 

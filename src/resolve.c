@@ -69,8 +69,7 @@ static void *lookup_thread(void *arg)
 	return NULL;
 }
 
-enum resolve_result resolve_hosts(const struct dburl *u, int64_t timeout_ms, char *msg,
-				  size_t cap)
+enum resolve_result resolve_hosts(const struct dburl *u, int64_t timeout_ms, char *msg, size_t cap)
 {
 	struct lookup *l = calloc(1, sizeof *l);
 	if (!l)
@@ -120,7 +119,7 @@ enum resolve_result resolve_hosts(const struct dburl *u, int64_t timeout_ms, cha
 		if (left <= 0)
 			break;
 		struct pollfd p[2] = {{.fd = fds[0], .events = POLLIN},
-				      {.fd = signals_fd(), .events = POLLIN}};
+		                      {.fd = signals_fd(), .events = POLLIN}};
 		int r = poll(p, 2, left > 1000000 ? 1000000 : (int)left);
 		if (r < 0 && errno != EINTR)
 			break;
@@ -139,16 +138,16 @@ enum resolve_result resolve_hosts(const struct dburl *u, int64_t timeout_ms, cha
 			if (rr == RESOLVE_FAILED) {
 				/* name the first host and the resolver's own words for why */
 				snprintf(msg, cap, "could not resolve host name \"%s\": %s%s",
-					 l->names[0],
-					 g == EAI_SYSTEM ? strerror(errno) : gai_strerror(g),
-					 l->n > 1 ? " (nor the other hosts)" : "");
+				         l->names[0],
+				         g == EAI_SYSTEM ? strerror(errno) : gai_strerror(g),
+				         l->n > 1 ? " (nor the other hosts)" : "");
 			}
 			break;
 		}
 	}
 	if (rr == RESOLVE_TIMEOUT)
 		snprintf(msg, cap, "timed out after %lld ms resolving host name \"%s\"",
-			 (long long)timeout_ms, l->names[0]);
+		         (long long)timeout_ms, l->names[0]);
 	close(fds[0]);
 	lookup_release(l);
 	return rr;

@@ -21,6 +21,6 @@ enum resolve_result {
 };
 
 enum resolve_result resolve_hosts(const struct dburl *u, int64_t timeout_ms, char *msg,
-				  size_t cap);
+                                  size_t cap);
 
 #endif

@@ -41,10 +41,10 @@ static void wait_termlog(const struct wait_result *r)
 {
 	if (r->exit_code > EXIT_SIGNAL_BASE)
 		termlog_write("stopped (exit %d): %s while waiting for the database", r->exit_code,
-			      signals_name(r->exit_code - EXIT_SIGNAL_BASE));
+		              signals_name(r->exit_code - EXIT_SIGNAL_BASE));
 	else
 		termlog_write("error (exit %d): %s: %s", r->exit_code, wait_failure(r),
-			      r->last.reason);
+		              r->last.reason);
 }
 
 /* The --wait-for targets first, then the database, within one --timeout (README: "Waiting
@@ -84,7 +84,7 @@ static int replan(struct session *s)
 
 /* Load the files (before any network), connect (waiting or not), read the history, plan. */
 static int session_open(struct session *s, const struct config *cfg, const struct dburl *u,
-			bool retry)
+                        bool retry)
 {
 	memset(s, 0, sizeof *s);
 	int rc = load(cfg, &s->set, &s->h, &s->e);
@@ -144,7 +144,7 @@ int cmd_wait(const struct config *cfg, const struct dburl *u)
 		PQfinish(conn);
 	if (r.exit_code == EXIT_DONE)
 		termlog_write("ok: database ready after %d attempt%s in %lld ms", r.attempts,
-			      r.attempts == 1 ? "" : "s", (long long)r.elapsed_ms);
+		              r.attempts == 1 ? "" : "s", (long long)r.elapsed_ms);
 	else
 		wait_termlog(&r);
 	return stay(cfg, r.exit_code);
@@ -161,8 +161,8 @@ int cmd_check(const struct config *cfg, const struct dburl *u)
 		return fail(&e);
 	}
 	report_check(cfg, u, &set, &h);
-	termlog_write("ok: configuration valid, %d migration%s in %s", set.n, set.n == 1 ? "" : "s",
-		      cfg->dir);
+	termlog_write("ok: configuration valid, %d migration%s in %s", set.n,
+	              set.n == 1 ? "" : "s", cfg->dir);
 	migset_free(&set);
 	return EXIT_DONE;
 }
@@ -180,14 +180,14 @@ static void report_applied(const struct apply_summary *sum, int total)
 		else
 			snprintf(names, sizeof names, "%s..%s", sum->first, sum->last);
 		log_emit(LOG_INFO, &lf, "applied %d migration%s (%s) in %lld ms", sum->applied,
-			 sum->applied == 1 ? "" : "s", names, (long long)sum->elapsed_ms);
+		         sum->applied == 1 ? "" : "s", names, (long long)sum->elapsed_ms);
 		termlog_write("ok: applied %d migration%s (%s) in %lld ms", sum->applied,
-			      sum->applied == 1 ? "" : "s", names, (long long)sum->elapsed_ms);
+		              sum->applied == 1 ? "" : "s", names, (long long)sum->elapsed_ms);
 	} else {
 		log_emit(LOG_INFO, &lf, "nothing to apply: %d migration%s applied", total,
-			 total == 1 ? " is" : "s are");
+		         total == 1 ? " is" : "s are");
 		termlog_write("ok: nothing to apply, %d migration%s already applied", total,
-			      total == 1 ? "" : "s");
+		              total == 1 ? "" : "s");
 	}
 }
 
@@ -200,13 +200,13 @@ static int pending_error(struct session *s, int left, bool retry)
 		const struct migration *m = &s->set.m[i];
 		if (m->state == MIG_PENDING || m->state == MIG_OUT_OF_ORDER)
 			dl += (size_t)snprintf(detail + dl, sizeof detail - dl, "%s%s",
-					       dl ? ", " : "Not applied: ", m->name);
+			                       dl ? ", " : "Not applied: ", m->name);
 	}
 	return err_set(&s->e, EXIT_PENDING, "pending",
-		       "The migrating Job or pod has not finished: check its logs (kubectl logs "
-		       "job/...), or raise --timeout.",
-		       detail, "%d migration%s still pending%s", left, left == 1 ? "" : "s",
-		       retry ? " at the deadline" : "");
+	               "The migrating Job or pod has not finished: check its logs (kubectl logs "
+	               "job/...), or raise --timeout.",
+	               detail, "%d migration%s still pending%s", left, left == 1 ? "" : "s",
+	               retry ? " at the deadline" : "");
 }
 
 int cmd_run(const struct config *cfg, const struct dburl *u, bool retry)
@@ -236,8 +236,9 @@ int cmd_status(const struct config *cfg, const struct dburl *u)
 	int rc = session_open(&s, cfg, u, false);
 	if (rc == EXIT_DONE) {
 		report_status(cfg, u, &s.set, &s.h, &s.p);
-		termlog_write("ok: %d applied, %d pending, %d changed, %d out of order, %d unknown",
-			      s.p.applied, s.p.pending, s.p.changed, s.p.out_of_order, s.p.nunknown);
+		termlog_write(
+		        "ok: %d applied, %d pending, %d changed, %d out of order, %d unknown",
+		        s.p.applied, s.p.pending, s.p.changed, s.p.out_of_order, s.p.nunknown);
 	}
 	return session_close(&s, rc);
 }
@@ -268,14 +269,16 @@ int cmd_await(const struct config *cfg, const struct dburl *u, bool retry)
 			break;
 		}
 		if (!logged) {
-			log_info("waiting for %d pending migration%s to be applied by another runner",
-				 left, left == 1 ? "" : "s");
+			log_info("waiting for %d pending migration%s to be applied by another "
+			         "runner",
+			         left, left == 1 ? "" : "s");
 			logged = true;
 		}
 		int sig = signals_sleep(backoff_next(&b, remaining));
 		if (sig) {
 			rc = err_set(&s.e, EXIT_SIGNAL_BASE + sig, "signal", NULL, NULL,
-				     "stopped by %s while waiting for migrations", signals_name(sig));
+			             "stopped by %s while waiting for migrations",
+			             signals_name(sig));
 			break;
 		}
 		rc = replan(&s);

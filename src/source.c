@@ -36,7 +36,8 @@ void source_free(struct source_dir *d)
 
 bool source_has_file(const struct source_dir *d, const char *name)
 {
-	return d->nfiles > 0 && bsearch(&name, d->files, (size_t)d->nfiles, sizeof *d->files, by_name) != NULL;
+	return d->nfiles > 0 &&
+	       bsearch(&name, d->files, (size_t)d->nfiles, sizeof *d->files, by_name) != NULL;
 }
 
 static bool append(char ***arr, int *n, const char *name)
@@ -63,23 +64,25 @@ int source_list(const char *dir, struct source_dir *out, struct err *e)
 		bool missing = errnum == ENOENT;
 		char detail[512];
 		snprintf(detail, sizeof detail, "%s.",
-			 !missing && S_ISDIR(st.st_mode) == 0 && errnum == 0 ? "It is not a directory"
-									   : strerror(errnum));
+		         !missing && S_ISDIR(st.st_mode) == 0 && errnum == 0
+		                 ? "It is not a directory"
+		                 : strerror(errnum));
 		return err_set(e, EXIT_CONFIG, "dir_unusable",
-			       "Mount the migrations there (a ConfigMap, image volume or bind "
-			       "mount), or point --dir/DBREADY_DIR at them.",
-			       detail, "migrations directory \"%s\" %s", dir,
-			       missing ? "does not exist" : "is not usable");
+		               "Mount the migrations there (a ConfigMap, image volume or bind "
+		               "mount), or point --dir/DBREADY_DIR at them.",
+		               detail, "migrations directory \"%s\" %s", dir,
+		               missing ? "does not exist" : "is not usable");
 	}
 	DIR *d = opendir(dir);
 	if (!d) {
 		char hint[256];
 		snprintf(hint, sizeof hint,
-			 "Make it readable by this user (uid %d): check the volume's defaultMode and "
-			 "the pod's fsGroup.",
-			 (int)geteuid());
+		         "Make it readable by this user (uid %d): check the volume's defaultMode "
+		         "and "
+		         "the pod's fsGroup.",
+		         (int)geteuid());
 		return err_set(e, EXIT_CONFIG, "dir_unusable", hint, strerror(errno),
-			       "could not open migrations directory \"%s\"", dir);
+		               "could not open migrations directory \"%s\"", dir);
 	}
 	out->path = strdup(dir);
 	bool ok = out->path != NULL;
@@ -98,7 +101,8 @@ int source_list(const char *dir, struct source_dir *out, struct err *e)
 	}
 	closedir(d);
 	if (!ok)
-		return err_set(e, EXIT_INTERNAL, NULL, NULL, NULL, "out of memory listing \"%s\"", dir);
+		return err_set(e, EXIT_INTERNAL, NULL, NULL, NULL, "out of memory listing \"%s\"",
+		               dir);
 	/* qsort() wants a valid pointer even for zero elements */
 	if (out->nfiles > 1)
 		qsort(out->files, (size_t)out->nfiles, sizeof *out->files, by_name);
@@ -118,14 +122,15 @@ int source_read(const char *dir, const char *name, char **buf, size_t *len, stru
 		int errnum = errno;
 		if (fd >= 0)
 			close(fd);
-		return err_set(e, errnum == ENOENT ? EXIT_MIGRATIONS : EXIT_CONFIG, "file_unreadable",
-			       "Check that the file is mounted and readable by this user.",
-			       strerror(errnum), "could not read \"%s\"", path);
+		return err_set(e, errnum == ENOENT ? EXIT_MIGRATIONS : EXIT_CONFIG,
+		               "file_unreadable",
+		               "Check that the file is mounted and readable by this user.",
+		               strerror(errnum), "could not read \"%s\"", path);
 	}
 	if (st.st_size > MIGRATION_FILE_MAX) {
 		close(fd);
 		return err_set(e, EXIT_MIGRATIONS, "file_too_large", NULL, NULL,
-			       "\"%s\" is larger than %d MiB", path, MIGRATION_FILE_MAX >> 20);
+		               "\"%s\" is larger than %d MiB", path, MIGRATION_FILE_MAX >> 20);
 	}
 	char *b = malloc((size_t)st.st_size + 1);
 	size_t got = 0;
@@ -139,7 +144,8 @@ int source_read(const char *dir, const char *name, char **buf, size_t *len, stru
 	}
 	close(fd);
 	if (!b)
-		return err_set(e, EXIT_INTERNAL, NULL, NULL, NULL, "out of memory reading \"%s\"", path);
+		return err_set(e, EXIT_INTERNAL, NULL, NULL, NULL, "out of memory reading \"%s\"",
+		               path);
 	b[got] = '\0';
 	*buf = b;
 	*len = got;
@@ -161,7 +167,7 @@ int source_prepare(const char *dir, struct migration *m, enum mig_format fmt, st
 		return err_set(e, EXIT_INTERNAL, NULL, NULL, NULL, "out of memory");
 	}
 	bool ok = fmt == FORMAT_DRIZZLE ? checksum_sha256(text, tlen, m->hash)
-					: checksum_sha256(raw, len, m->hash);
+	                                : checksum_sha256(raw, len, m->hash);
 	free(raw);
 	if (!ok) {
 		free(text);
@@ -176,7 +182,7 @@ int source_prepare(const char *dir, struct migration *m, enum mig_format fmt, st
 	static const char directive[] = "-- dbready:no-transaction";
 	size_t first = strcspn(text, "\r\n");
 	m->directive_no_tx = first >= sizeof directive - 1 &&
-			     strncmp(text, directive, sizeof directive - 1) == 0;
+	                     strncmp(text, directive, sizeof directive - 1) == 0;
 	return EXIT_DONE;
 }
 
@@ -238,28 +244,31 @@ int source_load(const char *dir, enum mig_format fmt, struct migset *set, struct
 		bool prisma = looks_like_prisma(&d);
 		if (has_journal && prisma) {
 			source_free(&d);
-			return err_set(e, EXIT_CONFIG, "format_ambiguous",
-				       "Say which one with --format=drizzle or --format=plain.",
-				       "It has a drizzle journal (meta/_journal.json) and Prisma-style "
-				       "folders with migration.sql.",
-				       "the folder \"%s\" matches more than one migration format", dir);
+			return err_set(
+			        e, EXIT_CONFIG, "format_ambiguous",
+			        "Say which one with --format=drizzle or --format=plain.",
+			        "It has a drizzle journal (meta/_journal.json) and Prisma-style "
+			        "folders with migration.sql.",
+			        "the folder \"%s\" matches more than one migration format", dir);
 		}
 		if (prisma) {
 			source_free(&d);
-			return err_set(e, EXIT_CONFIG, "format_unsupported",
-				       "dbready reads drizzle and plain numbered folders today; Prisma's "
-				       "layout is a later format.",
-				       NULL, "the folder \"%s\" looks like a Prisma migrations folder",
-				       dir);
+			return err_set(
+			        e, EXIT_CONFIG, "format_unsupported",
+			        "dbready reads drizzle and plain numbered folders today; Prisma's "
+			        "layout is a later format.",
+			        NULL, "the folder \"%s\" looks like a Prisma migrations folder",
+			        dir);
 		}
 		fmt = has_journal ? FORMAT_DRIZZLE : FORMAT_PLAIN;
 		log_debug("migrations in %s: %s format (%s)", dir,
-			  fmt == FORMAT_DRIZZLE ? "drizzle" : "plain",
-			  has_journal ? "meta/_journal.json found" : "no drizzle journal");
+		          fmt == FORMAT_DRIZZLE ? "drizzle" : "plain",
+		          has_journal ? "meta/_journal.json found" : "no drizzle journal");
 	}
 	set->format = fmt;
 	set->dir = strdup(dir);
-	rc = fmt == FORMAT_DRIZZLE ? source_drizzle_load(&d, set, e) : source_plain_load(&d, set, e);
+	rc = fmt == FORMAT_DRIZZLE ? source_drizzle_load(&d, set, e)
+	                           : source_plain_load(&d, set, e);
 	source_free(&d);
 	return rc;
 }

@@ -26,10 +26,10 @@ static void position(const char *text, size_t off, int *line, int *col)
 }
 
 static const char journal_hint[] = "Regenerate the journal with drizzle-kit generate, or restore "
-				   "meta/_journal.json from version control.";
+                                   "meta/_journal.json from version control.";
 
 static int load_entries(const struct source_dir *d, cJSON *entries, struct migset *set,
-			struct err *e)
+                        struct err *e)
 {
 	int n = cJSON_GetArraySize(entries);
 	for (int i = 0; i < n; i++) {
@@ -38,26 +38,31 @@ static int load_entries(const struct source_dir *d, cJSON *entries, struct migse
 		cJSON *when = cJSON_GetObjectItemCaseSensitive(en, "when");
 		if (!cJSON_IsString(tag) || !*tag->valuestring || !cJSON_IsNumber(when) ||
 		    when->valuedouble < 0 || when->valuedouble != floor(when->valuedouble))
-			return err_set(e, EXIT_MIGRATIONS, "journal_invalid", journal_hint,
-				       "Every entry needs a \"tag\" (the file name without .sql) and a "
-				       "\"when\" (milliseconds since 1970).",
-				       "entry %d of meta/_journal.json in \"%s\" has no valid %s", i,
-				       d->path, !cJSON_IsString(tag) || !*tag->valuestring ? "\"tag\"" : "\"when\"");
+			return err_set(
+			        e, EXIT_MIGRATIONS, "journal_invalid", journal_hint,
+			        "Every entry needs a \"tag\" (the file name without .sql) and a "
+			        "\"when\" (milliseconds since 1970).",
+			        "entry %d of meta/_journal.json in \"%s\" has no valid %s", i,
+			        d->path,
+			        !cJSON_IsString(tag) || !*tag->valuestring ? "\"tag\""
+			                                                   : "\"when\"");
 		const char *t = tag->valuestring;
 		if (strchr(t, '/') || strcmp(t, "..") == 0)
 			return err_set(e, EXIT_MIGRATIONS, "journal_invalid", journal_hint, NULL,
-				       "entry %d of meta/_journal.json has the tag \"%s\", which is not a "
-				       "file name",
-				       i, t);
+			               "entry %d of meta/_journal.json has the tag \"%s\", which "
+			               "is not a "
+			               "file name",
+			               i, t);
 		long long w = (long long)when->valuedouble;
 		for (int k = 0; k < set->n; k++) {
 			if (strcmp(set->m[k].name, t) == 0 || set->m[k].when == w)
-				return err_set(e, EXIT_MIGRATIONS, "journal_duplicate", journal_hint,
-					       NULL,
-					       "entries %d and %d of meta/_journal.json have the same %s "
-					       "(\"%s\")",
-					       k, i, strcmp(set->m[k].name, t) == 0 ? "tag" : "\"when\"",
-					       strcmp(set->m[k].name, t) == 0 ? t : set->m[k].name);
+				return err_set(
+				        e, EXIT_MIGRATIONS, "journal_duplicate", journal_hint,
+				        NULL,
+				        "entries %d and %d of meta/_journal.json have the same %s "
+				        "(\"%s\")",
+				        k, i, strcmp(set->m[k].name, t) == 0 ? "tag" : "\"when\"",
+				        strcmp(set->m[k].name, t) == 0 ? t : set->m[k].name);
 		}
 		struct migration *m = migset_add(set);
 		if (!m)
@@ -73,12 +78,14 @@ static int load_entries(const struct source_dir *d, cJSON *entries, struct migse
 		if (!source_has_file(d, m->file)) {
 			char detail[512];
 			snprintf(detail, sizeof detail,
-				 "The journal names entry %d (\"%s\"), but \"%s\" is not in \"%s\".", i,
-				 t, m->file, d->path);
-			return err_set(e, EXIT_MIGRATIONS, "file_missing",
-				       "Mount every file the journal names (a ConfigMap must include all "
-				       "of them), or regenerate the migrations.",
-				       detail, "migration file \"%s\" is missing", m->file);
+			         "The journal names entry %d (\"%s\"), but \"%s\" is not in "
+			         "\"%s\".",
+			         i, t, m->file, d->path);
+			return err_set(
+			        e, EXIT_MIGRATIONS, "file_missing",
+			        "Mount every file the journal names (a ConfigMap must include all "
+			        "of them), or regenerate the migrations.",
+			        detail, "migration file \"%s\" is missing", m->file);
 		}
 		int rc = source_prepare(d->path, m, FORMAT_DRIZZLE, e);
 		if (rc != EXIT_DONE)
@@ -102,9 +109,11 @@ static void warn_orphans(const struct source_dir *d, const struct migset *set)
 			continue;
 		struct log_fields lf = LOG_FIELDS_INIT;
 		lf.event = "file_ignored";
-		lf.detail = "drizzle applies only the files its journal names; applying this one could "
-			    "break a later migration.";
-		lf.hint = "Delete the file if it is abandoned, or add it with drizzle-kit generate.";
+		lf.detail = "drizzle applies only the files its journal names; applying this one "
+		            "could "
+		            "break a later migration.";
+		lf.hint =
+		        "Delete the file if it is abandoned, or add it with drizzle-kit generate.";
 		log_emit(LOG_WARN, &lf, "\"%s\" is not in meta/_journal.json and is ignored", f);
 	}
 }
@@ -126,10 +135,11 @@ int source_drizzle_load(const struct source_dir *d, struct migset *set, struct e
 		if (at && at >= text && at <= text + len)
 			position(text, (size_t)(at - text), &line, &col);
 		free(text);
-		return err_set(e, EXIT_MIGRATIONS, "journal_invalid", journal_hint, NULL,
-			       "meta/_journal.json in \"%s\" is not valid JSON (near line %d, column "
-			       "%d)",
-			       d->path, line, col);
+		return err_set(
+		        e, EXIT_MIGRATIONS, "journal_invalid", journal_hint, NULL,
+		        "meta/_journal.json in \"%s\" is not valid JSON (near line %d, column "
+		        "%d)",
+		        d->path, line, col);
 	}
 	free(text);
 	cJSON *dialect = cJSON_GetObjectItemCaseSensitive(j, "dialect");
@@ -138,22 +148,23 @@ int source_drizzle_load(const struct source_dir *d, struct migset *set, struct e
 	if (cJSON_IsString(dialect) && strcmp(dialect->valuestring, "postgresql") != 0 &&
 	    strcmp(dialect->valuestring, "pg") != 0) {
 		err_set(e, EXIT_MIGRATIONS, "journal_dialect",
-			"Point dbready at the PostgreSQL migrations (drizzle.config's out folder with "
-			"dialect \"postgresql\").",
-			NULL, "meta/_journal.json is for dialect \"%s\", not PostgreSQL",
-			dialect->valuestring);
+		        "Point dbready at the PostgreSQL migrations (drizzle.config's out folder "
+		        "with "
+		        "dialect \"postgresql\").",
+		        NULL, "meta/_journal.json is for dialect \"%s\", not PostgreSQL",
+		        dialect->valuestring);
 		cJSON_Delete(j);
 		return EXIT_MIGRATIONS;
 	}
 	if (!cJSON_IsArray(entries)) {
 		cJSON_Delete(j);
 		return err_set(e, EXIT_MIGRATIONS, "journal_invalid", journal_hint, NULL,
-			       "meta/_journal.json in \"%s\" has no \"entries\" array", d->path);
+		               "meta/_journal.json in \"%s\" has no \"entries\" array", d->path);
 	}
 	if (cJSON_IsString(version) && strcmp(version->valuestring, "5") != 0 &&
 	    strcmp(version->valuestring, "6") != 0 && strcmp(version->valuestring, "7") != 0)
 		log_warn("meta/_journal.json has version \"%s\"; dbready knows versions 5 to 7",
-			 version->valuestring);
+		         version->valuestring);
 	rc = load_entries(d, entries, set, e);
 	cJSON_Delete(j);
 	if (rc == EXIT_DONE)

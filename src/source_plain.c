@@ -44,12 +44,14 @@ int source_plain_load(const struct source_dir *d, struct migset *set, struct err
 		size_t digits = strspn(f, "0123456789");
 		if (digits == 0 || digits > 30 || f[digits] != '_' || !ends_with(f, ".sql") ||
 		    strlen(f) <= digits + 1 + 4)
-			return err_set(e, EXIT_MIGRATIONS, "file_unexpected",
-				       "Name migrations <version>_<name>.sql (e.g. 0001_create_users.sql), "
-				       "or remove the file; *.down.sql, README* and files starting with "
-				       "\".\" are ignored.",
-				       NULL, "unexpected file \"%s\" in the migrations folder \"%s\"", f,
-				       d->path);
+			return err_set(
+			        e, EXIT_MIGRATIONS, "file_unexpected",
+			        "Name migrations <version>_<name>.sql (e.g. "
+			        "0001_create_users.sql), "
+			        "or remove the file; *.down.sql, README* and files starting with "
+			        "\".\" are ignored.",
+			        NULL, "unexpected file \"%s\" in the migrations folder \"%s\"", f,
+			        d->path);
 		struct migration *m = migset_add(set);
 		if (!m)
 			return err_set(e, EXIT_INTERNAL, NULL, NULL, NULL, "out of memory");
@@ -63,16 +65,16 @@ int source_plain_load(const struct source_dir *d, struct migset *set, struct err
 			return err_set(e, EXIT_INTERNAL, NULL, NULL, NULL, "out of memory");
 	}
 	for (int i = 0; i < d->nsubdirs; i++)
-		log_warn("directory \"%s\" in the migrations folder \"%s\" is ignored", d->subdirs[i],
-			 d->path);
+		log_warn("directory \"%s\" in the migrations folder \"%s\" is ignored",
+		         d->subdirs[i], d->path);
 	if (set->n > 1)
 		qsort(set->m, (size_t)set->n, sizeof *set->m, by_version);
 	for (int i = 1; i < set->n; i++)
 		if (plain_version_cmp(set->m[i - 1].version, set->m[i].version) == 0)
 			return err_set(e, EXIT_MIGRATIONS, "version_duplicate",
-				       "Give each migration its own version number.", NULL,
-				       "\"%s\" and \"%s\" have the same version %s", set->m[i - 1].file,
-				       set->m[i].file, set->m[i].version);
+			               "Give each migration its own version number.", NULL,
+			               "\"%s\" and \"%s\" have the same version %s",
+			               set->m[i - 1].file, set->m[i].file, set->m[i].version);
 	for (int i = 0; i < set->n; i++) {
 		int rc = source_prepare(d->path, &set->m[i], FORMAT_PLAIN, e);
 		if (rc != EXIT_DONE)

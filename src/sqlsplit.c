@@ -44,13 +44,14 @@ static void note_word(struct sql_stmt *st, struct stmt_state *ss, const char *w,
 	if (ss->ident_count < 4) {
 		for (size_t i = 0; i < 5; i++)
 			if (strlen(tracked[i]) == n && strncasecmp(w, tracked[i], n) == 0)
-				ss->ident_kind[ss->ident_count] = (char)tolower((unsigned char)w[0]);
+				ss->ident_kind[ss->ident_count] =
+				        (char)tolower((unsigned char)w[0]);
 	}
 	ss->ident_count++;
 	const char *k = ss->ident_kind;
-	bool in_routine = k[0] == 'c' &&
-			  (k[1] == 'f' || k[1] == 'p' ||
-			   (k[1] == 'o' && k[2] == 'r' && (k[3] == 'f' || k[3] == 'p')));
+	bool in_routine =
+	        k[0] == 'c' && (k[1] == 'f' || k[1] == 'p' ||
+	                        (k[1] == 'o' && k[2] == 'r' && (k[3] == 'f' || k[3] == 'p')));
 	if (in_routine && ss->paren_depth == 0) {
 		if (n == 5 && strncasecmp(w, "begin", 5) == 0)
 			ss->begin_depth++;
@@ -85,7 +86,8 @@ static size_t continuation(const char *sql, size_t len, size_t j)
 {
 	/* {horiz_whitespace}*: spaces and -- comments (a comment runs up to the newline) */
 	for (;;) {
-		if (j < len && (sql[j] == ' ' || sql[j] == '\t' || sql[j] == '\f' || sql[j] == '\v'))
+		if (j < len &&
+		    (sql[j] == ' ' || sql[j] == '\t' || sql[j] == '\f' || sql[j] == '\v'))
 			j++;
 		else if (j + 1 < len && sql[j] == '-' && sql[j + 1] == '-')
 			while (j < len && sql[j] != '\n' && sql[j] != '\r')
@@ -275,7 +277,8 @@ bool sql_split(const char *sql, size_t len, struct sql_split *out)
 			if (n == 5 && strncasecmp(sql + tok, "value", 5) == 0 &&
 			    strcmp(prev_word, "add") == 0)
 				st.has_add_value = true;
-			snprintf(prev_word, sizeof prev_word, "%.*s", (int)(n < 7 ? n : 7), sql + tok);
+			snprintf(prev_word, sizeof prev_word, "%.*s", (int)(n < 7 ? n : 7),
+			         sql + tok);
 			for (char *p = prev_word; *p; p++)
 				*p = (char)tolower((unsigned char)*p);
 			continue;
@@ -283,7 +286,8 @@ bool sql_split(const char *sql, size_t len, struct sql_split *out)
 		if (isdigit(c)) {
 			while (i < len && isdigit((unsigned char)sql[i]))
 				i++;
-			/* a number is digits, a fraction and an exponent, as in PostgreSQL's lexer */
+			/* a number is digits, a fraction and an exponent, as in PostgreSQL's lexer
+			 */
 			if (i < len && sql[i] == '.' && !(i + 1 < len && sql[i + 1] == '.')) {
 				i++;
 				while (i < len && isdigit((unsigned char)sql[i]))
@@ -342,10 +346,12 @@ const char *sql_needs_no_transaction(const struct sql_stmt *st, int server_versi
 		return "ALTER SYSTEM";
 	if ((is(st, 0, "create") || is(st, 0, "drop")) &&
 	    (is(st, 1, "database") || is(st, 1, "tablespace") || is(st, 1, "subscription")))
-		return is(st, 1, "database") ? (is(st, 0, "create") ? "CREATE DATABASE" : "DROP DATABASE")
+		return is(st, 1, "database")
+		               ? (is(st, 0, "create") ? "CREATE DATABASE" : "DROP DATABASE")
 		       : is(st, 1, "tablespace")
-			       ? (is(st, 0, "create") ? "CREATE TABLESPACE" : "DROP TABLESPACE")
-			       : (is(st, 0, "create") ? "CREATE SUBSCRIPTION" : "DROP SUBSCRIPTION");
+		               ? (is(st, 0, "create") ? "CREATE TABLESPACE" : "DROP TABLESPACE")
+		               : (is(st, 0, "create") ? "CREATE SUBSCRIPTION"
+		                                      : "DROP SUBSCRIPTION");
 	if (is(st, 0, "alter") && is(st, 1, "type") && st->has_add_value && server_version > 0 &&
 	    server_version < 120000)
 		return "ALTER TYPE ... ADD VALUE (before PostgreSQL 12)";

@@ -27,7 +27,8 @@ struct sql_stmt {
 struct sql_split {
 	struct sql_stmt *stmts;
 	int n;
-	bool unterminated; /* the input ends inside a string, identifier, comment or dollar quote */
+	bool unterminated; /* the input ends inside a string, identifier, comment or dollar quote
+	                    */
 	size_t unterminated_at;
 };
 

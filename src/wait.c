@@ -18,21 +18,24 @@ const char *wait_hint(const struct attempt *a, const struct dburl *u)
 	const char *port = u->nhosts ? u->hosts[0].port : "5432";
 	switch (a->kind) {
 	case FAIL_DNS:
-		snprintf(hint, sizeof hint,
-			 "Check the host name \"%s\": in Kubernetes, the Service name and namespace "
-			 "(SERVICE.NAMESPACE.svc.cluster.local) and that the Service exists; in "
-			 "compose, the service name. If the database is still being created, raise "
-			 "--timeout.",
-			 host);
+		snprintf(
+		        hint, sizeof hint,
+		        "Check the host name \"%s\": in Kubernetes, the Service name and "
+		        "namespace "
+		        "(SERVICE.NAMESPACE.svc.cluster.local) and that the Service exists; in "
+		        "compose, the service name. If the database is still being created, raise "
+		        "--timeout.",
+		        host);
 		return hint;
 	case FAIL_DNS_TIMEOUT:
 		return "The DNS server did not answer: check the cluster DNS (CoreDNS) and any "
 		       "NetworkPolicy that blocks egress to port 53.";
 	case FAIL_NETWORK:
 		snprintf(hint, sizeof hint,
-			 "Is the server running and listening on \"%s\" port %s? Check the port, the "
-			 "server's listen_addresses, and that the Service has ready endpoints.",
-			 host, port);
+		         "Is the server running and listening on \"%s\" port %s? Check the port, "
+		         "the "
+		         "server's listen_addresses, and that the Service has ready endpoints.",
+		         host, port);
 		return hint;
 	case FAIL_TIMEOUT:
 		return "Nothing answered in time: a NetworkPolicy, security group or firewall may "
@@ -66,24 +69,28 @@ const char *wait_hint(const struct attempt *a, const struct dburl *u)
 		return cloudauth_login_hint(u->auth, u->user);
 	if (strcmp(s, "28P01") == 0)
 		snprintf(hint, sizeof hint,
-			 "Check the password of user \"%s\" in the URL (and the Secret it comes "
-			 "from); after a password rotation, restart with the new one.",
-			 u->user);
+		         "Check the password of user \"%s\" in the URL (and the Secret it comes "
+		         "from); after a password rotation, restart with the new one.",
+		         u->user);
 	else if (strcmp(s, "28000") == 0)
 		snprintf(hint, sizeof hint,
-			 "Check that role \"%s\" exists and that a pg_hba.conf rule lets it connect "
-			 "to database \"%s\" from this address (with TLS if the rule says hostssl).",
-			 u->user, u->dbname);
+		         "Check that role \"%s\" exists and that a pg_hba.conf rule lets it "
+		         "connect "
+		         "to database \"%s\" from this address (with TLS if the rule says "
+		         "hostssl).",
+		         u->user, u->dbname);
 	else if (strcmp(s, "3D000") == 0)
 		snprintf(hint, sizeof hint,
-			 "Create the database (CREATE DATABASE \"%s\"), or fix the database name at "
-			 "the end of the URL.",
-			 u->dbname);
+		         "Create the database (CREATE DATABASE \"%s\"), or fix the database name "
+		         "at "
+		         "the end of the URL.",
+		         u->dbname);
 	else if (strcmp(s, "42501") == 0)
 		snprintf(hint, sizeof hint,
-			 "Let the role connect: GRANT CONNECT ON DATABASE \"%s\" TO \"%s\", and check "
-			 "that it has LOGIN.",
-			 u->dbname, u->user);
+		         "Let the role connect: GRANT CONNECT ON DATABASE \"%s\" TO \"%s\", and "
+		         "check "
+		         "that it has LOGIN.",
+		         u->dbname, u->user);
 	else if (strcmp(s, "57P03") == 0)
 		return "The server is starting up, shutting down or in recovery.";
 	else if (strcmp(s, "53300") == 0)
@@ -116,8 +123,7 @@ static void finish_signal(struct wait_result *r, int sig, const struct dburl *u)
 	lf.target = u->redacted;
 	lf.exit_code = EXIT_SIGNAL_BASE + sig;
 	lf.attempt = r->attempts;
-	log_emit(LOG_WARN, &lf, "stopped by %s while waiting for the database",
-		 signals_name(sig));
+	log_emit(LOG_WARN, &lf, "stopped by %s while waiting for the database", signals_name(sig));
 	r->exit_code = EXIT_SIGNAL_BASE + sig;
 }
 
@@ -138,12 +144,12 @@ const char *wait_failure(const struct wait_result *r)
 		return "access token refused";
 	default:
 		return r->exit_code == EXIT_REFUSED ? "the database refused the connection"
-						    : "database not reachable";
+		                                    : "database not reachable";
 	}
 }
 
 static void finish_unreachable(const struct config *cfg, const struct dburl *u, bool retry,
-			       struct log_fields *lf, struct wait_result *r)
+                               struct log_fields *lf, struct wait_result *r)
 {
 	if (token_kind(r->last.kind) && u->auth) {
 		/* the token endpoint is an HTTP dependency of the login (cli.md: exit 10) */
@@ -153,11 +159,12 @@ static void finish_unreachable(const struct config *cfg, const struct dburl *u, 
 		lf->hint = wait_hint(&r->last, u);
 		if (retry)
 			log_emit(LOG_ERROR, lf,
-				 "no access token from %s for %s within %lld ms (%d attempts)",
-				 u->auth->name, u->redacted, (long long)cfg->timeout_ms, r->attempts);
+			         "no access token from %s for %s within %lld ms (%d attempts)",
+			         u->auth->name, u->redacted, (long long)cfg->timeout_ms,
+			         r->attempts);
 		else
 			log_emit(LOG_ERROR, lf, "no access token from %s for %s", u->auth->name,
-				 u->redacted);
+			         u->redacted);
 		r->exit_code = EXIT_HTTP;
 		return;
 	}
@@ -167,14 +174,14 @@ static void finish_unreachable(const struct config *cfg, const struct dburl *u, 
 	lf->hint = wait_hint(&r->last, u);
 	if (retry)
 		log_emit(LOG_ERROR, lf, "database %s not reachable within %lld ms (%d attempts)",
-			 u->redacted, (long long)cfg->timeout_ms, r->attempts);
+		         u->redacted, (long long)cfg->timeout_ms, r->attempts);
 	else
 		log_emit(LOG_ERROR, lf, "database %s not reachable", u->redacted);
 	r->exit_code = EXIT_UNREACHABLE;
 }
 
 void wait_for_database(const struct config *cfg, const struct dburl *u, bool retry,
-		       PGconn **conn_out, struct wait_result *r)
+                       PGconn **conn_out, struct wait_result *r)
 {
 	memset(r, 0, sizeof *r);
 	*conn_out = NULL;
@@ -182,7 +189,8 @@ void wait_for_database(const struct config *cfg, const struct dburl *u, bool ret
 	int64_t deadline = (retry && cfg->timeout_ms) ? start + cfg->timeout_ms : -1;
 	if (deadline >= 0 && cfg->wait_deadline_ms)
 		deadline = cfg->wait_deadline_ms; /* the --wait-for targets had their share */
-	int64_t per_attempt = u->connect_timeout_ms ? u->connect_timeout_ms : cfg->connect_timeout_ms;
+	int64_t per_attempt =
+	        u->connect_timeout_ms ? u->connect_timeout_ms : cfg->connect_timeout_ms;
 	struct backoff b;
 	backoff_init(&b, cfg->backoff_base_ms, cfg->backoff_cap_ms, 0);
 
@@ -190,8 +198,9 @@ void wait_for_database(const struct config *cfg, const struct dburl *u, bool ret
 	lf.target = u->redacted;
 	lf.event = "wait_start";
 	if (retry)
-		log_emit(LOG_DEBUG, &lf, "waiting for %s (timeout %lld ms, connect timeout %lld ms)",
-			 u->redacted, (long long)cfg->timeout_ms, (long long)per_attempt);
+		log_emit(LOG_DEBUG, &lf,
+		         "waiting for %s (timeout %lld ms, connect timeout %lld ms)", u->redacted,
+		         (long long)cfg->timeout_ms, (long long)per_attempt);
 
 	for (;;) {
 		int64_t now = clock_ms();
@@ -207,8 +216,8 @@ void wait_for_database(const struct config *cfg, const struct dburl *u, bool ret
 		/* an attempt the deadline cut short says "timed out", which is not why the
 		 * database is unreachable: keep the previous attempt's reason for the report */
 		bool cut_short = truncated && r->attempts > 1 && cur.cls == ATTEMPT_TRANSIENT &&
-				 (cur.kind == FAIL_TIMEOUT || cur.kind == FAIL_DNS_TIMEOUT ||
-				  cur.kind == FAIL_TOKEN_TIMEOUT);
+		                 (cur.kind == FAIL_TIMEOUT || cur.kind == FAIL_DNS_TIMEOUT ||
+		                  cur.kind == FAIL_TOKEN_TIMEOUT);
 		if (!cut_short)
 			r->last = cur;
 		struct attempt *a = &r->last;
@@ -224,9 +233,10 @@ void wait_for_database(const struct config *cfg, const struct dburl *u, bool ret
 			lf.event = "ready";
 			lf.duration_ms = r->elapsed_ms;
 			log_emit(LOG_INFO, &lf,
-				 "database ready: %s (PostgreSQL %s%s) after %d attempt%s in %lld ms",
-				 u->redacted, ver, a->tls ? ", TLS" : "", r->attempts,
-				 r->attempts == 1 ? "" : "s", (long long)r->elapsed_ms);
+			         "database ready: %s (PostgreSQL %s%s) after %d attempt%s in %lld "
+			         "ms",
+			         u->redacted, ver, a->tls ? ", TLS" : "", r->attempts,
+			         r->attempts == 1 ? "" : "s", (long long)r->elapsed_ms);
 			*conn_out = conn;
 			r->exit_code = EXIT_DONE;
 			return;
@@ -238,15 +248,15 @@ void wait_for_database(const struct config *cfg, const struct dburl *u, bool ret
 		lf.detail = a->reason;
 		lf.hint = wait_hint(a, u);
 		if (a->cls == ATTEMPT_PERMANENT && token_kind(a->kind) && u->auth) {
-			/* refused: the identity is wrong, as a wrong password is (exit 5); an answer
-			 * that is no token: the HTTP dependency is broken (exit 10) */
+			/* refused: the identity is wrong, as a wrong password is (exit 5); an
+			 * answer that is no token: the HTTP dependency is broken (exit 10) */
 			bool refused = a->kind == FAIL_TOKEN_REFUSED;
 			lf.event = refused ? "token_refused" : "token_invalid";
 			lf.exit_code = refused ? EXIT_REFUSED : EXIT_HTTP;
 			log_emit(LOG_ERROR, &lf,
-				 refused ? "%s refused to issue an access token for %s"
-					 : "%s did not answer with an access token for %s",
-				 u->auth->name, u->redacted);
+			         refused ? "%s refused to issue an access token for %s"
+			                 : "%s did not answer with an access token for %s",
+			         u->auth->name, u->redacted);
 			r->exit_code = lf.exit_code;
 			return;
 		}
@@ -254,7 +264,7 @@ void wait_for_database(const struct config *cfg, const struct dburl *u, bool ret
 			lf.event = "refused";
 			lf.exit_code = EXIT_REFUSED;
 			log_emit(LOG_ERROR, &lf, "the database refused the connection to %s",
-				 u->redacted);
+			         u->redacted);
 			r->exit_code = EXIT_REFUSED;
 			return;
 		}
@@ -273,7 +283,7 @@ void wait_for_database(const struct config *cfg, const struct dburl *u, bool ret
 		af.hint = NULL;
 		af.duration_ms = a->duration_ms;
 		log_emit(LOG_WARN, &af, "attempt %d: %s not ready: %s; next try in %lld ms",
-			 r->attempts, u->redacted, line, (long long)sleep);
+		         r->attempts, u->redacted, line, (long long)sleep);
 		int sig = signals_sleep(sleep);
 		if (sig) {
 			r->elapsed_ms = clock_ms() - start;

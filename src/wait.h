@@ -14,8 +14,8 @@
 #include "dburl.h"
 
 struct wait_result {
-	int exit_code;       /* EXIT_DONE, EXIT_UNREACHABLE, EXIT_REFUSED, 128+signal, or
-			      * EXIT_HTTP (--auth: the token endpoint failed) */
+	int exit_code; /* EXIT_DONE, EXIT_UNREACHABLE, EXIT_REFUSED, 128+signal, or
+	                * EXIT_HTTP (--auth: the token endpoint failed) */
 	int attempts;
 	int64_t elapsed_ms;
 	struct attempt last; /* the last attempt (the successful one on success) */
@@ -25,7 +25,7 @@ struct wait_result {
  * open connection is returned in *conn_out (caller PQfinish()es it), else *conn_out = NULL.
  * Logs the outcome; the caller writes the termination log from r. */
 void wait_for_database(const struct config *cfg, const struct dburl *u, bool retry,
-		       PGconn **conn_out, struct wait_result *r);
+                       PGconn **conn_out, struct wait_result *r);
 
 /* What stopped a failed wait, in a few words for the termination log ("database not
  * reachable", "access token refused", ...). */
