@@ -35,7 +35,7 @@ if ! have_pg_query; then
 	fail "libpg_query (PostgreSQL's lexer, the splitter's oracle) is installed" \
 		"/usr/include/pg_query.h or libpg_query.a is missing: as root run" \
 		"apt-get update && apt-get install -y --no-install-recommends libpg-query-dev"
-elif make -C "$REPO_ROOT" --no-print-directory build/split-oracle >"$LOGS/build-oracle.log" 2>&1; then
+elif make -C "$REPO_ROOT" --no-print-directory BUILD=build build/split-oracle >"$LOGS/build-oracle.log" 2>&1; then
 	pass "build/split-oracle builds (gcc, -Werror, libpg_query)"
 	oracle_built=1
 else

@@ -42,7 +42,7 @@ fi
 if [ "$stale" = 1 ]; then
 	say "# static: make static (the first build of the dependencies takes ~5 minutes)"
 	t0=$(now_ms)
-	if ! make -s -C "$REPO_ROOT" static </dev/null >"$T/build.log" 2>&1; then
+	if ! make -s -C "$REPO_ROOT" BUILD=build static </dev/null >"$T/build.log" 2>&1; then
 		tail -n 30 "$T/build.log" | redact | sed -e 's/^/#     /'
 		skip_or_fail "make static failed (log above)"
 	fi
