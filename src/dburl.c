@@ -32,16 +32,17 @@ static void add_finding(struct dburl *u, enum log_level level, const char *code,
 	struct finding *f = &u->findings[u->nfindings++];
 	f->level = level;
 	snprintf(f->code, sizeof f->code, "%s", code);
+	/* a finding may quote libpq, which quotes the input: never keep a secret in it, and
+	 * scrub each text whole before it is cut to its field's size */
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(f->msg, sizeof f->msg, fmt, ap);
+	log_vformat_scrubbed(f->msg, sizeof f->msg, fmt, ap);
 	va_end(ap);
-	snprintf(f->detail, sizeof f->detail, "%s", detail ? detail : "");
-	snprintf(f->hint, sizeof f->hint, "%s", hint ? hint : "");
-	/* a finding may quote libpq, which quotes the input: never keep a secret in it */
-	log_scrub(f->msg, sizeof f->msg);
-	log_scrub(f->detail, sizeof f->detail);
-	log_scrub(f->hint, sizeof f->hint);
+	char *d = log_scrubbed_dup(detail), *h = log_scrubbed_dup(hint);
+	snprintf(f->detail, sizeof f->detail, "%s", d ? d : "***");
+	snprintf(f->hint, sizeof f->hint, "%s", h ? h : "***");
+	free(d);
+	free(h);
 }
 
 const struct finding *dburl_find(const struct dburl *u, const char *code)
@@ -529,7 +530,10 @@ static const char *const unknown_param_hints[][2] = {
 static void relay_parse_error(struct dburl *u, const char *libpq_msg)
 {
 	char detail[1024];
-	snprintf(detail, sizeof detail, "libpq says: %s", libpq_msg);
+	/* scrubbed whole first: libpq quotes the whole URI, which a cut could split mid-secret */
+	char *said = log_scrubbed_dup(libpq_msg);
+	snprintf(detail, sizeof detail, "libpq says: %s", said ? said : "***");
+	free(said);
 	size_t dl = strlen(detail);
 	while (dl && (detail[dl - 1] == '\n'))
 		detail[--dl] = '\0';

@@ -12,14 +12,18 @@
 #include <time.h>
 #include <unistd.h>
 
-#define MAX_SECRETS 16
 #define MSG_CAP     4096
 #define TERMLOG_CAP 4096
 
 static enum log_level cur_level = LOG_INFO;
 static enum log_format cur_format = LOG_TEXT;
-static char *secrets[MAX_SECRETS];
-static int nsecrets;
+/* the registered secrets, longest first (so that a short secret inside a longer one cannot
+ * break the longer one's match); the list grows as needed */
+static char **secrets;
+static int nsecrets, secrets_cap;
+/* a secret could not be registered (out of memory): fail closed, every scrubbed text
+ * becomes "***" */
+static bool scrub_broken;
 static char *transient[LOG_TRANSIENT_SLOTS];
 static const char *termlog_path;
 static bool termlog_explicit;
@@ -38,14 +42,35 @@ bool log_enabled(enum log_level level)
 
 void log_add_secret(const char *secret)
 {
-	if (!secret || strlen(secret) < 3 || nsecrets == MAX_SECRETS)
+	if (!secret || strlen(secret) < 3)
 		return;
 	for (int i = 0; i < nsecrets; i++)
 		if (strcmp(secrets[i], secret) == 0)
 			return;
+	if (nsecrets == secrets_cap) {
+		int ncap = secrets_cap ? secrets_cap * 2 : 16;
+		char **n = realloc(secrets, (size_t)ncap * sizeof *n);
+		if (!n) {
+			scrub_broken = true;
+			return;
+		}
+		secrets = n;
+		secrets_cap = ncap;
+	}
 	char *copy = strdup(secret);
-	if (copy)
-		secrets[nsecrets++] = copy;
+	if (!copy) {
+		scrub_broken = true;
+		return;
+	}
+	/* keep the list sorted by length, longest first */
+	size_t len = strlen(copy);
+	int at = nsecrets;
+	while (at > 0 && strlen(secrets[at - 1]) < len) {
+		secrets[at] = secrets[at - 1];
+		at--;
+	}
+	secrets[at] = copy;
+	nsecrets++;
 }
 
 /* wipe before freeing: the heap may be dumped in a core file */
@@ -63,7 +88,9 @@ void log_forget_secrets(void)
 {
 	for (int i = 0; i < nsecrets; i++)
 		wipe_free(secrets[i]);
-	nsecrets = 0;
+	free(secrets);
+	secrets = NULL;
+	nsecrets = secrets_cap = 0;
 	for (int i = 0; i < LOG_TRANSIENT_SLOTS; i++) {
 		wipe_free(transient[i]);
 		transient[i] = NULL;
@@ -76,6 +103,8 @@ void log_set_transient_secret(int slot, const char *secret)
 		return;
 	wipe_free(transient[slot]);
 	transient[slot] = secret && strlen(secret) >= 3 ? strdup(secret) : NULL;
+	if (secret && strlen(secret) >= 3 && !transient[slot])
+		scrub_broken = true;
 }
 
 /* Replace every occurrence of secret in buf by "***". */
@@ -96,13 +125,60 @@ static void scrub_one(char *buf, const char *secret)
 
 void log_scrub(char *buf, size_t cap)
 {
-	/* the long transient ones first: a short fixed secret may occur inside a token */
-	for (int i = 0; i < LOG_TRANSIENT_SLOTS; i++)
-		if (transient[i])
-			scrub_one(buf, transient[i]);
-	for (int i = 0; i < nsecrets; i++)
-		scrub_one(buf, secrets[i]);
-	(void)cap;
+	if (scrub_broken) {
+		snprintf(buf, cap, "***");
+		return;
+	}
+	/* every secret, fixed or transient, longest first: a short one inside a longer one
+	 * (a password inside a token, say) must not break the longer one's match */
+	bool done[LOG_TRANSIENT_SLOTS] = {false};
+	for (int i = 0; i <= nsecrets; i++) {
+		size_t flen = i < nsecrets ? strlen(secrets[i]) : 0;
+		for (;;) {
+			int best = -1;
+			for (int t = 0; t < LOG_TRANSIENT_SLOTS; t++)
+				if (transient[t] && !done[t] && strlen(transient[t]) >= flen &&
+				    (best < 0 || strlen(transient[t]) > strlen(transient[best])))
+					best = t;
+			if (best < 0)
+				break;
+			scrub_one(buf, transient[best]);
+			done[best] = true;
+		}
+		if (i < nsecrets)
+			scrub_one(buf, secrets[i]);
+	}
+}
+
+char *log_scrubbed_dup(const char *text)
+{
+	char *copy = strdup(text ? text : "");
+	if (copy)
+		log_scrub(copy, strlen(copy) + 1);
+	return copy;
+}
+
+/* Format into a heap buffer as long as the text, scrub it whole, then copy what fits into
+ * out: a secret is never cut by truncation before it could be recognised. */
+void log_vformat_scrubbed(char *out, size_t cap, const char *fmt, va_list ap)
+{
+	va_list ap2;
+	va_copy(ap2, ap);
+	int n = vsnprintf(NULL, 0, fmt, ap2);
+	va_end(ap2);
+	char *full = n >= 0 ? malloc((size_t)n + 1) : NULL;
+	if (!full) {
+		snprintf(out, cap, "***");
+		return;
+	}
+	vsnprintf(full, (size_t)n + 1, fmt, ap);
+	log_scrub(full, (size_t)n + 1);
+	snprintf(out, cap, "%s", full);
+	/* wipe: the unscrubbed text held secrets before log_scrub */
+	volatile char *w = full;
+	while (*w)
+		*w++ = 0;
+	free(full);
 }
 
 int64_t clock_ms(void)
@@ -141,8 +217,9 @@ static const char *scrubbed(const char *src, char *buf, size_t cap)
 {
 	if (!src)
 		return NULL;
-	snprintf(buf, cap, "%s", src);
-	log_scrub(buf, cap);
+	char *full = log_scrubbed_dup(src);
+	snprintf(buf, cap, "%s", full ? full : "***");
+	free(full);
 	return buf;
 }
 
@@ -220,9 +297,8 @@ void log_emit(enum log_level level, const struct log_fields *f, const char *fmt,
 	char msg[MSG_CAP], detail[MSG_CAP], hint[MSG_CAP];
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof msg, fmt, ap);
+	log_vformat_scrubbed(msg, sizeof msg, fmt, ap);
 	va_end(ap);
-	log_scrub(msg, sizeof msg);
 	const char *d = f ? scrubbed(f->detail, detail, sizeof detail) : NULL;
 	const char *h = f ? scrubbed(f->hint, hint, sizeof hint) : NULL;
 	if (cur_format == LOG_JSON)
@@ -247,11 +323,8 @@ void termlog_write(const char *fmt, ...)
 	char line[TERMLOG_CAP];
 	va_list ap;
 	va_start(ap, fmt);
-	int n = vsnprintf(line, sizeof line - 1, fmt, ap);
+	log_vformat_scrubbed(line, sizeof line - 1, fmt, ap);
 	va_end(ap);
-	if (n < 0)
-		return;
-	log_scrub(line, sizeof line);
 	/* one line: fold any newline of a relayed server message into a space */
 	for (char *p = line; *p; p++)
 		if (*p == '\n' || *p == '\r')

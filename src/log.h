@@ -8,6 +8,7 @@
 #ifndef DBREADY_LOG_H
 #define DBREADY_LOG_H
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -50,6 +51,14 @@ void log_set_transient_secret(int slot, const char *secret);
 
 /* Replace every registered secret in buf (NUL-terminated, capacity cap) by "***". */
 void log_scrub(char *buf, size_t cap);
+
+/* A malloc'd copy of text with every registered secret replaced ("***" when a secret could
+ * not be registered); NULL when out of memory. Scrub a whole text before cutting it: a
+ * secret cut in half is no longer recognised. */
+char *log_scrubbed_dup(const char *text);
+
+/* vsnprintf into out, scrubbed as a whole before it is cut to cap ("***" when out of memory). */
+void log_vformat_scrubbed(char *out, size_t cap, const char *fmt, va_list ap);
 
 void log_emit(enum log_level level, const struct log_fields *f, const char *fmt, ...)
         __attribute__((format(printf, 3, 4)));

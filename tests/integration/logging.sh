@@ -128,4 +128,32 @@ assert_not_contains "$RUN_ERR" "%3Ax"
 PGPASSWORD=$CANARY run_dbready "secrets: PGPASSWORD, -v" 0 wait --timeout 10s -v \
 	--url "postgres://app@127.0.0.1:$PORT/app"
 
+# --- the scrubber under pressure ----------------------------------------------------------------
+# Found by an adversarial review: each of these printed (part of) the password before.
+# The run-wide canary scan looks for the whole canary; a cut or split one is checked here.
+CANARY_HEAD=${CANARY%-pW}
+# more secrets than the scrubber once held (16): sixteen --wait-for passwords registered first
+many=""
+for i in $(seq 1 17); do many="${many}http://svc:pw$i-secret@svc$i:80/,"; done
+run_dbready "secrets: 17 other secrets first, malformed URL" 3 check --dir "$T" \
+	--wait-for "$many" --url "postgres://app:$CANARY@[::1/app"
+assert_not_contains "$RUN_ERR" "$CANARY_HEAD"
+# a short secret that occurs inside the password: the longer one is masked whole
+mid=${CANARY:7:6}
+run_dbready "secrets: a short secret inside the password" 3 check --dir "$T" \
+	--wait-for "http://svc:$mid@svc:80/" --url "postgres://app:$CANARY@[::1/app"
+assert_not_contains "$RUN_ERR" "Canary-"
+# a URL so long that libpq's quoted copy is cut: the cut never leaves a piece of the password
+cut_leaks=0
+for n in $(seq 880 3 1010); do
+	u=$(printf 'u%.0s' $(seq 1 "$n"))
+	"$DBREADY" check --dir "$T" --termination-log "$T/cut.termlog" \
+		--url "postgres://$u:$CANARY@[::1/app" >"$T/cut.out" 2>"$T/cut.err"
+	if grep -qF -- "${CANARY:0:10}" "$T/cut.out" "$T/cut.err" "$T/cut.termlog"; then
+		cut_leaks=$((cut_leaks + 1))
+	fi
+done
+check "secrets: a long malformed URL cut at any length shows no piece of the password" \
+	test "$cut_leaks" = 0
+
 harness_finish
