@@ -99,9 +99,34 @@ void cloudauth_mask_jwts(char *s)
 	}
 }
 
+static bool is_token_char(char c)
+{
+	return isalnum((unsigned char)c) || strchr("._~+/=-", c) != NULL;
+}
+
+/* Replace every run of CLOUDAUTH_TOKEN_RUN or more token characters ([A-Za-z0-9._~+/=-]) by
+ * "***": an access token (Google's "ya29." ones are no JWTs), a key or a signature quoted
+ * in an endpoint's error text. Ordinary words are shorter. */
+static void mask_token_runs(char *s)
+{
+	char *p = s;
+	while (*p) {
+		size_t len = 0;
+		while (p[len] && is_token_char(p[len]))
+			len++;
+		if (len >= CLOUDAUTH_TOKEN_RUN) {
+			memmove(p + 3, p + len, strlen(p + len) + 1);
+			memcpy(p, "***", 3);
+			p += 3;
+		} else {
+			p += len ? len : 1;
+		}
+	}
+}
+
 /* Copy at most max bytes of the first line of text into out as printable ASCII (anything
- * else becomes a space), with JWT-shaped runs masked - before it is cut short, so that no
- * cut-off piece of one escapes the mask. */
+ * else becomes a space), with JWT-shaped runs and long token-like runs masked - before it
+ * is cut short, so that no cut-off piece of one escapes the mask. */
 static void quote_line(const char *text, size_t max, char *out, size_t cap)
 {
 	char line[4096];
@@ -113,6 +138,7 @@ static void quote_line(const char *text, size_t max, char *out, size_t cap)
 		line[o++] = (*p >= 0x20 && *p < 0x7f) ? *p : ' ';
 	line[o] = '\0';
 	cloudauth_mask_jwts(line);
+	mask_token_runs(line);
 	o = strlen(line);
 	if (o > max)
 		o = max;
@@ -272,39 +298,63 @@ out:
 }
 
 /* The endpoint's own account of an error: OAuth's error and error_description, Google's
- * {"error": {"message": ...}}, or the first line of a text body. */
+ * {"error": {"message": ...}} or {"message": ...} - only these string fields, each masked,
+ * never any other part of a JSON body (it may hold the token); the first line of a short text
+ * body, masked; otherwise nothing but the body's size. */
 static void error_text(const char *body, size_t len, char *out, size_t cap)
 {
 	out[0] = '\0';
 	if (!body || !len)
 		return;
 	cJSON *j = cJSON_ParseWithLength(body, len);
+	const char *p = body;
+	while (p < body + len && (*p == '\n' || *p == '\r' || *p == ' ' || *p == '\t'))
+		p++;
+	bool json = j != NULL || (p < body + len && (*p == '{' || *p == '['));
 	if (cJSON_IsObject(j)) {
 		const cJSON *e = cJSON_GetObjectItemCaseSensitive(j, "error");
 		const cJSON *d = cJSON_GetObjectItemCaseSensitive(j, "error_description");
+		const cJSON *m = cJSON_GetObjectItemCaseSensitive(j, "message");
 		char code[128] = "", desc[400] = "";
-		if (cJSON_IsString(e))
+		if (cJSON_IsString(e) && e->valuestring)
 			quote_line(e->valuestring, 100, code, sizeof code);
-		else if (cJSON_IsObject(e)) {
-			const cJSON *m = cJSON_GetObjectItemCaseSensitive(e, "message");
-			if (cJSON_IsString(m))
-				quote_line(m->valuestring, 300, desc, sizeof desc);
-		}
-		if (cJSON_IsString(d))
+		else if (cJSON_IsObject(e))
+			m = cJSON_GetObjectItemCaseSensitive(e, "message");
+		if (cJSON_IsString(d) && d->valuestring)
 			/* Entra ID appends "\r\nTrace ID: ..." lines: the first line says it */
 			quote_line(d->valuestring, 300, desc, sizeof desc);
+		else if (cJSON_IsString(m) && m->valuestring)
+			quote_line(m->valuestring, 300, desc, sizeof desc);
 		snprintf(out, cap, "%s%s%s", code, *code && *desc ? ": " : "", desc);
 	}
 	if (j) {
 		wipe_json(j);
 		cJSON_Delete(j);
 	}
-	if (!out[0]) {
-		/* text or HTML: the first non-empty line, tags and all */
-		const char *p = body;
-		while (*p == '\n' || *p == '\r' || *p == ' ')
-			p++;
+	if (out[0])
+		return;
+	if (json || len > CLOUDAUTH_QUOTE_MAX || memchr(body, '\0', len))
+		/* a JSON body without an error text (or one cut short), or a long page: its size
+		 * only */
+		snprintf(out, cap, "a %s body of %zu bytes", json ? "JSON" : "text", len);
+	else
+		/* a short text: the first non-empty line, masked */
 		quote_line(p, 200, out, cap);
+}
+
+/* Register the access_token of any JSON answer as a secret, before a message is built. */
+static void register_token(const char *body, size_t len)
+{
+	if (!body || !len)
+		return;
+	cJSON *j = cJSON_ParseWithLength(body, len);
+	const cJSON *at =
+	        cJSON_IsObject(j) ? cJSON_GetObjectItemCaseSensitive(j, "access_token") : NULL;
+	if (cJSON_IsString(at) && at->valuestring && *at->valuestring)
+		log_set_transient_secret(SLOT_TOKEN, at->valuestring);
+	if (j) {
+		wipe_json(j);
+		cJSON_Delete(j);
 	}
 }
 
@@ -315,6 +365,7 @@ enum cloudauth_result cloudauth_parse_response(enum cloudauth_flow flow, long st
 {
 	memset(tok, 0, sizeof *tok);
 	tok->expires_in_s = -1;
+	register_token(body, body_len);
 	if (status >= 200 && status < 300)
 		return parse_token(body ? body : "", body ? body_len : 0, status, tok, reason,
 		                   cap);
@@ -491,11 +542,38 @@ static void copy_trimmed(char *out, size_t cap, const char *s)
 		out[--n] = '\0';
 }
 
+/* A rejected variable's value as it may be quoted: everything before the last '@' (after
+ * a scheme) masked - a userinfo password, or a token given as user name - then, for a URL,
+ * http_redact_url() (query, fragment); for anything else, what follows a '?' or '#'. */
+static void shown_value(const char *value, char *out, size_t cap)
+{
+	char buf[1024];
+	const char *at = strrchr(value, '@');
+	if (at) {
+		const char *sch = strstr(value, "://");
+		int keep = sch && sch < at ? (int)(sch + 3 - value) : 0;
+		snprintf(buf, sizeof buf, "%.*s***@%s", keep, value, at + 1);
+	} else {
+		snprintf(buf, sizeof buf, "%s", value);
+	}
+	if (strstr(buf, "://")) {
+		http_redact_url(buf, out, cap);
+	} else {
+		size_t n = strcspn(buf, "?#");
+		if (buf[n])
+			snprintf(buf + n + 1, sizeof buf - n - 1, "***");
+		snprintf(out, cap, "%s", buf);
+	}
+	OPENSSL_cleanse(buf, sizeof buf);
+}
+
 static int bad_var(struct err *e, const char *var, const char *value, const char *detail,
                    const char *hint)
 {
+	char shown[1024];
+	shown_value(value, shown, sizeof shown);
 	return err_set(e, EXIT_CONFIG, "auth_config", hint, detail,
-	               "invalid value \"%.200s\" for %s", value, var);
+	               "invalid value \"%.200s\" for %s", shown, var);
 }
 
 static bool ok_id(const char *s)

@@ -35,6 +35,10 @@ struct err;
 #define CLOUDAUTH_MAX_RESPONSE (64 * 1024)
 /* bytes of a federated token file read (a projected service-account JWT is ~1 KiB) */
 #define CLOUDAUTH_MAX_ASSERTION (64 * 1024)
+/* Error texts: a run of this many token characters ([A-Za-z0-9._~+/=-]) is masked; a text
+ * (non-JSON) error body longer than CLOUDAUTH_QUOTE_MAX bytes is not quoted at all. */
+#define CLOUDAUTH_TOKEN_RUN 16
+#define CLOUDAUTH_QUOTE_MAX 1024
 
 enum cloudauth_flow {
 	FLOW_AZURE_IMDS,     /* GET {imds}/metadata/identity/oauth2/token, header Metadata: true */

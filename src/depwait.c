@@ -221,7 +221,8 @@ static int parse_http(struct dep_target *t, const char *url, char *err, size_t c
 	}
 	/* the password (or a token written as the user name) must never be printed: register
 	 * it as written and decoded, since either form could appear in a message */
-	bool has_pw = curl_url_get(u, CURLUPART_PASSWORD, &pw, 0) == CURLUE_OK && pw;
+	/* "token:@host" (an empty password) is a token used as the user name */
+	bool has_pw = curl_url_get(u, CURLUPART_PASSWORD, &pw, 0) == CURLUE_OK && pw && *pw;
 	if (curl_url_get(u, CURLUPART_USER, &user, 0) == CURLUE_OK && user && !has_pw)
 		log_add_secret(user);
 	if (has_pw)
@@ -229,7 +230,7 @@ static int parse_http(struct dep_target *t, const char *url, char *err, size_t c
 	curl_free(user);
 	curl_free(pw);
 	user = pw = NULL;
-	if (curl_url_get(u, CURLUPART_PASSWORD, &pw, CURLU_URLDECODE) == CURLUE_OK && pw)
+	if (has_pw && curl_url_get(u, CURLUPART_PASSWORD, &pw, CURLU_URLDECODE) == CURLUE_OK && pw)
 		log_add_secret(pw);
 	else if (!has_pw && curl_url_get(u, CURLUPART_USER, &user, CURLU_URLDECODE) == CURLUE_OK)
 		log_add_secret(user);
@@ -244,15 +245,44 @@ out:
 	return rc;
 }
 
+/* The shown form of a target that failed to parse while an '@' follows in the list: a
+ * password holding a space or ",scheme://" was split off, so nothing past the scheme is
+ * shown. */
+static void hide_shown(struct dep_target *t, const char *tok)
+{
+	size_t sl = starts_with_scheme(tok) ? (size_t)(strstr(tok, "://") - tok) + 3 : 0;
+	if (sl > 40)
+		sl = 0;
+	snprintf(t->shown, sizeof t->shown, "%.*s***", (int)sl, tok);
+}
+
+/* Redact tok[0..n) as a whole (an unencoded '#' in a password must not end it early). */
+static void shown_whole(struct dep_target *t, const char *tok, size_t n)
+{
+	char *whole = strndup(tok, n);
+	if (whole) {
+		http_redact_url(whole, t->shown, sizeof t->shown);
+		memset(whole, 0, n);
+		free(whole);
+	} else {
+		snprintf(t->shown, sizeof t->shown, "***");
+	}
+}
+
+/* tok: n bytes inside the NUL-terminated list. While an '@' follows the target in the list
+ * (a password holding a space or ",http://" split it off), a target that fails is shown
+ * without anything past its scheme. */
 static int parse_target(struct dep_target *t, const char *tok, size_t n, char *err, size_t cap)
 {
 	char text[TARGET_MAX + 1];
 	memset(t, 0, sizeof *t);
 	if (n > TARGET_MAX) {
-		snprintf(text, sizeof text, "%.*s", 64, tok);
-		http_redact_url(text, t->shown, sizeof t->shown);
+		/* redact the whole value first, then shorten */
+		shown_whole(t, tok, n);
+		if (strchr(tok + n, '@'))
+			hide_shown(t, tok);
 		snprintf(err, cap,
-		         "--wait-for target \"%s...\" is longer than %d bytes\n"
+		         "--wait-for target \"%.64s...\" is longer than %d bytes\n"
 		         "HINT: Shorten the URL.",
 		         t->shown, TARGET_MAX);
 		return EXIT_USAGE;
@@ -260,9 +290,15 @@ static int parse_target(struct dep_target *t, const char *tok, size_t n, char *e
 	memcpy(text, tok, n);
 	text[n] = '\0';
 	char *frag = strchr(text, '#');
+	/* an '@' after the '#': a password may hold the '#', so redact the whole target */
+	if (frag && strchr(frag, '@'))
+		shown_whole(t, tok, n);
 	if (frag)
 		*frag++ = '\0';
-	http_redact_url(text, t->shown, sizeof t->shown);
+	if (!t->shown[0])
+		http_redact_url(text, t->shown, sizeof t->shown);
+	if (strchr(tok + n, '@'))
+		hide_shown(t, tok);
 	const char *sep = strstr(text, "://");
 	if (!sep || !starts_with_scheme(text))
 		return usage(err, cap, t->shown,
@@ -288,6 +324,8 @@ static int parse_target(struct dep_target *t, const char *tok, size_t n, char *e
 	}
 	if (rc == EXIT_DONE && frag)
 		rc = parse_expectations(t, frag, err, cap);
+	if (rc == EXIT_DONE) /* valid: shown as written, without the '#' */
+		http_redact_url(text, t->shown, sizeof t->shown);
 	return rc;
 }
 
@@ -418,7 +456,7 @@ static bool judge(struct slot *s, CURLcode res, char *why, size_t cap)
 {
 	struct dep_target *t = s->t;
 	if (res != CURLE_OK) {
-		snprintf(why, cap, "%s", s->errbuf[0] ? s->errbuf : curl_easy_strerror(res));
+		http_redact_error(s->errbuf[0] ? s->errbuf : curl_easy_strerror(res), why, cap);
 		return false;
 	}
 	if (t->kind == DEP_TCP)

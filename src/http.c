@@ -2,11 +2,13 @@
 #define _POSIX_C_SOURCE 200809L
 #include "http.h"
 
+#include <ctype.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "log.h"
 #include "signals.h"
 #include "version.h"
 
@@ -15,10 +17,46 @@
 static bool initialised;
 static char ca_file[4096];
 
+static void redact(const char *url, char *out, size_t cap, bool hide_path);
+
+/* libcurl reads proxies from the environment and quotes a proxy URL, userinfo and all, in
+ * some error texts ("Unsupported proxy scheme for 'htp://user:pw@proxy'"): register the
+ * whole value (when it holds '@') and its password (or user name used as a token). */
+static void register_proxy_secrets(void)
+{
+	static const char *const names[] = {"http_proxy", "https_proxy", "all_proxy",
+	                                    "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY"};
+	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+		const char *v = getenv(names[i]);
+		const char *at = v ? strrchr(v, '@') : NULL;
+		if (!at)
+			continue;
+		log_add_secret(v);
+		const char *sep = strstr(v, "://");
+		const char *u = sep && sep < at ? sep + 3 : v;
+		const char *colon = memchr(u, ':', (size_t)(at - u));
+		const char *secret = colon && colon + 1 < at ? colon + 1 : u;
+		char buf[1024];
+		size_t n = (size_t)(at - secret);
+		if (n >= sizeof buf)
+			n = sizeof buf - 1;
+		memcpy(buf, secret, n);
+		buf[n] = '\0';
+		log_add_secret(buf);
+		char *dec = curl_easy_unescape(NULL, buf, (int)n, NULL);
+		if (dec) {
+			log_add_secret(dec);
+			curl_free(dec);
+		}
+		memset(buf, 0, sizeof buf);
+	}
+}
+
 int http_global_init(void)
 {
 	if (initialised)
 		return 0;
+	register_proxy_secrets();
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
 		return -1;
 	initialised = true;
@@ -67,6 +105,7 @@ struct sink {
 	struct http_response *resp;
 	size_t cap; /* allocated */
 	size_t max; /* allowed */
+	bool discard_excess;
 	bool too_big;
 	bool oom;
 };
@@ -77,6 +116,12 @@ static size_t on_body(char *data, size_t size, size_t nmemb, void *userdata)
 	size_t n = size * nmemb;
 	struct http_response *r = s->resp;
 	if (n > s->max - r->body_len) {
+		if (s->discard_excess) {
+			size_t keep = s->max - r->body_len;
+			if (keep)
+				on_body(data, 1, keep, userdata);
+			return n;
+		}
 		s->too_big = true;
 		return 0; /* aborts the transfer with CURLE_WRITE_ERROR */
 	}
@@ -148,6 +193,38 @@ out:
 	return result;
 }
 
+/* Copy curl's error text to out, every word holding an '@' (a URL with userinfo, e.g. a
+ * proxy's) redacted as a URL. */
+void http_redact_error(const char *text, char *out, size_t cap)
+{
+	if (!cap)
+		return;
+	static const char delim[] = " \t\r\n'\"<>()[],;";
+	size_t o = 0;
+	out[0] = '\0';
+	while (*text && o + 1 < cap) {
+		size_t w = strcspn(text, delim);
+		if (w == 0) {
+			out[o++] = *text++;
+			out[o] = '\0';
+			continue;
+		}
+		char word[CURL_ERROR_SIZE + 1];
+		size_t wn = w < CURL_ERROR_SIZE ? w : CURL_ERROR_SIZE;
+		memcpy(word, text, wn);
+		word[wn] = '\0';
+		if (memchr(word, '@', wn))
+			redact(word, out + o, cap - o, false);
+		else {
+			size_t k = wn < cap - 1 - o ? wn : cap - 1 - o;
+			memcpy(out + o, word, k);
+			out[o + k] = '\0';
+		}
+		o += strlen(out + o);
+		text += w;
+	}
+}
+
 int http_perform(const struct http_request *req, struct http_response *resp)
 {
 	memset(resp, 0, sizeof *resp);
@@ -156,7 +233,8 @@ int http_perform(const struct http_request *req, struct http_response *resp)
 	struct curl_slist *hdrs = NULL;
 	char errbuf[CURL_ERROR_SIZE] = "";
 	struct sink s = {.resp = resp,
-	                 .max = req->max_response ? req->max_response : DEFAULT_MAX_RESPONSE};
+	                 .max = req->max_response ? req->max_response : DEFAULT_MAX_RESPONSE,
+	                 .discard_excess = req->discard_excess};
 
 	if (http_global_init() != 0 || !(h = curl_easy_init())) {
 		snprintf(resp->error, sizeof resp->error, "could not initialise libcurl");
@@ -198,9 +276,11 @@ int http_perform(const struct http_request *req, struct http_response *resp)
 	} else if (cc == CURLE_ABORTED_BY_CALLBACK && resp->error[0]) {
 		/* interrupted by a signal: run_transfer said so */
 	} else if (cc != CURLE_OK) {
-		/* curl's messages name host and port, never the userinfo or the query */
-		snprintf(resp->error, sizeof resp->error, "%s",
-		         errbuf[0] ? errbuf : curl_easy_strerror(cc));
+		/* curl's messages name host and port, but a proxy URL from the environment
+		 * is quoted whole: redact any userinfo */
+		http_redact_error(errbuf[0] ? errbuf : curl_easy_strerror(cc), resp->error,
+		                  sizeof resp->error);
+		log_scrub(resp->error, sizeof resp->error);
 	} else {
 		resp->error[0] = '\0';
 		rc = 0;
@@ -242,6 +322,17 @@ static void puts_(struct sbuf *b, const char *s)
 	put(b, s, strlen(s));
 }
 
+/* Length of a leading "scheme://" (letter, then letters, digits, '+', '-', '.'), or 0. */
+static size_t scheme_len(const char *s)
+{
+	size_t i = 0;
+	if (!isalpha((unsigned char)s[0]))
+		return 0;
+	while (isalnum((unsigned char)s[i]) || s[i] == '+' || s[i] == '-' || s[i] == '.')
+		i++;
+	return strncmp(s + i, "://", 3) == 0 ? i + 3 : 0;
+}
+
 static void redact(const char *url, char *out, size_t cap, bool hide_path)
 {
 	if (!cap)
@@ -250,30 +341,26 @@ static void redact(const char *url, char *out, size_t cap, bool hide_path)
 	if (!url)
 		return;
 	struct sbuf b = {out, cap, 0};
-	const char *p = url;
-	/* "scheme://" only when it comes before anything that ends an authority */
-	const char *sep = strstr(url, "://");
-	if (sep && strcspn(url, "/?#@") == (size_t)(sep - url) + 1) {
-		put(&b, url, (size_t)(sep - url) + 3);
-		p = sep + 3;
-	}
-	size_t alen = strcspn(p, "/?#");
-	const char *at = NULL;
-	for (size_t i = 0; i < alen; i++)
-		if (p[i] == '@')
-			at = p + i; /* the last '@': a password may hold an unencoded one */
+	size_t sl = scheme_len(url);
+	put(&b, url, sl);
+	const char *p = url + sl;
+	/* Any '@' may end a userinfo: a password may hold unencoded '/', '?', '#', '@' and
+	 * the URL may be mistyped ("http:/u:pw@h", "//u:pw@h"). Everything up to the last
+	 * '@' is masked; only a user name (before the first ':', holding no '@') followed by
+	 * a non-empty password is kept. */
+	const char *at = strrchr(p, '@');
 	if (at) {
 		const char *colon = memchr(p, ':', (size_t)(at - p));
-		if (colon) {
+		if (colon && colon + 1 < at && !memchr(p, '@', (size_t)(colon - p))) {
 			put(&b, p, (size_t)(colon - p));
 			puts_(&b, ":***@");
 		} else {
 			puts_(&b, "***@");
 		}
-		put(&b, at + 1, (size_t)(p + alen - at - 1));
-	} else {
-		put(&b, p, alen);
+		p = at + 1;
 	}
+	size_t alen = strcspn(p, "/?#");
+	put(&b, p, alen);
 	p += alen;
 	if (!*p)
 		return;

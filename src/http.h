@@ -4,12 +4,15 @@
  * Ownership: struct http_request only borrows its strings; http_perform() fills a
  * struct http_response whose body the caller releases with http_response_free(). No
  * function here logs: callers report failures (resp->error never holds a secret, as long as
- * the URL's secrets are in its userinfo, query or fragment, which error texts never quote).
+ * the URL's secrets are in its userinfo, query or fragment, which error texts never quote;
+ * URLs with userinfo that curl quotes, e.g. an environment proxy's, are redacted, and
+ * http_global_init registers the proxy variables' credentials with log_add_secret).
  */
 #ifndef DBREADY_HTTP_H
 #define DBREADY_HTTP_H
 
 #include <curl/curl.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 struct http_request {
@@ -20,6 +23,7 @@ struct http_request {
 	size_t body_len;
 	long timeout_ms;     /* whole request */
 	size_t max_response; /* bytes of body kept (more is an error); 0 = 64 KiB */
+	bool discard_excess; /* true: a longer body is cut to max_response, not an error */
 };
 
 struct http_response {
@@ -55,12 +59,19 @@ void http_response_free(struct http_response *resp);
 
 /* Copy url to out (capacity cap > 0) with the userinfo password, the query string and the
  * fragment replaced by "***" ("https://user:***@host/path?***"); a userinfo without a
- * password (a token used as user name) becomes "***@". Never fails; truncates. */
+ * password (a token used as user name, or "token:") becomes "***@". Everything from after
+ * the scheme (or the start) up to the LAST '@' anywhere counts as userinfo, so a password
+ * holding unencoded '/', '?', '#' or '@', or a mistyped scheme, is still masked. Never
+ * fails; truncates (after redacting). */
 void http_redact_url(const char *url, char *out, size_t cap);
 
 /* Like http_redact_url, but everything after the host (path, query, fragment) becomes one
  * masked path, a slash and three stars, e.g. "https://hooks.slack.com" + "/" + "***": for
  * URLs whose path is the secret (Slack, Teams, Discord webhooks). */
 void http_redact_url_path(const char *url, char *out, size_t cap);
+
+/* Copy an error text (curl's) to out (capacity cap), every word holding an '@' (a URL with
+ * userinfo, e.g. an environment proxy's that curl quotes) redacted like http_redact_url. */
+void http_redact_error(const char *text, char *out, size_t cap);
 
 #endif

@@ -416,6 +416,29 @@ assert_contains "$RUN_TERMLOG" "error (exit 10): no access token: "
 check "gcp: no access_token: one request" test "$(req_count)" = 1
 control '{}'
 
+# --- a token under an error status, or secrets in a rejected endpoint: never quoted -----------
+# (the canary in the body and in the variables: the harness's scan proves its absence)
+with "${GCP[@]}"
+control "{\"status\": 500, \"body\": \"{\\\"access_token\\\":\\\"ya29.$CANARY\\\",\\\"expires_in\\\":3599}\"}"
+token_run "gcp: a token with HTTP 500" 10 wait --auth=gcp --url "$SA_URL" --timeout 1s
+assert_contains "$RUN_ERR" "HTTP 500: a JSON body of "
+assert_contains "$RUN_TERMLOG" "HTTP 500: a JSON body of "
+assert_not_contains "$RUN_ERR" "access_token"
+control "{\"status\": 503, \"body\": \"proxy error: ya29.$CANARY\"}"
+token_run "gcp: a token in a text error body" 10 wait --auth=gcp --url "$SA_URL" --timeout 1s
+assert_contains "$RUN_ERR" "HTTP 503: proxy error: ***"
+control '{}'
+with env DBREADY_AZURE_IMDS_ENDPOINT="http://u:$CANARY@127.0.0.1:$MPORT"
+token_run "azure imds: endpoint with a password" 3 wait --auth=azure --url "$MI_URL" --timeout 5s
+assert_contains "$RUN_ERR" "invalid value \"http://***@127.0.0.1:$MPORT\" for DBREADY_AZURE_IMDS_ENDPOINT"
+with env GCE_METADATA_HOST="u:$CANARY@127.0.0.1:$MPORT"
+token_run "gcp: metadata host with a password" 3 wait --auth=gcp --url "$SA_URL" --timeout 5s
+assert_contains "$RUN_ERR" "invalid value \"***@127.0.0.1:$MPORT\" for GCE_METADATA_HOST"
+with "${WORKLOAD[@]}" AZURE_AUTHORITY_HOST="https://$CANARY@login.example.com/"
+token_run "azure workload identity: authority with a token" 3 wait --auth=azure --url "$WI_URL" \
+	--timeout 5s
+assert_contains "$RUN_ERR" "invalid value \"https://***@login.example.com/\" for AZURE_AUTHORITY_HOST"
+
 # --- --auth=password, and passwords beside --auth ------------------------------------------------
 plain
 token_run "password: unchanged, no token request" 0 wait --url "$(pg_url app "$CANARY" pwdb)" \

@@ -235,11 +235,41 @@ DBREADY_NOTIFY_URL_FILE=$T/secrets/hook-down run_dbready "notify: secret URL, re
 	wait --url "$DB_URL" --timeout 10s
 assert_contains "$RUN_ERR" "could not post the outcome to http://$H:$SECRET/***"
 
+# --- the receiver's body is not relayed: it may echo the token, cut or in part --------------
+EBODY="$(printf 'E%.0s' $(seq 1 126))hook /services/T0/B0/$CANARY gone"
+STUB_LOG_DIR=$T/secrets httpstub_start echo --route "/services/T0/B0/$CANARY=410" \
+	--body "/services/T0/B0/$CANARY=$EBODY" --route "/services/T1/B1/$CANARY=404" \
+	--body "/services/T1/B1/$CANARY=no_service: token $CANARY is not known" || true
+ECHO=$STUB_PORT
+run_dbready "notify: 410 echoing the URL, cut" 0 wait --url "$DB_URL" --timeout 10s \
+	--notify-url "http://$H:$ECHO/services/T0/B0/$CANARY"
+assert_contains "$RUN_ERR" "DETAIL: HTTP status 410"
+assert_not_contains "$RUN_ERR" "${CANARY:0:12}"
+run_dbready "notify: 404 echoing the token" 10 wait --url "$DB_URL" --timeout 10s \
+	--notify-url "http://$H:$ECHO/services/T1/B1/$CANARY" --notify-required
+assert_contains "$RUN_ERR" "DETAIL: HTTP status 404"
+assert_not_contains "$RUN_TERMLOG" "no_service"
+
+# "TOKEN:@host" (an empty password): the user name is the secret
+run_dbready "notify: token as user name, empty password" 0 wait --url "$DB_URL" --timeout 10s \
+	--notify-url "http://$CANARY:@$H:$OK/hook" -v
+assert_contains "$RUN_ERR" "outcome posted to http://***@$H:$OK/***"
+
+# a 2xx with a body larger than 16 KiB is delivered: posted once, not again
+httpstub_start big --route /big=200 --body "/big=$(printf 'x%.0s' $(seq 1 20000))" || true
+run_dbready "notify: 2xx with a large body" 0 wait --url "$DB_URL" --timeout 10s \
+	--notify-url "http://$H:$STUB_PORT/big" --notify-required -v
+assert_contains "$RUN_ERR" "outcome posted"
+check "notify: 2xx with a large body: one request" test "$(stub_requests "$STUB_LOG" /big)" -eq 1
+
 # --- usage and configuration errors -----------------------------------------------------------
 run_dbready "notify: bad --notify-format" 2 wait --url "$DB_URL" --notify-format xml
 assert_contains "$RUN_ERR" "invalid value \"xml\" for --notify-format"
 run_dbready "notify: not an http URL" 2 wait --url "$DB_URL" --notify-url "ftp://$H/x"
 assert_contains "$RUN_ERR" "invalid webhook URL \"ftp://$H/***\""
+run_dbready "notify: password with an unencoded '/'" 2 wait --url "$DB_URL" \
+	--notify-url "http://u:$CANARY/XYZ@$H/x"
+assert_contains "$RUN_ERR" "invalid webhook URL \"http://u:***@$H/***\""
 run_dbready "notify: URL and file" 2 wait --url "$DB_URL" --notify-url "http://$H/x" \
 	--notify-url-file "$T/secrets/hook-url"
 run_dbready "notify: file missing" 3 wait --url "$DB_URL" --notify-url-file "$T/secrets/nope"

@@ -144,6 +144,31 @@ assert_contains "$RUN_TERMLOG" "http://svc:***@$H:$REFUSED/x?***"
 run_dbready "waitfor: invalid target with credentials" 2 wait --url "$DB_URL" \
 	--wait-for "http://svc:$CANARY@$H:$AUTH/x#status=abc"
 assert_contains "$RUN_ERR" "invalid status \"abc\" in --wait-for target \"http://svc:***@$H:$AUTH/x\""
+# whatever the password holds ('/', '?', '#', a space, ",http://"), a missing or mistyped
+# scheme, a target too long: the exit-2 error never quotes it (nor a prefix of it)
+LONGPW=$(printf 'A%.0s' $(seq 1 30))$CANARY$(printf 'B%.0s' $(seq 1 2040))
+for bad in "http://u:${CANARY}/x+pW==@h:8080/healthz" "http://u:${CANARY}?x@h" \
+	"http://u:${CANARY}#x@h" "http://u:${CANARY} x@h" "http://u:${CANARY},http://x@h" \
+	"//u:${CANARY}@h/" "http:/u:${CANARY}@h/" "http://u:${LONGPW}@h/" \
+	"http://${CANARY:0:20}$(printf 'B%.0s' $(seq 1 2040)) x@h/"; do
+	run_dbready "waitfor: odd password never quoted (${bad:0:12}...)" 2 check --url "$DB_URL" \
+		--dir "$T/www" --wait-for "$bad"
+	assert_not_contains "$RUN_ERR" "${CANARY:0:12}"
+done
+# (these runs name a database without the canary: nothing else registers it as a secret)
+NOPW_DB="postgres://app@$H:$REFUSED/app?sslmode=disable"
+# "TOKEN:@host": an empty password, the user name is the token
+run_dbready "waitfor: token as user name with an empty password" 10 wait --url "$NOPW_DB" \
+	--timeout 1s --wait-for "http://$CANARY:@$H:$REFUSED/nope"
+assert_contains "$RUN_ERR" "http://***@$H:$REFUSED/nope"
+# proxy credentials from the environment, quoted by libcurl in its error text
+httpstub_start proxyleak --route /ok=200 || true
+PL=$STUB_PORT
+http_proxy="htp://user:$CANARY@proxy:3128" no_proxy=127.0.0.1 run_dbready \
+	"waitfor: proxy credentials from the environment" 10 wait --url "$NOPW_DB" --timeout 300ms \
+	--wait-for "http://svc.example:$PL/health" --notify-url "http://$H:$PL/ok"
+assert_contains "$RUN_ERR" "Unsupported proxy scheme for 'htp://user:***@proxy:3128'"
+check "waitfor: proxy: the webhook got the outcome" grep -qF '\"outcome\":\"error\"' "$STUB_LOG"
 
 # --- usage: checked offline, before anything else --------------------------------------------
 run_dbready "waitfor: bad target is a usage error" 2 check --url "$DB_URL" --dir "$T/www" \

@@ -1,7 +1,10 @@
 /* test_http.c - URL redaction for logs and payloads, and http_perform's transport errors. */
+#define _POSIX_C_SOURCE 200809L
+#include <stdlib.h>
 #include <string.h>
 
 #include "http.h"
+#include "log.h"
 #include "unit.h"
 
 struct redact_case {
@@ -17,7 +20,8 @@ static const struct redact_case redact_cases[] = {
 	 "https://user:***@host/***"},
 	{"https://user:p@ss@host:443/x", "https://user:***@host:443/x", "https://user:***@host:443/***"},
 	{"https://ghp_TOKEN@github.com/x", "https://***@github.com/x", "https://***@github.com/***"},
-	{"https://user:@host/", "https://user:***@host/", "https://user:***@host/***"},
+	/* an empty password: the user name is the token */
+	{"https://user:@host/", "https://***@host/", "https://***@host/***"},
 	{"http://host", "http://host", "http://host"},
 	{"http://host?k=v", "http://host?***", "http://host/***"},
 	{"http://host/a#frag", "http://host/a#***", "http://host/***"},
@@ -29,10 +33,18 @@ static const struct redact_case redact_cases[] = {
 	{"tcp://u:pw@redis:6379", "tcp://u:***@redis:6379", "tcp://u:***@redis:6379"},
 	/* no scheme: the authority starts at once */
 	{"user:pw@host/x", "user:***@host/x", "user:***@host/***"},
-	/* an '@' in the path is not userinfo */
-	{"http://host/a@b", "http://host/a@b", "http://host/***"},
-	/* "://" after a '/' is not a scheme separator */
-	{"/x?u=http://a:b@c", "/x?***", "/***"},
+	/* any '@' may end a userinfo (a password may hold '/', '?', '#', '@' unencoded): all
+	 * up to the last one is masked */
+	{"http://host/a@b", "http://***@b", "http://***@b"},
+	{"/x?u=http://a:b@c", "/x?u=http:***@c", "/x?u=http:***@c"},
+	{"http://u:Canary/XYZ+pW==@h:8080/healthz", "http://u:***@h:8080/healthz", "http://u:***@h:8080/***"},
+	{"http://u:Canary-XYZ-pW?x@h", "http://u:***@h", "http://u:***@h"},
+	{"http://u:Canary-XYZ#pW@h/p", "http://u:***@h/p", "http://u:***@h/***"},
+	{"http://u:Canary-XYZ,http://pW@h/", "http://u:***@h/", "http://u:***@h/***"},
+	{"http://tok@h:1/x@y", "http://***@y", "http://***@y"},
+	/* a missing or mistyped scheme */
+	{"//u:Canary-XYZ-pW@h/", "//u:***@h/", "//u:***@h/***"},
+	{"http:/u:Canary-XYZ-pW@h/", "http:***@h/", "http:***@h/***"},
 	{"", "", ""},
 };
 /* clang-format on */
@@ -62,6 +74,11 @@ static void redact_truncates(void)
 	char small[20];
 	http_redact_url(NULL, small, sizeof small);
 	EXPECT_STR(small, "");
+	/* redacted first, truncated after: no prefix of the password */
+	char mid[40];
+	http_redact_url("http://u:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAACanary@h/", mid,
+	                sizeof mid);
+	EXPECT_STR(mid, "http://u:***@h/");
 	unit_end();
 }
 
@@ -84,6 +101,28 @@ static void perform_refused(const void *arg)
 	http_global_cleanup();
 }
 
+/* Proxy variables' credentials are secrets once libcurl starts; curl's error texts quoting
+ * a URL with userinfo are redacted. */
+static void proxy_body(const void *arg)
+{
+	(void)arg;
+	http_global_cleanup();
+	/* in the isolated child only: the runner does not save this variable */
+	setenv("http_proxy", "htp://user:Canary-proxy-pW@proxy:3128", 1);
+	EXPECT_INT(http_global_init(), 0);
+	char line[128] = "for 'htp://user:Canary-proxy-pW@proxy:3128' Canary-proxy-pW";
+	log_scrub(line, sizeof line);
+	EXPECT(!strstr(line, "Canary-proxy-pW"), "proxy password in \"%s\"", line);
+	log_forget_secrets();
+	struct http_response r;
+	struct http_request q = {
+	        .method = "GET", .url = "http://svc.example:1/", .timeout_ms = 2000};
+	EXPECT_INT(http_perform(&q, &r), -1);
+	EXPECT(!strstr(r.error, "Canary-proxy-pW"), "proxy password in \"%s\"", r.error);
+	http_response_free(&r);
+	http_global_cleanup();
+}
+
 void suite_http(void)
 {
 	for (size_t i = 0; i < sizeof redact_cases / sizeof redact_cases[0]; i++) {
@@ -95,6 +134,10 @@ void suite_http(void)
 	redact_truncates();
 	if (unit_begin("http: refused connection and a non-HTTP scheme are transport errors")) {
 		unit_isolated(perform_refused, NULL);
+		unit_end();
+	}
+	if (unit_begin("http: proxy credentials from the environment are secrets and redacted")) {
+		unit_isolated(proxy_body, NULL);
 		unit_end();
 	}
 }
