@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "secretfile.h"
 #include "exitcode.h"
 
 #define URL_FILE_MAX (64 * 1024)
@@ -919,38 +920,14 @@ int dburl_check_string(const char *url, const char *origin, struct dburl *u)
 
 static int read_url_file(struct dburl *u, const char *path, const char *origin)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	struct stat st;
 	char detail[512];
-	if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size > URL_FILE_MAX) {
-		int e = errno;
-		if (fd >= 0 && S_ISDIR(st.st_mode))
-			snprintf(detail, sizeof detail, "It is a directory.");
-		else if (fd >= 0 && st.st_size > URL_FILE_MAX)
-			snprintf(detail, sizeof detail, "It is larger than %d bytes.",
-			         URL_FILE_MAX);
-		else
-			snprintf(detail, sizeof detail, "%s.", strerror(e));
-		if (fd >= 0)
-			close(fd);
+	if (secretfile_read(path, URL_FILE_MAX, &u->text, detail, sizeof detail) != 0) {
 		add_finding(u, LOG_ERROR, "url_file_unreadable",
 		            "Check the path and that the Secret is mounted there (and readable by "
 		            "this user).",
 		            detail, "could not read %s \"%s\"", origin, path);
 		return EXIT_CONFIG;
 	}
-	u->text = calloc(1, (size_t)st.st_size + 1);
-	ssize_t got = u->text ? read(fd, u->text, (size_t)st.st_size) : -1;
-	close(fd);
-	if (got < 0) {
-		add_finding(u, LOG_ERROR, "url_file_unreadable", NULL, strerror(errno),
-		            "could not read %s \"%s\"", origin, path);
-		return EXIT_CONFIG;
-	}
-	u->text[got] = '\0';
-	/* a Secret written with echo ends in a newline: ignore trailing line breaks */
-	while (got > 0 && (u->text[got - 1] == '\n' || u->text[got - 1] == '\r'))
-		u->text[--got] = '\0';
 	return EXIT_DONE;
 }
 

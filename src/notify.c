@@ -17,6 +17,7 @@
 #include "exitcode.h"
 #include "http.h"
 #include "log.h"
+#include "secretfile.h"
 #include "signals.h"
 #include "version.h"
 
@@ -40,48 +41,21 @@ static struct {
 
 static int read_url_file(const char *path, const char *origin, char **out, struct err *e)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	struct stat st_;
 	char detail[512];
-	*out = NULL;
-	if (fd < 0 || fstat(fd, &st_) != 0 || !S_ISREG(st_.st_mode) ||
-	    st_.st_size > URL_FILE_MAX) {
-		int saved = errno;
-		if (fd >= 0 && S_ISDIR(st_.st_mode))
-			snprintf(detail, sizeof detail, "It is a directory.");
-		else if (fd >= 0 && st_.st_size > URL_FILE_MAX)
-			snprintf(detail, sizeof detail, "It is larger than %d bytes.",
-			         URL_FILE_MAX);
-		else
-			snprintf(detail, sizeof detail, "%s.", strerror(saved));
-		if (fd >= 0)
-			close(fd);
+	if (secretfile_read(path, URL_FILE_MAX, out, detail, sizeof detail) != 0)
 		return err_set(
-		        e, EXIT_CONFIG, "notify_url_file_unreadable",
+		        e, errno == ENOMEM ? EXIT_INTERNAL : EXIT_CONFIG,
+		        "notify_url_file_unreadable",
 		        "Check the path and that the Secret is mounted there (and readable by "
 		        "this user).",
 		        detail, "could not read %s \"%s\"", origin, path);
-	}
-	char *text = calloc(1, (size_t)st_.st_size + 1);
-	ssize_t got = text ? read(fd, text, (size_t)st_.st_size) : -1;
-	int saved = errno;
-	close(fd);
-	if (got < 0) {
-		free(text);
-		return err_set(e, text ? EXIT_CONFIG : EXIT_INTERNAL, "notify_url_file_unreadable",
-		               NULL, strerror(saved), "could not read %s \"%s\"", origin, path);
-	}
-	text[got] = '\0';
-	/* a Secret written with echo ends in a newline */
-	while (got > 0 && (text[got - 1] == '\n' || text[got - 1] == '\r' || text[got - 1] == ' '))
-		text[--got] = '\0';
-	if (!got) {
-		free(text);
+	if (!**out) {
+		free(*out);
+		*out = NULL;
 		return err_set(e, EXIT_CONFIG, "notify_url_file_empty",
 		               "Put the webhook URL in the file, or unset the option.", NULL,
 		               "%s \"%s\" is empty", origin, path);
 	}
-	*out = text;
 	return EXIT_DONE;
 }
 
