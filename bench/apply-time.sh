@@ -28,6 +28,8 @@ TIME=/usr/bin/time
 
 # the test harness: a private temp dir, throwaway servers (stopped and removed on exit)
 . "$REPO/tests/lib/harness.sh"
+# shellcheck source=lib.sh
+. "$REPO/bench/lib.sh"
 
 die() {
 	say "apply-time: $*" >&2
@@ -37,18 +39,9 @@ die() {
 CORPUS=$(cd "$CORPUS" 2>/dev/null && pwd) || die "no migrations folder at ${CORPUS}"
 [ -f "$CORPUS/meta/_journal.json" ] || die "$CORPUS has no meta/_journal.json (not a drizzle folder)"
 [ -x "$DBREADY" ] || die "no dbready at $DBREADY: run make"
-case $RUNS in '' | *[!0-9]* | 0) die "RUNS must be a positive integer" ;; esac
+need_runs
 
-if [ ! -x "$TIME" ]; then
-	if [ "$(id -u)" = 0 ]; then
-		echo "# installing GNU time (apt-get install time) for peak RSS" >&2
-		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq time >/dev/null 2>&1 ||
-			{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq time >/dev/null; } ||
-			die "apt-get install time failed"
-	else
-		die "GNU time is missing: apt-get install time (as root)"
-	fi
-fi
+need_gnu_time
 
 missing=
 command -v node >/dev/null 2>&1 || missing="$missing node"

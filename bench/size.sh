@@ -34,6 +34,8 @@ MB=1000000
 # the harness: a private temp dir and a throwaway server, stopped and removed on exit
 DBREADY=$STATIC
 . "$REPO/tests/lib/harness.sh"
+# shellcheck source=lib.sh
+. "$REPO/bench/lib.sh"
 
 die() {
 	say "size: $*" >&2
@@ -42,17 +44,8 @@ die() {
 
 [ -x "$STATIC" ] || die "no static binary at $STATIC: run make static"
 [ -x "$DYNAMIC" ] || die "no dynamic binary at $DYNAMIC: run make"
-case $RUNS in '' | *[!0-9]* | 0) die "RUNS must be a positive integer" ;; esac
-if [ ! -x "$TIME" ]; then
-	if [ "$(id -u)" = 0 ]; then
-		echo "# installing GNU time (apt-get install time) for peak RSS" >&2
-		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq time >/dev/null 2>&1 ||
-			{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq time >/dev/null; } ||
-			die "apt-get install time failed"
-	else
-		die "GNU time is missing: apt-get install time (as root)"
-	fi
-fi
+need_runs
+need_gnu_time
 
 # --- sizes ---------------------------------------------------------------------------------
 bytes() { wc -c <"$1" | tr -d ' '; }

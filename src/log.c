@@ -73,26 +73,31 @@ void log_add_secret(const char *secret)
 	nsecrets++;
 }
 
+static void wipe(char *s, size_t n)
+{
+	volatile char *p = s;
+	while (n--)
+		*p++ = 0;
+}
+
 /* wipe before freeing: the heap may be dumped in a core file */
-static void wipe_free(char *s)
+void log_wipe_free(char *s)
 {
 	if (!s)
 		return;
-	volatile char *p = s;
-	while (*p)
-		*p++ = 0;
+	wipe(s, strlen(s));
 	free(s);
 }
 
 void log_forget_secrets(void)
 {
 	for (int i = 0; i < nsecrets; i++)
-		wipe_free(secrets[i]);
+		log_wipe_free(secrets[i]);
 	free(secrets);
 	secrets = NULL;
 	nsecrets = secrets_cap = 0;
 	for (int i = 0; i < LOG_TRANSIENT_SLOTS; i++) {
-		wipe_free(transient[i]);
+		log_wipe_free(transient[i]);
 		transient[i] = NULL;
 	}
 }
@@ -101,7 +106,7 @@ void log_set_transient_secret(int slot, const char *secret)
 {
 	if (slot < 0 || slot >= LOG_TRANSIENT_SLOTS)
 		return;
-	wipe_free(transient[slot]);
+	log_wipe_free(transient[slot]);
 	transient[slot] = secret && strlen(secret) >= 3 ? strdup(secret) : NULL;
 	if (secret && strlen(secret) >= 3 && !transient[slot])
 		scrub_broken = true;
@@ -174,10 +179,9 @@ void log_vformat_scrubbed(char *out, size_t cap, const char *fmt, va_list ap)
 	vsnprintf(full, (size_t)n + 1, fmt, ap);
 	log_scrub(full, (size_t)n + 1);
 	snprintf(out, cap, "%s", full);
-	/* wipe: the unscrubbed text held secrets before log_scrub */
-	volatile char *w = full;
-	while (*w)
-		*w++ = 0;
+	/* wipe all of it: scrubbing shortened the text, and the bytes past its end may still
+	 * hold what the secrets were shifted over */
+	wipe(full, (size_t)n + 1);
 	free(full);
 }
 

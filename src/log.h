@@ -42,6 +42,9 @@ bool log_enabled(enum log_level level);
 void log_add_secret(const char *secret);
 void log_forget_secrets(void);
 
+/* Overwrite a NUL-terminated secret with zeros, then free it (NULL: nothing). */
+void log_wipe_free(char *s);
+
 /* Secrets that change during a run (cloud access tokens, federated assertions: a new one per
  * connection attempt) live in LOG_TRANSIENT_SLOTS slots instead of the fixed list, which they
  * would fill up: setting a slot wipes and replaces what it held, NULL empties it. Scrubbed

@@ -188,13 +188,7 @@ void notify_free(void)
 {
 	free_migrations();
 	free(st.database);
-	if (st.url) {
-		/* wipe before freeing: the heap may be dumped in a core file */
-		volatile char *p = st.url;
-		while (*p)
-			*p++ = 0;
-		free(st.url);
-	}
+	log_wipe_free(st.url);
 	memset(&st, 0, sizeof st);
 }
 
@@ -207,21 +201,12 @@ const char *notify_outcome_word(int exit_code)
 	return exit_code > EXIT_SIGNAL_BASE ? "stopped" : "error";
 }
 
-/* A scrubbed copy of s (malloc'd), or NULL. */
-static char *scrubbed(const char *s)
-{
-	char *c = s ? strdup(s) : NULL;
-	if (c)
-		log_scrub(c, strlen(c) + 1);
-	return c;
-}
-
 /* Add a scrubbed string (NULL: nothing). False when out of memory. */
 static bool add_str(cJSON *o, const char *key, const char *value)
 {
 	if (!value)
 		return true;
-	char *c = scrubbed(value);
+	char *c = log_scrubbed_dup(value);
 	bool ok = c && cJSON_AddStringToObject(o, key, c);
 	free(c);
 	return ok;
@@ -229,7 +214,7 @@ static bool add_str(cJSON *o, const char *key, const char *value)
 
 static bool add_arr_str(cJSON *arr, const char *value)
 {
-	char *c = scrubbed(value);
+	char *c = log_scrubbed_dup(value);
 	cJSON *s = c ? cJSON_CreateString(c) : NULL;
 	free(c);
 	return s && cJSON_AddItemToArray(arr, s);

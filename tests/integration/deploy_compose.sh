@@ -19,6 +19,8 @@
 # the rest of the file, except under CI=true.
 # shellcheck source=../lib/harness.sh
 . "$(dirname "$0")/../lib/harness.sh"
+# shellcheck source=../lib/podman.sh
+. "$(dirname "$0")/../lib/podman.sh"
 # shellcheck source=../deploy/lib/deploy.sh
 . "$REPO_ROOT/tests/deploy/lib/deploy.sh"
 
@@ -26,7 +28,7 @@ deploy_npm
 [ "$(id -u)" = 0 ] || deploy_skip_or_fail "needs root for podman"
 command -v podman >/dev/null 2>&1 || deploy_skip_or_fail "podman is not installed"
 IMAGE=$(cat "$REPO_ROOT/build/image.id" 2>/dev/null)
-if [ -z "$IMAGE" ] || ! sh "$REPO_ROOT/scripts/image/podman.sh" image exists "$IMAGE"; then
+if [ -z "$IMAGE" ] || ! "${PODMAN[@]}" image exists "$IMAGE"; then
 	deploy_skip_or_fail "no image: make image"
 fi
 
@@ -50,35 +52,18 @@ mapfile -d '' COMMAND <"$TR/dbready.command"
 check "compose: the dbready service's image is the one this repository builds ($(cat "$TR/dbready.image"))" \
 	test "$(cat "$TR/dbready.image")" = "ghcr.io/OWNER/dbready:$(sed -n 's/^VERSION *?= *//p' "$REPO_ROOT/Makefile")"
 
-CONTAINERS=()
-# shellcheck disable=SC2317 # the EXIT trap
-compose_cleanup() {
-	local rc=$? c
-	for c in "${CONTAINERS[@]}"; do
-		sh "$REPO_ROOT/scripts/image/podman.sh" rm -f -t 0 "$c" >/dev/null 2>&1
-	done
-	(exit "$rc")
-	harness_cleanup
-}
-trap compose_cleanup EXIT
 # service_start NAME: the dbready service as compose would start it (podman.sh adds the host
 # network and this machine's ulimits), in the background with captures under out/
 # shellcheck disable=SC2034 # RUN_* are read by the harness (finish_dbready, diag_run)
 service_start() {
-	RUN_NAME=$1
-	RUN_SEQ=$((RUN_SEQ + 1))
-	RUN_DIR=$T/out/$(printf '%03d' "$RUN_SEQ")-$(printf '%s' "$1" | tr -c 'A-Za-z0-9' '-' | cut -c1-48)
-	mkdir -p "$RUN_DIR"
-	RUN_OUT=$RUN_DIR/stdout RUN_ERR=$RUN_DIR/stderr RUN_TERMLOG=$RUN_DIR/termination-log
+	new_run "$1"
 	local name=dbready-compose-$$-$RUN_SEQ
-	CONTAINERS+=("$name")
-	local cmd=(sh "$REPO_ROOT/scripts/image/podman.sh" run --rm --name "$name" --add-host postgres:127.0.0.1
+	podman_track "$name"
+	local cmd=("${PODMAN[@]}" run --rm --name "$name" --add-host postgres:127.0.0.1
 		"${FLAGS[@]}" "$IMAGE" "${COMMAND[@]}")
 	printf '%q ' "${cmd[@]}" | redact >"$RUN_DIR/cmd"
 	CANARY_RUNS=$((CANARY_RUNS + 1)) # the secret file holds it
-	RUN_START_MS=$(now_ms)
-	"${cmd[@]}" </dev/null >"$RUN_OUT" 2>"$RUN_ERR" &
-	RUN_PID=$!
+	spawn_run "${cmd[@]}"
 }
 
 # PostgreSQL comes up 2 s after dbready started (a healthcheck can pass early; dbready waits)

@@ -248,7 +248,8 @@ RUN_WRAP=()
 
 # --- the image: read-only root, uid 65532, the same volumes at the manifests' paths -------------
 IMAGE=$(cat "$REPO_ROOT/build/image.id" 2>/dev/null)
-PODMAN=(sh "$REPO_ROOT/scripts/image/podman.sh")
+# shellcheck source=../lib/podman.sh
+. "$(dirname "$0")/../lib/podman.sh"
 if ! command -v podman >/dev/null 2>&1 || [ -z "$IMAGE" ] || ! "${PODMAN[@]}" image exists "$IMAGE" 2>/dev/null; then
 	if [ "${CI:-}" = true ]; then
 		fail "image: build/image.id names a podman image" "CI=true: .ci/run builds it (make image) before the suite"
@@ -259,17 +260,6 @@ if ! command -v podman >/dev/null 2>&1 || [ -z "$IMAGE" ] || ! "${PODMAN[@]}" im
 fi
 lay_out Job/app-migrate database-url "$T/secrets/vol-image" --secret "app-db.url=$(url_secret image)"
 container Job/app-migrate
-CONTAINERS=()
-# shellcheck disable=SC2317 # the EXIT trap
-k8s_cleanup() {
-	local rc=$? c
-	for c in "${CONTAINERS[@]}"; do
-		"${PODMAN[@]}" rm -f -t 0 "$c" >/dev/null 2>&1
-	done
-	(exit "$rc")
-	harness_cleanup
-}
-trap k8s_cleanup EXIT
 # podman_pod NAME EXPECTED-EXIT WORDS...: the container as the pod runs it (entrypoint and
 # args WORDS), hardened as its securityContext says, its volumes at the manifest's paths, its
 # environment passed by name (no value on podman's command line). Like start_dbready +
@@ -287,22 +277,16 @@ podman_pod() {
 		vol=${m%%=*} mp=${m#*=} v=HOSTDIR_${vol//-/_}
 		flags+=(-v "${!v}:$mp:ro")
 	done
-	RUN_NAME=$name
-	RUN_SEQ=$((RUN_SEQ + 1))
-	RUN_DIR=$T/out/$(printf '%03d' "$RUN_SEQ")-$(printf '%s' "$name" | tr -c 'A-Za-z0-9' '-' | cut -c1-48)
-	mkdir -p "$RUN_DIR"
-	RUN_OUT=$RUN_DIR/stdout RUN_ERR=$RUN_DIR/stderr RUN_TERMLOG=$RUN_DIR/termination-log
+	new_run "$name"
 	local cname=dbready-deploy-$$-$RUN_SEQ
-	CONTAINERS+=("$cname")
+	podman_track "$cname"
 	local cmd=("${PODMAN[@]}" run --rm --name "$cname" --read-only --cap-drop ALL
 		--security-opt no-new-privileges --user "$RUN_UID:$RUN_GID" ${FS_GROUP:+--group-add "$FS_GROUP"} "${flags[@]}"
 		--entrypoint "$1" "$IMAGE" "${@:2}")
 	printf '%q ' "${cmd[@]}" | redact >"$RUN_DIR/cmd"
 	case "${envs[*]}" in *"$CANARY"*) CANARY_RUNS=$((CANARY_RUNS + 1)) ;; esac
 	case "${flags[*]}" in *"$T"/secrets/*) CANARY_RUNS=$((CANARY_RUNS + 1)) ;; esac
-	RUN_START_MS=$(now_ms)
-	env "${envs[@]}" "${cmd[@]}" </dev/null >"$RUN_OUT" 2>"$RUN_ERR" &
-	RUN_PID=$!
+	spawn_run env "${envs[@]}" "${cmd[@]}"
 	finish_dbready "$expect" 90
 }
 # shellcheck disable=SC2034 # read through ${!v}

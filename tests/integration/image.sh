@@ -16,11 +16,11 @@
 # shellcheck source=../lib/harness.sh
 . "$(dirname "$0")/../lib/harness.sh"
 
-PODMAN=(sh "$REPO_ROOT/scripts/image/podman.sh")
+# shellcheck source=../lib/podman.sh
+. "$(dirname "$0")/../lib/podman.sh"
 # the image's size bound here is a tripwire for a builder stage leaking into the image; the
 # targets (bench/size.sh) are tighter
 IMAGE_MAX_BYTES=$((16 * 1024 * 1024))
-CONTAINERS=()
 
 # skip_or_fail REASON: skip the whole file (a fact of this machine), or fail it under CI
 skip_or_fail() {
@@ -40,16 +40,6 @@ finish_early() {
 	: >"$T/finished"
 	exit 1
 }
-
-image_cleanup() {
-	local rc=$? c
-	for c in "${CONTAINERS[@]}"; do
-		"${PODMAN[@]}" rm -f -t 0 "$c" >/dev/null 2>&1
-	done
-	(exit "$rc")
-	harness_cleanup
-}
-trap image_cleanup EXIT
 
 # --- prerequisites ---------------------------------------------------------------------------
 if [ "$(id -u)" != 0 ]; then
@@ -148,7 +138,7 @@ assert_le "image: size ${SIZE} bytes <= $IMAGE_MAX_BYTES" "${SIZE:-999999999}" "
 # --- contents: exactly the files the Dockerfile names ------------------------------------------
 cid=$("${PODMAN[@]}" create "$IMAGE" 2>"$T/create.err")
 if [ -n "$cid" ]; then
-	CONTAINERS+=("$cid")
+	podman_track "$cid"
 	mkdir -p "$T/rootfs"
 	"${PODMAN[@]}" export "$cid" | tar -C "$T/rootfs" -x 2>"$T/tar.err"
 	"${PODMAN[@]}" rm -f "$cid" >/dev/null 2>&1
@@ -185,7 +175,7 @@ HARDEN=(--read-only --cap-drop ALL --security-opt no-new-privileges)
 # start_dbready. Sets RUN_NAME, RUN_DIR, RUN_OUT, RUN_ERR, RUN_PID (podman's), CNAME.
 # shellcheck disable=SC2034 # RUN_* are read by the harness (finish_dbready, diag_run)
 image_start() {
-	RUN_NAME=$1
+	new_run "$1"
 	shift
 	local flags=()
 	while [ $# -gt 0 ] && [ "$1" != -- ]; do
@@ -193,22 +183,12 @@ image_start() {
 		shift
 	done
 	shift
-	RUN_SEQ=$((RUN_SEQ + 1))
-	local slug
-	slug=$(printf '%s' "$RUN_NAME" | tr -c 'A-Za-z0-9' '-' | cut -c1-48)
-	RUN_DIR=$T/out/$(printf '%03d' "$RUN_SEQ")-$slug
-	mkdir -p "$RUN_DIR"
-	RUN_OUT=$RUN_DIR/stdout
-	RUN_ERR=$RUN_DIR/stderr
-	RUN_TERMLOG=$RUN_DIR/termination-log
 	CNAME=dbready-test-$$-$RUN_SEQ
-	CONTAINERS+=("$CNAME")
+	podman_track "$CNAME"
 	local cmd=("${PODMAN[@]}" run --rm --name "$CNAME" "${HARDEN[@]}" "${flags[@]}" "$IMAGE" "$@")
 	printf '%q ' "${cmd[@]}" | redact >"$RUN_DIR/cmd"
 	case "${cmd[*]}" in *"$T"/secrets/*) CANARY_RUNS=$((CANARY_RUNS + 1)) ;; esac
-	RUN_START_MS=$(now_ms)
-	"${cmd[@]}" </dev/null >"$RUN_OUT" 2>"$RUN_ERR" &
-	RUN_PID=$!
+	spawn_run "${cmd[@]}"
 }
 image_run() { # image_run NAME EXPECTED-EXIT PODMAN-RUN-FLAGS... -- DBREADY-ARGS...
 	local name=$1 expect=$2

@@ -162,9 +162,12 @@ print(s.getsockname()[1])')
 # front of the command (e.g. setpriv/env -i for the container's world); it must exec dbready,
 # so that RUN_PID stays dbready's pid.
 RUN_WRAP=()
-start_dbready() {
+
+# new_run NAME: a fresh capture dir out/NNN-NAME for the next run; sets RUN_NAME, RUN_SEQ,
+# RUN_DIR, RUN_OUT, RUN_ERR, RUN_TERMLOG and clears RUN_RC, RUN_MS. Every way of running
+# dbready (here, in the image, as a pod or a compose service) starts with it.
+new_run() {
 	RUN_NAME=$1
-	shift
 	RUN_SEQ=$((RUN_SEQ + 1))
 	local slug
 	slug=$(printf '%s' "$RUN_NAME" | tr -c 'A-Za-z0-9' '-' | cut -c1-48)
@@ -175,6 +178,19 @@ start_dbready() {
 	RUN_TERMLOG=$RUN_DIR/termination-log
 	RUN_RC=
 	RUN_MS=
+}
+
+# spawn_run CMD...: start CMD in the background, stdin from /dev/null, stdout and stderr into
+# the current run's captures; sets RUN_START_MS and RUN_PID (for finish_dbready)
+spawn_run() {
+	RUN_START_MS=$(now_ms)
+	"$@" </dev/null >"$RUN_OUT" 2>"$RUN_ERR" &
+	RUN_PID=$!
+}
+
+start_dbready() {
+	new_run "$1"
+	shift
 	# --termination-log right after the command word (cli.md: dbready [COMMAND] [OPTIONS]),
 	# so that the test's own arguments stay last: a flag without its value must stay so
 	local args
@@ -206,9 +222,7 @@ start_dbready() {
 		printf '%q ' "${RUN_WRAP[@]}" | redact >"$RUN_DIR/wrap"
 		case "${RUN_WRAP[*]}" in *"$CANARY"*) CANARY_RUNS=$((CANARY_RUNS + 1)) ;; esac
 	fi
-	RUN_START_MS=$(now_ms)
-	"${RUN_WRAP[@]}" "$DBREADY" "${args[@]}" </dev/null >"$RUN_OUT" 2>"$RUN_ERR" &
-	RUN_PID=$!
+	spawn_run "${RUN_WRAP[@]}" "$DBREADY" "${args[@]}"
 }
 
 # finish_dbready EXPECTED_EXIT [LIMIT_S]: wait for the run started last (killing it after
