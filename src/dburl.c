@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -39,11 +40,11 @@ static void add_finding(struct dburl *u, enum log_level level, const char *code,
 	va_start(ap, fmt);
 	log_vformat_scrubbed(f->msg, sizeof f->msg, fmt, ap);
 	va_end(ap);
-	char *d = log_scrubbed_dup(detail), *h = log_scrubbed_dup(hint);
-	snprintf(f->detail, sizeof f->detail, "%s", d ? d : "***");
-	snprintf(f->hint, sizeof f->hint, "%s", h ? h : "***");
-	free(d);
-	free(h);
+	char *d = log_scrubbed_dup(detail ? detail : ""), *h = log_scrubbed_dup(hint ? hint : "");
+	log_cut_copy(f->detail, sizeof f->detail, d ? d : "***");
+	log_cut_copy(f->hint, sizeof f->hint, h ? h : "***");
+	log_wipe_free(d);
+	log_wipe_free(h);
 }
 
 const struct finding *dburl_find(const struct dburl *u, const char *code)
@@ -120,6 +121,144 @@ static void pct_decode(const char *s, size_t n, char *out, size_t cap)
 	out[o] = '\0';
 }
 
+/* A malloc'd vsnprintf (NULL when out of memory): messages that quote user input are built
+ * whole, then cut visibly by add_finding()/log_emit(), never silently by a fixed buffer. */
+static char *fmt_dup(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static char *fmt_dup(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	char *out = n >= 0 ? malloc((size_t)n + 1) : NULL;
+	if (!out)
+		return NULL;
+	va_start(ap, fmt);
+	vsnprintf(out, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	return out;
+}
+
+/* Register [s, s+n) as a secret, as it is and percent-decoded (libpq quotes either). */
+static void add_secret_forms(const char *s, size_t n)
+{
+	char *raw = malloc(n + 1), *dec = malloc(n + 1);
+	if (raw && dec) {
+		memcpy(raw, s, n);
+		raw[n] = '\0';
+		pct_decode(s, n, dec, n + 1);
+		log_add_secret(raw);
+		log_add_secret(dec);
+	} else {
+		log_fail_closed(); /* nothing could be stored: every scrubbed text becomes "***" */
+	}
+	log_wipe_free(raw);
+	log_wipe_free(dec);
+}
+
+/* A key=value conninfo value in single quotes, as libpq reads it: \x is x. */
+static void add_quoted_secret(const char *v)
+{
+	size_t n = 0;
+	while (v[n] && v[n] != '\'') {
+		if (v[n] == '\\' && v[n + 1])
+			n++;
+		n++;
+	}
+	add_secret_forms(v, n); /* as written */
+	char *plain = malloc(n + 1);
+	if (!plain) {
+		log_fail_closed();
+		return;
+	}
+	size_t o = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (v[i] == '\\' && i + 1 < n)
+			i++;
+		plain[o++] = v[i];
+	}
+	plain[o] = '\0';
+	log_add_secret(plain);
+	log_wipe_free(plain);
+}
+
+static bool is_conninfo_space(char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
+}
+
+/* Register, before libpq sees the string, every text that may be a password in it, in each
+ * form libpq or dbready may quote back: the userinfo password as libpq delimits it (first ':'
+ * to the first '@') and as dbready does (to the last '@'), and the value of every
+ * "password=" (and "sslpassword=") parameter, to the next '&', to the next space and to the
+ * end, raw and percent-decoded, and quoted values unescaped. A hand scan that cannot fail:
+ * it accepts anything, and registering too much only masks more. */
+static void register_password_candidates(const char *url)
+{
+	const char *sep = strstr(url, "://");
+	if (sep) {
+		const char *rest = sep + 3;
+		const char *colon = strchr(rest, ':');
+		const char *last_at = strrchr(rest, '@');
+		int ends = 0;
+		if (colon && last_at && last_at > colon) {
+			/* each '@' after the colon may end the password: the first few, and the
+			 * last */
+			for (const char *at = strchr(colon, '@'); at && ends < 16;
+			     at = strchr(at + 1, '@'), ends++)
+				add_secret_forms(colon + 1, (size_t)(at - colon - 1));
+			add_secret_forms(colon + 1, (size_t)(last_at - colon - 1));
+		}
+	}
+	/* parameters: case-insensitively, so that a misspelt key is masked too */
+	for (const char *p = url; *p; p++) {
+		if (strncasecmp(p, "password", 8) != 0)
+			continue;
+		const char *v = p + 8;
+		while (is_conninfo_space(*v))
+			v++;
+		if (*v != '=')
+			continue;
+		v++;
+		while (is_conninfo_space(*v))
+			v++;
+		if (*v == '\'') {
+			add_quoted_secret(v + 1);
+			continue;
+		}
+		size_t amp = strcspn(v, "&"), space = strcspn(v, " \t\n\r\f\v");
+		add_secret_forms(v, sep ? amp : space);
+		if ((sep ? amp : space) > 0)
+			add_secret_forms(v, strlen(v));
+		if (!sep)
+			continue;
+		/* an unencoded '&' in the value: libpq quotes the pieces after it as parameter
+		 * names ("missing key/value separator"); register each up to the next
+		 * key=value piece that reads as a parameter of its own */
+		for (const char *q = v + amp; *q == '&';) {
+			q++;
+			size_t len = strcspn(q, "&"), key = strcspn(q, "=&");
+			bool param = key < len && key > 0;
+			for (size_t i = 0; param && i < key; i++)
+				if (!((q[i] >= 'a' && q[i] <= 'z') || q[i] == '_'))
+					param = false;
+			if (param)
+				break;
+			add_secret_forms(q, len);
+			q += len;
+		}
+	}
+}
+
+/* Does the string have a "password" (or "sslpassword") key, in any case? */
+static bool has_password_param(const char *url)
+{
+	for (const char *p = url; *p; p++)
+		if (strncasecmp(p, "password", 8) == 0)
+			return true;
+	return false;
+}
+
 /* Append to a bounded buffer. */
 static void cat(char *buf, size_t cap, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static void cat(char *buf, size_t cap, const char *fmt, ...)
@@ -133,12 +272,13 @@ static void cat(char *buf, size_t cap, const char *fmt, ...)
 	va_end(ap);
 }
 
-/* Append s percent-encoded (everything but RFC 3986 unreserved characters). */
+/* Append s percent-encoded (everything but RFC 3986 unreserved characters and the '*' of
+ * the "***" that masks a secret). */
 static void cat_encoded(char *buf, size_t cap, const char *s)
 {
 	for (; *s; s++) {
 		unsigned char c = (unsigned char)*s;
-		if (isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~')
+		if (isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~' || c == '*')
 			cat(buf, cap, "%c", c);
 		else
 			cat(buf, cap, "%%%02X", c);
@@ -267,10 +407,15 @@ static bool check_raw_password(struct dburl *u, const char *scheme_end,
 	if (!(at || slash || hash || qmark || bad_pct))
 		return false;
 
-	char enc[512], example[1024] = "", chars[128] = "";
-	masked_encoded(p, n, enc, sizeof enc);
-	cat(example, sizeof example, "%.*s%.*s:%s@%s", (int)(scheme_end - u->text_start),
-	    u->text_start, (int)ri->user_len, ri->user, enc, ri->after);
+	/* chars: at most five fixed items of < 20 bytes each; enc: each password byte becomes
+	 * at most three ("%40") */
+	char chars[128] = "";
+	char *enc = malloc(3 * n + 1);
+	if (!enc) {
+		add_finding(u, LOG_ERROR, "out_of_memory", NULL, NULL, "out of memory");
+		return true;
+	}
+	masked_encoded(p, n, enc, 3 * n + 1);
 	if (at)
 		cat(chars, sizeof chars, "%s\"@\" as %%40", *chars ? ", " : "");
 	if (slash)
@@ -281,12 +426,13 @@ static bool check_raw_password(struct dburl *u, const char *scheme_end,
 		cat(chars, sizeof chars, "%s\"?\" as %%3F", *chars ? ", " : "");
 	if (bad_pct)
 		cat(chars, sizeof chars, "%s\"%%\" as %%25", *chars ? ", " : "");
-	char hint[2048];
-	snprintf(hint, sizeof hint,
-	         "Percent-encode the password: write %s, e.g. %s (password masked). In a shell: "
-	         "python3 -c 'import urllib.parse,sys; print(urllib.parse.quote(sys.argv[1], "
-	         "safe=\"\"))' \"$PASSWORD\"",
-	         chars, example);
+	char *hint =
+	        fmt_dup("Percent-encode the password: write %s, e.g. %.*s%.*s:%s@%s (password "
+	                "masked). In a shell: python3 -c 'import urllib.parse,sys; "
+	                "print(urllib.parse.quote(sys.argv[1], safe=\"\"))' \"$PASSWORD\"",
+	                chars, (int)(scheme_end - u->text_start), u->text_start, (int)ri->user_len,
+	                ri->user, enc, ri->after);
+	free(enc);
 	if (at || slash || bad_pct) {
 		const char *what = at ? "\"@\"" : slash ? "\"/\"" : "\"%\"";
 		char detail[512];
@@ -307,6 +453,7 @@ static bool check_raw_password(struct dburl *u, const char *scheme_end,
 		                    : "password_bad_percent",
 		            hint, detail, "the password in %s contains an unencoded %s", u->origin,
 		            what);
+		free(hint);
 		return true;
 	}
 	add_finding(u, LOG_WARN, hash ? "password_unencoded_hash" : "password_unencoded_qmark",
@@ -315,6 +462,7 @@ static bool check_raw_password(struct dburl *u, const char *scheme_end,
 	            "Prisma, Python) stop at it, so an application given the same URL fails.",
 	            "the password in %s contains an unencoded %s", u->origin,
 	            hash ? "\"#\"" : "\"?\"");
+	free(hint);
 	return false;
 }
 
@@ -492,7 +640,10 @@ static void check_integer(struct dburl *u, PQconninfoOption *opts, const char *k
 		            u->origin);
 }
 
-static int split_list(const char *s, char out[][256], int max)
+#define HOST_ITEM_MAX 256
+/* Split a comma-separated list into out (each item < HOST_ITEM_MAX bytes; *too_long is set
+ * when one is longer: the caller fails loudly instead of cutting a host name). */
+static int split_list(const char *s, char out[][HOST_ITEM_MAX], int max, bool *too_long)
 {
 	int n = 0;
 	if (!s)
@@ -500,8 +651,10 @@ static int split_list(const char *s, char out[][256], int max)
 	const char *p = s;
 	for (;;) {
 		size_t len = strcspn(p, ",");
+		if (len >= HOST_ITEM_MAX)
+			*too_long = true;
 		if (n < max)
-			snprintf(out[n], 256, "%.*s", (int)len, p);
+			snprintf(out[n], HOST_ITEM_MAX, "%.*s", (int)len, p);
 		n++;
 		if (!p[len])
 			break;
@@ -530,11 +683,15 @@ static const char *const unknown_param_hints[][2] = {
 
 static void relay_parse_error(struct dburl *u, const char *libpq_msg)
 {
-	char detail[1024];
-	/* scrubbed whole first: libpq quotes the whole URI, which a cut could split mid-secret */
+	/* scrubbed whole first: libpq quotes the whole URI, which a cut could split mid-secret;
+	 * add_finding() cuts it visibly */
 	char *said = log_scrubbed_dup(libpq_msg);
-	snprintf(detail, sizeof detail, "libpq says: %s", said ? said : "***");
-	free(said);
+	char *detail = fmt_dup("libpq says: %s", said ? said : "***");
+	log_wipe_free(said);
+	if (!detail) {
+		add_finding(u, LOG_ERROR, "out_of_memory", NULL, NULL, "out of memory");
+		return;
+	}
 	size_t dl = strlen(detail);
 	while (dl && (detail[dl - 1] == '\n'))
 		detail[--dl] = '\0';
@@ -560,6 +717,7 @@ static void relay_parse_error(struct dburl *u, const char *libpq_msg)
 				hint = unknown_param_hints[i][1];
 		add_finding(u, LOG_ERROR, "param_unknown", hint, detail,
 		            "unknown connection parameter \"%s\" in %s", name, u->origin);
+		free(detail);
 		return;
 	}
 	const char *hint =
@@ -570,19 +728,30 @@ static void relay_parse_error(struct dburl *u, const char *libpq_msg)
 	else if (strstr(libpq_msg, "missing key/value separator"))
 		hint = "Give every query parameter a value: ?sslmode=require.";
 	add_finding(u, LOG_ERROR, "url_malformed", hint, detail, "%s is malformed", u->origin);
+	free(detail);
 }
 
 /* Fill hosts[] from host/hostaddr/port; returns false (with a finding) when they do not
  * match up. */
 static bool collect_hosts(struct dburl *u, PQconninfoOption *opts)
 {
-	static char hv[DBURL_MAX_HOSTS][256], av[DBURL_MAX_HOSTS][256], pv[DBURL_MAX_HOSTS][256];
+	static char hv[DBURL_MAX_HOSTS][HOST_ITEM_MAX], av[DBURL_MAX_HOSTS][HOST_ITEM_MAX],
+	        pv[DBURL_MAX_HOSTS][HOST_ITEM_MAX];
 	const char *host = effective(opts, "host", u->from_pg_env ? "PGHOST" : "PGHOST");
 	const char *hostaddr = effective(opts, "hostaddr", "PGHOSTADDR");
 	const char *port = effective(opts, "port", "PGPORT");
-	int nh = split_list(host, hv, DBURL_MAX_HOSTS);
-	int na = split_list(hostaddr, av, DBURL_MAX_HOSTS);
-	int np = split_list(port, pv, DBURL_MAX_HOSTS);
+	bool too_long = false;
+	int nh = split_list(host, hv, DBURL_MAX_HOSTS, &too_long);
+	int na = split_list(hostaddr, av, DBURL_MAX_HOSTS, &too_long);
+	int np = split_list(port, pv, DBURL_MAX_HOSTS, &too_long);
+	if (too_long) {
+		/* a DNS name has at most 253 bytes and a socket path 107: no real one is cut */
+		add_finding(u, LOG_ERROR, "host_too_long",
+		            "Check the host, hostaddr and port parts of the URL.", NULL,
+		            "a host, host address or port in %s is longer than %d bytes",
+		            u->origin, HOST_ITEM_MAX - 1);
+		return false;
+	}
 	int n = nh ? nh : na;
 	if (nh && na && na != nh) {
 		add_finding(u, LOG_ERROR, "hosts_mismatch",
@@ -638,15 +807,38 @@ static bool collect_hosts(struct dburl *u, PQconninfoOption *opts)
 	return true;
 }
 
+/* Append v percent-encoded with every registered secret masked first: a password repeated
+ * in application_name or options must not show in the target. */
+static void cat_value(char *buf, size_t cap, const char *v)
+{
+	char *clean = log_scrubbed_dup(v);
+	cat_encoded(buf, cap, clean ? clean : "***");
+	log_wipe_free(clean);
+}
+
+/* The redacted target is built whole on the heap (its size bounded below: every value byte
+ * becomes at most three), then cut visibly into u->redacted. */
 static void build_redacted(struct dburl *u, PQconninfoOption *opts)
 {
-	char *r = u->redacted;
-	size_t cap = sizeof u->redacted;
+	size_t cap = 64;
+	for (PQconninfoOption *o = opts; o->keyword; o++) {
+		const char *v = u->from_pg_env ? (o->envvar ? getenv(o->envvar) : NULL) : o->val;
+		cap += strlen(o->keyword) + 2 + 3 * (v ? strlen(v) : 0) + 3;
+	}
+	for (int i = 0; i < u->nhosts; i++)
+		cap += 3 * strlen(u->hosts[i].name) + strlen(u->hosts[i].port) + 4;
+	const char *user = effective(opts, "user", "PGUSER");
+	const char *db = effective(opts, "dbname", "PGDATABASE");
+	cap += 3 * (user ? strlen(user) : 0) + 3 * (db ? strlen(db) : 0) + 8;
+	char *r = malloc(cap);
+	if (!r) {
+		log_cut_copy(u->redacted, sizeof u->redacted, "postgres://***");
+		return;
+	}
 	r[0] = '\0';
 	cat(r, cap, "postgres://");
-	const char *user = effective(opts, "user", "PGUSER");
 	if (user) {
-		cat_encoded(r, cap, user);
+		cat_value(r, cap, user);
 		if (effective(opts, "password", "PGPASSWORD"))
 			cat(r, cap, ":***");
 		cat(r, cap, "@");
@@ -655,20 +847,19 @@ static void build_redacted(struct dburl *u, PQconninfoOption *opts)
 		const struct dbhost *h = &u->hosts[i];
 		if (i)
 			cat(r, cap, ",");
-		if (h->is_socket)
-			cat_encoded(r, cap, h->name);
+		if (h->is_socket || strchr(h->name, '@') || strchr(h->name, '/'))
+			cat_value(r, cap, h->name);
 		else if (strchr(h->name, ':'))
 			cat(r, cap, "[%s]", h->name);
 		else
-			cat(r, cap, "%s", h->name);
+			cat_value(r, cap, h->name);
 		cat(r, cap, ":%s", h->port);
 	}
 	cat(r, cap, "/");
-	const char *db = effective(opts, "dbname", "PGDATABASE");
 	if (!db)
 		db = user;
 	if (db)
-		cat_encoded(r, cap, db);
+		cat_value(r, cap, db);
 	char sep = '?';
 	for (PQconninfoOption *o = opts; o->keyword; o++) {
 		static const char *const shown_above[] = {"user", "password", "host",
@@ -682,8 +873,12 @@ static void build_redacted(struct dburl *u, PQconninfoOption *opts)
 		if (strcmp(o->keyword, "sslpassword") == 0 || strcmp(o->keyword, "passfile") == 0)
 			cat(r, cap, "***");
 		else
-			cat_encoded(r, cap, v);
+			cat_value(r, cap, v);
 	}
+	char *clean = log_scrubbed_dup(r);
+	log_cut_copy(u->redacted, sizeof u->redacted, clean ? clean : "postgres://***");
+	log_wipe_free(clean);
+	log_wipe_free(r);
 }
 
 static void check_parsed(struct dburl *u, PQconninfoOption *opts)
@@ -710,10 +905,19 @@ static void check_parsed(struct dburl *u, PQconninfoOption *opts)
 		        "Without one, libpq takes the name of the operating-system user, and a "
 		        "scratch image has no /etc/passwd to look it up in.",
 		        "%s has no user name", o);
+	else if (strlen(user) >= sizeof u->user)
+		/* PostgreSQL cuts names at 63 bytes (NAMEDATALEN): such a role cannot exist */
+		add_finding(u, LOG_ERROR, "user_too_long", "Check the user name.", NULL,
+		            "the user name in %s is longer than %zu bytes", o, sizeof u->user - 1);
 	else
 		snprintf(u->user, sizeof u->user, "%s", user);
 	const char *db = effective(opts, "dbname", "PGDATABASE");
-	snprintf(u->dbname, sizeof u->dbname, "%s", db ? db : user ? user : "");
+	if (db && strlen(db) >= sizeof u->dbname)
+		add_finding(u, LOG_ERROR, "dbname_too_long", "Check the database name.", NULL,
+		            "the database name in %s is longer than %zu bytes", o,
+		            sizeof u->dbname - 1);
+	else
+		snprintf(u->dbname, sizeof u->dbname, "%s", db ? db : user ? user : "");
 
 	static const char *const sslmodes[] = {"disable",   "allow",       "prefer", "require",
 	                                       "verify-ca", "verify-full", NULL};
@@ -737,6 +941,8 @@ static void check_parsed(struct dburl *u, PQconninfoOption *opts)
 		u->connect_timeout_ms = (atol(ct) < 2 ? 2 : atol(ct)) * (int64_t)1000;
 
 	const char *sslmode = effective(opts, "sslmode", "PGSSLMODE");
+	/* a value longer than the longest mode ("verify-full") is already an error finding
+	 * (check_enum above), so a cut here changes no decision */
 	snprintf(u->sslmode, sizeof u->sslmode, "%s", sslmode ? sslmode : "prefer");
 
 	bool explicit_host =
@@ -864,6 +1070,9 @@ int dburl_check_string(const char *url, const char *origin, struct dburl *u)
 {
 	u->origin = origin;
 	u->text_start = url;
+	/* first of all, before any message can quote the string: every form a password in it
+	 * may take (see register_password_candidates) */
+	register_password_candidates(url);
 	/* check_text() quotes no part of the value but an unexpanded variable's name (and not
 	 * when it stands in the password), so the whole value is registered after it */
 	if (check_text(u, url))
@@ -875,7 +1084,8 @@ int dburl_check_string(const char *url, const char *origin, struct dburl *u)
 	struct raw_userinfo ri0 = {0};
 	if (sep)
 		scan_userinfo(url, sep + 3, &ri0);
-	if (ri0.pass || strstr(url, "password"))
+	bool has_password_key = has_password_param(url);
+	if (ri0.pass || has_password_key)
 		log_add_secret(url);
 	bool is_uri;
 	if (check_scheme(u, url, &is_uri))
@@ -884,13 +1094,8 @@ int dburl_check_string(const char *url, const char *origin, struct dburl *u)
 		const char *rest = strstr(url, "://") + 3;
 		struct raw_userinfo ri;
 		scan_userinfo(url, rest, &ri);
-		if (ri.pass) {
-			char buf[1024], dec[1024];
-			snprintf(buf, sizeof buf, "%.*s", (int)ri.pass_len, ri.pass);
-			pct_decode(ri.pass, ri.pass_len, dec, sizeof dec);
-			log_add_secret(buf);
-			log_add_secret(dec);
-		}
+		if (ri.pass)
+			add_secret_forms(ri.pass, ri.pass_len);
 		if (check_raw_password(u, rest, &ri))
 			return EXIT_CONFIG;
 	}
@@ -898,7 +1103,7 @@ int dburl_check_string(const char *url, const char *origin, struct dburl *u)
 	PQconninfoOption *opts = PQconninfoParse(url, &err);
 	if (!opts) {
 		/* "invalid connection option" quotes a key; other messages quote values */
-		if (!is_uri && strstr(url, "password") && err &&
+		if (!is_uri && has_password_key && err &&
 		    !strstr(err, "invalid connection option")) {
 			add_finding(u, LOG_ERROR, "url_malformed",
 			            "Quote values that contain spaces or quotes: password='my "
@@ -922,10 +1127,8 @@ static int read_url_file(struct dburl *u, const char *path, const char *origin)
 {
 	char detail[512];
 	if (secretfile_read(path, URL_FILE_MAX, &u->text, detail, sizeof detail) != 0) {
-		add_finding(u, LOG_ERROR, "url_file_unreadable",
-		            "Check the path and that the Secret is mounted there (and readable by "
-		            "this user).",
-		            detail, "could not read %s \"%s\"", origin, path);
+		add_finding(u, LOG_ERROR, "url_file_unreadable", secretfile_hint(detail), detail,
+		            "could not read %s \"%s\"", origin, path);
 		return EXIT_CONFIG;
 	}
 	return EXIT_DONE;
@@ -951,8 +1154,12 @@ int dburl_load(const struct config *cfg, struct dburl *u)
 		int rc = read_url_file(u, cfg->url_file, cfg->url_file_origin);
 		if (rc != EXIT_DONE)
 			return rc;
-		static char origin[512];
-		snprintf(origin, sizeof origin, "the URL in %s", cfg->url_file);
+		/* the file was opened, so its path is shorter than PATH_MAX; longer is cut visibly
+		 */
+		static char origin[4096 + 32];
+		log_cut_copy(origin, sizeof origin, "the URL in ");
+		log_cut_copy(origin + strlen(origin), sizeof origin - strlen(origin),
+		             cfg->url_file);
 		return dburl_check_string(u->text, origin, u);
 	}
 	if (cfg->url)

@@ -22,9 +22,10 @@
 struct finding {
 	enum log_level level; /* LOG_ERROR or LOG_WARN */
 	char code[32];        /* stable name for tests and JSON, e.g. "password_unencoded_at" */
-	char msg[512];
-	char detail[1024];
-	char hint[1024];
+	/* texts are scrubbed whole, then cut visibly ("... (cut, N more bytes)") */
+	char msg[1024];
+	char detail[2048];
+	char hint[2048];
 };
 
 struct dbhost {
@@ -45,7 +46,7 @@ struct dburl {
 	int nparams;
 	struct dbhost hosts[DBURL_MAX_HOSTS];
 	int nhosts;
-	char redacted[2048]; /* postgres://user:***@host:port/db?params */
+	char redacted[4096]; /* postgres://user:***@host:port/db?params (cut visibly) */
 	char user[256];
 	char dbname[256];
 	char sslmode[32];

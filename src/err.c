@@ -3,19 +3,29 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+
+/* Scrub text whole, then cut it visibly into a field (a secret straddling the cut would
+ * otherwise leak its first half, which no longer matches the secret). */
+static void set_field(char *out, size_t cap, const char *text)
+{
+	char *full = log_scrubbed_dup(text ? text : "");
+	log_cut_copy(out, cap, full ? full : "***");
+	log_wipe_free(full);
+}
 
 int err_set(struct err *e, int code, const char *event, const char *hint, const char *detail,
             const char *fmt, ...)
 {
 	memset(e, 0, sizeof *e);
 	e->code = code;
-	snprintf(e->event, sizeof e->event, "%s", event ? event : "");
-	snprintf(e->hint, sizeof e->hint, "%s", hint ? hint : "");
-	snprintf(e->detail, sizeof e->detail, "%s", detail ? detail : "");
+	set_field(e->event, sizeof e->event, event);
+	set_field(e->hint, sizeof e->hint, hint);
+	set_field(e->detail, sizeof e->detail, detail);
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(e->msg, sizeof e->msg, fmt, ap);
+	log_vformat_scrubbed(e->msg, sizeof e->msg, fmt, ap);
 	va_end(ap);
 	return code;
 }

@@ -9,10 +9,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #define MSG_CAP     4096
+#define DETAIL_CAP  16384
 #define TERMLOG_CAP 4096
 
 static enum log_level cur_level = LOG_INFO;
@@ -71,6 +73,11 @@ void log_add_secret(const char *secret)
 	}
 	secrets[at] = copy;
 	nsecrets++;
+}
+
+void log_fail_closed(void)
+{
+	scrub_broken = true;
 }
 
 static void wipe(char *s, size_t n)
@@ -157,32 +164,137 @@ void log_scrub(char *buf, size_t cap)
 
 char *log_scrubbed_dup(const char *text)
 {
+	size_t len = strlen(text ? text : "");
 	char *copy = strdup(text ? text : "");
-	if (copy)
-		log_scrub(copy, strlen(copy) + 1);
+	if (copy) {
+		log_scrub(copy, len + 1);
+		/* the bytes past the shortened text may hold what the secrets were shifted over */
+		size_t sl = strlen(copy);
+		wipe(copy + sl, len - sl);
+	}
 	return copy;
 }
 
+/* ---------- UTF-8 and cutting ---------- */
+
+/* Length of the well-formed UTF-8 sequence at s (at most avail bytes), 0 if there is none:
+ * overlong forms, surrogates and code points past U+10FFFF are not well-formed (RFC 3629). */
+size_t log_utf8_len(const char *str, size_t avail)
+{
+	const unsigned char *s = (const unsigned char *)str;
+	if (avail == 0)
+		return 0;
+	if (s[0] < 0x80)
+		return 1;
+	size_t n;
+	unsigned char lo = 0x80, hi = 0xBF;
+	if (s[0] >= 0xC2 && s[0] <= 0xDF)
+		n = 2;
+	else if (s[0] >= 0xE0 && s[0] <= 0xEF) {
+		n = 3;
+		if (s[0] == 0xE0)
+			lo = 0xA0;
+		else if (s[0] == 0xED)
+			hi = 0x9F;
+	} else if (s[0] >= 0xF0 && s[0] <= 0xF4) {
+		n = 4;
+		if (s[0] == 0xF0)
+			lo = 0x90;
+		else if (s[0] == 0xF4)
+			hi = 0x8F;
+	} else
+		return 0;
+	if (avail < n || s[1] < lo || s[1] > hi)
+		return 0;
+	for (size_t i = 2; i < n; i++)
+		if (s[i] < 0x80 || s[i] > 0xBF)
+			return 0;
+	return n;
+}
+
+size_t log_utf8_floor(const char *s, size_t n)
+{
+	/* step back over continuation bytes: at most 3, then the cut is before a lead byte */
+	size_t cut = n;
+	for (int i = 0; i < 3 && cut > 0 && ((unsigned char)s[cut] & 0xC0) == 0x80; i++)
+		cut--;
+	return cut;
+}
+
+char *log_utf8_dup(const char *s)
+{
+	size_t len = strlen(s), o = 0;
+	/* each invalid byte becomes the 3-byte U+FFFD */
+	char *out = malloc(len * 3 + 1);
+	if (!out)
+		return NULL;
+	for (size_t i = 0; i < len;) {
+		size_t n = log_utf8_len(s + i, len - i);
+		if (n) {
+			memcpy(out + o, s + i, n);
+			o += n;
+			i += n;
+		} else {
+			memcpy(out + o, "\xEF\xBF\xBD", 3);
+			o += 3;
+			i++;
+		}
+	}
+	out[o] = '\0';
+	return out;
+}
+
+/* The longest cut mark: "… (cut, " + 20 digits + " more bytes)". */
+#define CUT_MARK_MAX 48
+_Static_assert(CUT_MARK_MAX >= sizeof "\xE2\x80\xA6 (cut, 18446744073709551615 more bytes)",
+               "room for the longest cut mark");
+
+void log_cut_copy(char *out, size_t cap, const char *full)
+{
+	if (cap == 0)
+		return;
+	size_t len = strlen(full);
+	if (len < cap) {
+		memcpy(out, full, len + 1);
+		return;
+	}
+	if (cap <= 2 * CUT_MARK_MAX) {
+		/* too small for a mark: cut at a character boundary all the same */
+		size_t keep = log_utf8_floor(full, cap - 1);
+		memcpy(out, full, keep);
+		out[keep] = '\0';
+		return;
+	}
+	size_t keep = log_utf8_floor(full, cap - 1 - CUT_MARK_MAX);
+	memcpy(out, full, keep);
+	snprintf(out + keep, cap - keep, "\xE2\x80\xA6 (cut, %zu more bytes)", len - keep);
+}
+
 /* Format into a heap buffer as long as the text, scrub it whole, then copy what fits into
- * out: a secret is never cut by truncation before it could be recognised. */
+ * out, cut visibly: a secret is never cut by truncation before it could be recognised. */
 void log_vformat_scrubbed(char *out, size_t cap, const char *fmt, va_list ap)
+{
+	char *full = log_vformat_scrubbed_dup(fmt, ap);
+	log_cut_copy(out, cap, full ? full : "***");
+	log_wipe_free(full);
+}
+
+char *log_vformat_scrubbed_dup(const char *fmt, va_list ap)
 {
 	va_list ap2;
 	va_copy(ap2, ap);
 	int n = vsnprintf(NULL, 0, fmt, ap2);
 	va_end(ap2);
 	char *full = n >= 0 ? malloc((size_t)n + 1) : NULL;
-	if (!full) {
-		snprintf(out, cap, "***");
-		return;
-	}
+	if (!full)
+		return NULL;
 	vsnprintf(full, (size_t)n + 1, fmt, ap);
 	log_scrub(full, (size_t)n + 1);
-	snprintf(out, cap, "%s", full);
-	/* wipe all of it: scrubbing shortened the text, and the bytes past its end may still
+	/* wipe the rest: scrubbing shortened the text, and the bytes past its end may still
 	 * hold what the secrets were shifted over */
-	wipe(full, (size_t)n + 1);
-	free(full);
+	size_t sl = strlen(full);
+	wipe(full + sl, (size_t)n + 1 - sl);
+	return full;
 }
 
 int64_t clock_ms(void)
@@ -216,45 +328,113 @@ void log_rfc3339_now(char *out, size_t cap)
 	snprintf(out + n, cap - n, ".%03ldZ", ts.tv_nsec / 1000000);
 }
 
-/* Copy src into a scrubbed buffer; NULL stays NULL. */
-static const char *scrubbed(const char *src, char *buf, size_t cap)
+/* How escaped_dup() treats line breaks. */
+enum esc_mode {
+	ESC_PRIMARY,  /* a primary message is one line: "\n" is written as the two characters \n */
+	ESC_CONTINUE, /* DETAIL/HINT keep their lines, each further one indented by a tab */
+	ESC_ONELINE,  /* the termination log: line breaks become spaces */
+};
+
+/* A copy of text that cannot forge a log line or break a terminal: invalid UTF-8 becomes
+ * U+FFFD, control characters (C0, DEL, C1) are written as \n, \r, \xNN or \u00NN escapes
+ * (but for a tab, and line breaks as mode says). NULL when out of memory. */
+static char *escaped_dup(const char *text, enum esc_mode mode)
+{
+	char *buf = NULL;
+	size_t size = 0;
+	FILE *m = open_memstream(&buf, &size);
+	if (!m)
+		return NULL;
+	size_t len = strlen(text);
+	/* trailing line breaks end the text, they start no continuation line */
+	while (len && (text[len - 1] == '\n' || text[len - 1] == '\r'))
+		len--;
+	for (size_t i = 0; i < len;) {
+		unsigned char c = (unsigned char)text[i];
+		size_t n = log_utf8_len(text + i, len - i);
+		if (n == 0) {
+			fputs("\xEF\xBF\xBD", m);
+			i++;
+			continue;
+		}
+		if (n == 2 && c == 0xC2 && (unsigned char)text[i + 1] < 0xA0) {
+			fprintf(m, "\\u%04x", (unsigned char)text[i + 1]);
+		} else if (n > 1 || (c >= 0x20 && c != 0x7F) || c == '\t') {
+			fwrite(text + i, 1, n, m);
+		} else if (c == '\n' && mode == ESC_CONTINUE) {
+			fputc('\n', m);
+			if (text[i + 1] != '\t')
+				fputc('\t', m);
+		} else if ((c == '\n' || c == '\r') && mode == ESC_ONELINE) {
+			fputc(' ', m);
+		} else if (c == '\n') {
+			fputs("\\n", m);
+		} else if (c == '\r') {
+			fputs("\\r", m);
+		} else {
+			fprintf(m, "\\x%02x", c);
+		}
+		i += n;
+	}
+	if (fclose(m) != 0) {
+		free(buf);
+		return NULL;
+	}
+	return buf;
+}
+
+/* One field of a record: scrubbed whole, then cut visibly to cap (a malloc'd copy; NULL stays
+ * NULL, "***" when out of memory: the caller frees with release()). */
+static const char oom_text[] = "***";
+static char *prepared(const char *src, size_t cap)
 {
 	if (!src)
 		return NULL;
 	char *full = log_scrubbed_dup(src);
-	snprintf(buf, cap, "%s", full ? full : "***");
-	free(full);
-	return buf;
-}
-
-/* Text continuation lines (DETAIL/HINT) keep multi-line values readable: each further line
- * is indented by a tab, as psql prints libpq's messages. */
-static void put_labelled(FILE *out, const char *label, const char *text)
-{
-	fprintf(out, "%s: ", label);
-	for (const char *p = text; *p; p++) {
-		fputc(*p, out);
-		if (*p == '\n' && p[1] && p[1] != '\t')
-			fputc('\t', out);
+	if (!full)
+		return (char *)oom_text;
+	if (strlen(full) >= cap) {
+		char *cut = malloc(cap);
+		if (cut)
+			log_cut_copy(cut, cap, full);
+		log_wipe_free(full);
+		return cut ? cut : (char *)oom_text;
 	}
-	if (*text && text[strlen(text) - 1] != '\n')
-		fputc('\n', out);
+	return full;
 }
 
-static void emit_text(enum log_level level, const struct log_fields *f, const char *msg,
-                      const char *detail, const char *hint)
+static void release(char *s)
 {
-	fprintf(stderr, "dbready: %s: %s\n", level_name(level), msg);
+	if (s != oom_text)
+		log_wipe_free(s);
+}
+
+static void put_line(FILE *out, const char *label, const char *text, enum esc_mode mode)
+{
+	char *esc = escaped_dup(text, mode);
+	fprintf(out, "%s%s\n", label, esc ? esc : "***");
+	free(esc);
+}
+
+static void emit_text(enum log_level level, const char *msg, const char *detail, const char *hint)
+{
+	char label[32];
+	snprintf(label, sizeof label, "dbready: %s: ", level_name(level));
+	put_line(stderr, label, msg, ESC_PRIMARY);
 	if (detail && *detail)
-		put_labelled(stderr, "DETAIL", detail);
+		put_line(stderr, "DETAIL: ", detail, ESC_CONTINUE);
 	if (hint && *hint)
-		put_labelled(stderr, "HINT", hint);
-	(void)f;
+		put_line(stderr, "HINT: ", hint, ESC_CONTINUE);
 	fflush(stderr);
 }
 
-static void emit_json(enum log_level level, const struct log_fields *f, const char *msg,
-                      const char *detail, const char *hint)
+/* The fields of one record, each scrubbed and cut (see prepared()). */
+struct prepared_fields {
+	char *msg, *detail, *hint, *target, *migration;
+};
+
+static void emit_json(enum log_level level, const struct log_fields *f,
+                      const struct prepared_fields *p)
 {
 	char ts[40];
 	log_rfc3339_now(ts, sizeof ts);
@@ -263,19 +443,18 @@ static void emit_json(enum log_level level, const struct log_fields *f, const ch
 		return;
 	cJSON_AddStringToObject(o, "ts", ts);
 	cJSON_AddStringToObject(o, "level", level_name(level));
-	cJSON_AddStringToObject(o, "msg", msg);
+	cJSON_AddStringToObject(o, "msg", p->msg);
 	if (f && f->event)
 		cJSON_AddStringToObject(o, "event", f->event);
-	if (detail && *detail)
-		cJSON_AddStringToObject(o, "detail", detail);
-	if (hint && *hint)
-		cJSON_AddStringToObject(o, "hint", hint);
+	if (p->detail && *p->detail)
+		cJSON_AddStringToObject(o, "detail", p->detail);
+	if (p->hint && *p->hint)
+		cJSON_AddStringToObject(o, "hint", p->hint);
 	if (f) {
-		char buf[1024];
-		if (f->target)
-			cJSON_AddStringToObject(o, "target", scrubbed(f->target, buf, sizeof buf));
-		if (f->migration)
-			cJSON_AddStringToObject(o, "migration", f->migration);
+		if (p->target)
+			cJSON_AddStringToObject(o, "target", p->target);
+		if (p->migration)
+			cJSON_AddStringToObject(o, "migration", p->migration);
 		if (f->attempt > 0)
 			cJSON_AddNumberToObject(o, "attempt", f->attempt);
 		if (f->sqlstate && *f->sqlstate)
@@ -286,11 +465,16 @@ static void emit_json(enum log_level level, const struct log_fields *f, const ch
 			cJSON_AddNumberToObject(o, "exit_code", f->exit_code);
 	}
 	char *line = cJSON_PrintUnformatted(o);
-	if (line) {
-		fprintf(stderr, "%s\n", line);
+	/* cJSON copies bytes >= 0x80 as they are: a server message or a file name may not be
+	 * UTF-8, and a JSON text must be (RFC 8259 §8.1) */
+	char *valid = line ? log_utf8_dup(line) : NULL;
+	if (valid) {
+		fprintf(stderr, "%s\n", valid);
 		fflush(stderr);
-		cJSON_free(line);
 	}
+	free(valid);
+	if (line)
+		cJSON_free(line);
 	cJSON_Delete(o);
 }
 
@@ -298,17 +482,32 @@ void log_emit(enum log_level level, const struct log_fields *f, const char *fmt,
 {
 	if (!log_enabled(level))
 		return;
-	char msg[MSG_CAP], detail[MSG_CAP], hint[MSG_CAP];
+	struct prepared_fields p = {0};
 	va_list ap;
 	va_start(ap, fmt);
-	log_vformat_scrubbed(msg, sizeof msg, fmt, ap);
+	char *full = log_vformat_scrubbed_dup(fmt, ap);
 	va_end(ap);
-	const char *d = f ? scrubbed(f->detail, detail, sizeof detail) : NULL;
-	const char *h = f ? scrubbed(f->hint, hint, sizeof hint) : NULL;
+	p.msg = prepared(full ? full : oom_text, MSG_CAP);
+	log_wipe_free(full);
+	if (f) {
+		p.detail = prepared(f->detail, DETAIL_CAP);
+		p.hint = prepared(f->hint, MSG_CAP);
+		p.target = prepared(f->target, MSG_CAP);
+		p.migration = prepared(f->migration, MSG_CAP);
+	}
 	if (cur_format == LOG_JSON)
-		emit_json(level, f, msg, d, h);
+		emit_json(level, f, &p);
 	else
-		emit_text(level, f, msg, d, h);
+		emit_text(level, p.msg, p.detail, p.hint);
+	release(p.msg);
+	if (p.detail)
+		release(p.detail);
+	if (p.hint)
+		release(p.hint);
+	if (p.target)
+		release(p.target);
+	if (p.migration)
+		release(p.migration);
 }
 
 void termlog_setup(const char *path, bool explicit)
@@ -322,35 +521,92 @@ const char *termlog_last(void)
 	return termlog_line;
 }
 
-void termlog_write(const char *fmt, ...)
+static const char *file_type_name(mode_t m)
 {
-	char line[TERMLOG_CAP];
-	va_list ap;
-	va_start(ap, fmt);
-	log_vformat_scrubbed(line, sizeof line - 1, fmt, ap);
-	va_end(ap);
-	/* one line: fold any newline of a relayed server message into a space */
-	for (char *p = line; *p; p++)
-		if (*p == '\n' || *p == '\r')
-			*p = ' ';
-	snprintf(termlog_line, sizeof termlog_line, "%s", line);
-	if (!termlog_path)
-		return;
-	strcat(line, "\n");
+	return S_ISDIR(m)    ? "a directory"
+	       : S_ISFIFO(m) ? "a FIFO (named pipe)"
+	       : S_ISSOCK(m) ? "a socket"
+	       : S_ISBLK(m)  ? "a block device"
+	       : S_ISCHR(m)  ? "a character device"
+	       : S_ISREG(m)  ? "a regular file"
+	                     : "not a regular file";
+}
+
+/* Open the termination log without ever blocking: O_NONBLOCK, so that a FIFO with no reader
+ * cannot hang open() (SA_RESTART would restart it after SIGTERM), then only a regular file
+ * or a character device (/dev/null, a terminal) is written. Returns the fd, or -1 with why
+ * (a sentence) in why. */
+static int termlog_open(char *why, size_t cap)
+{
+	struct stat st;
+	if (stat(termlog_path, &st) == 0 && !S_ISREG(st.st_mode) && !S_ISCHR(st.st_mode)) {
+		snprintf(why, cap, "It is %s, not a regular file.", file_type_name(st.st_mode));
+		return -1;
+	}
 	/* Kubernetes creates /dev/termination-log; elsewhere only a named file is created */
-	int flags = O_WRONLY | O_TRUNC | O_CLOEXEC | (termlog_explicit ? O_CREAT : 0);
+	int flags = O_WRONLY | O_CLOEXEC | O_NONBLOCK | (termlog_explicit ? O_CREAT : 0);
 	int fd = open(termlog_path, flags, 0644);
 	if (fd < 0) {
-		if (termlog_explicit) {
-			const char *p = termlog_path;
-			termlog_path = NULL; /* report once, and do not recurse */
-			log_warn("could not write termination log \"%s\": %s", p, strerror(errno));
-		}
+		snprintf(why, cap, "%s.", strerror(errno));
+		return -1;
+	}
+	/* the path may have changed since stat(): decide on what was opened */
+	if (fstat(fd, &st) != 0 || (!S_ISREG(st.st_mode) && !S_ISCHR(st.st_mode))) {
+		snprintf(why, cap, "It is %s, not a regular file.", file_type_name(st.st_mode));
+		close(fd);
+		return -1;
+	}
+	if (S_ISREG(st.st_mode) && ftruncate(fd, 0) != 0) {
+		snprintf(why, cap, "%s.", strerror(errno));
+		close(fd);
+		return -1;
+	}
+	int fl = fcntl(fd, F_GETFL);
+	if (fl >= 0)
+		fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
+	return fd;
+}
+
+static void termlog_failed(const char *why)
+{
+	if (!termlog_explicit)
+		return;
+	const char *p = termlog_path;
+	termlog_path = NULL; /* report once, and do not recurse */
+	struct log_fields lf = LOG_FIELDS_INIT;
+	lf.event = "termination_log_failed";
+	lf.detail = why;
+	lf.hint = "Give --termination-log (DBREADY_TERMINATION_LOG) a regular file, e.g. "
+	          "/dev/termination-log in Kubernetes, or an empty value to turn it off.";
+	log_emit(LOG_WARN, &lf, "could not write termination log \"%s\"", p);
+}
+
+void termlog_write(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	char *full = log_vformat_scrubbed_dup(fmt, ap);
+	va_end(ap);
+	/* one line: a relayed server message's line breaks become spaces, control characters
+	 * and invalid UTF-8 are escaped; then cut at a character boundary, visibly */
+	char *esc = full ? escaped_dup(full, ESC_ONELINE) : NULL;
+	log_wipe_free(full);
+	log_cut_copy(termlog_line, sizeof termlog_line - 1, esc ? esc : oom_text);
+	log_wipe_free(esc);
+	if (!termlog_path)
+		return;
+	char why[256];
+	int fd = termlog_open(why, sizeof why);
+	if (fd < 0) {
+		termlog_failed(why);
 		return;
 	}
-	size_t len = strlen(line);
-	if (write(fd, line, len) != (ssize_t)len && termlog_explicit)
-		log_warn("could not write termination log \"%s\": %s", termlog_path,
-		         strerror(errno));
+	/* TERMLOG_CAP - 2 bytes at most, and the newline: Kubernetes reads 4096 */
+	size_t len = strlen(termlog_line);
+	bool ok = write(fd, termlog_line, len) == (ssize_t)len && write(fd, "\n", 1) == 1;
+	if (!ok)
+		snprintf(why, sizeof why, "%s.", strerror(errno));
 	close(fd);
+	if (!ok)
+		termlog_failed(why);
 }

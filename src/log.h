@@ -2,8 +2,10 @@
  *
  * Every line dbready writes about its work goes through log_emit(), which replaces each
  * registered secret (log_add_secret) by "***" in the message, detail and hint before
- * anything is written. Strings passed in are borrowed; nothing is retained but secrets,
- * which are copied.
+ * anything is cut or written. Text lines cannot be forged: the primary message is one line
+ * (control characters escaped as \n, \r, \xNN), DETAIL/HINT continuation lines are indented
+ * by a tab; JSON lines are valid UTF-8 (invalid bytes become U+FFFD). Strings passed in are
+ * borrowed; nothing is retained but secrets, which are copied.
  */
 #ifndef DBREADY_LOG_H
 #define DBREADY_LOG_H
@@ -41,6 +43,9 @@ bool log_enabled(enum log_level level);
  * ignored because masking them would mangle ordinary text. */
 void log_add_secret(const char *secret);
 void log_forget_secrets(void);
+/* A secret could not be registered (out of memory): from now on every scrubbed text is
+ * "***" (fail closed). */
+void log_fail_closed(void);
 
 /* Overwrite a NUL-terminated secret with zeros, then free it (NULL: nothing). */
 void log_wipe_free(char *s);
@@ -60,8 +65,23 @@ void log_scrub(char *buf, size_t cap);
  * secret cut in half is no longer recognised. */
 char *log_scrubbed_dup(const char *text);
 
-/* vsnprintf into out, scrubbed as a whole before it is cut to cap ("***" when out of memory). */
+/* vsnprintf into out, scrubbed as a whole before it is cut to cap (visibly, as
+ * log_cut_copy does; "***" when out of memory). */
 void log_vformat_scrubbed(char *out, size_t cap, const char *fmt, va_list ap);
+/* The same, whole, malloc'd (free with log_wipe_free); NULL when out of memory. */
+char *log_vformat_scrubbed_dup(const char *fmt, va_list ap);
+
+/* Copy full into out (capacity cap). What does not fit is cut at a UTF-8 character boundary
+ * and the cut is marked: "... (cut, N more bytes)" (an ellipsis character). Scrub first. */
+void log_cut_copy(char *out, size_t cap, const char *full);
+
+/* Length of the well-formed UTF-8 character at s (at most avail bytes), 0 if invalid. */
+size_t log_utf8_len(const char *s, size_t avail);
+/* The largest cut position <= n (n < strlen(s) + 1) that does not split a character. */
+size_t log_utf8_floor(const char *s, size_t n);
+/* A malloc'd copy of s with every byte that is not part of well-formed UTF-8 replaced by
+ * U+FFFD (JSON documents must be UTF-8); NULL when out of memory. */
+char *log_utf8_dup(const char *s);
 
 void log_emit(enum log_level level, const struct log_fields *f, const char *fmt, ...)
         __attribute__((format(printf, 3, 4)));
@@ -75,7 +95,10 @@ void log_emit(enum log_level level, const struct log_fields *f, const char *fmt,
  * the file (then failure to write it is reported), otherwise it is written only when it
  * already exists and is writable (Kubernetes' /dev/termination-log). */
 void termlog_setup(const char *path, bool explicit);
-/* Write the one-line outcome (scrubbed, at most 4 KiB). Later calls replace earlier ones. */
+/* Write the one-line outcome (scrubbed, control characters escaped, valid UTF-8, at most
+ * 4 KiB, cut visibly). Later calls replace earlier ones. The file is opened without blocking
+ * and written only when it is a regular file or a character device (/dev/null): a FIFO,
+ * socket or directory is refused (a warning when explicit). */
 void termlog_write(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* The last line termlog_write() was given (scrubbed, no newline; "" before any), kept also
  * when there is no termination log file: the outcome webhook's message (notify.c). */

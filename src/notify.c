@@ -43,12 +43,9 @@ static int read_url_file(const char *path, const char *origin, char **out, struc
 {
 	char detail[512];
 	if (secretfile_read(path, URL_FILE_MAX, out, detail, sizeof detail) != 0)
-		return err_set(
-		        e, errno == ENOMEM ? EXIT_INTERNAL : EXIT_CONFIG,
-		        "notify_url_file_unreadable",
-		        "Check the path and that the Secret is mounted there (and readable by "
-		        "this user).",
-		        detail, "could not read %s \"%s\"", origin, path);
+		return err_set(e, errno == ENOMEM ? EXIT_INTERNAL : EXIT_CONFIG,
+		               "notify_url_file_unreadable", secretfile_hint(detail), detail,
+		               "could not read %s \"%s\"", origin, path);
 	if (!**out) {
 		free(*out);
 		*out = NULL;
