@@ -21,66 +21,128 @@ bool checksum_sha256(const void *data, size_t len, char out[65])
 	return true;
 }
 
-char *utf8_sanitize(const char *in, size_t len, size_t *out_len)
+/* The UTF-8 sequence starting at s[i]: its length in bytes (at least 1), and whether it is
+ * valid. An invalid one is a maximal subpart (WHATWG): the first byte out of range ends it and
+ * is looked at again as the start of something new. */
+static size_t utf8_next(const unsigned char *s, size_t len, size_t i, bool *valid)
 {
-	/* worst case: every byte becomes U+FFFD (3 bytes) */
-	char *out = malloc(len * 3 + 1);
-	if (!out)
-		return NULL;
+	unsigned char b = s[i];
+	size_t need;
+	unsigned char lower = 0x80, upper = 0xBF;
+	*valid = true;
+	if (b < 0x80)
+		return 1;
+	if (b >= 0xC2 && b <= 0xDF) {
+		need = 1;
+	} else if (b >= 0xE0 && b <= 0xEF) {
+		need = 2;
+		if (b == 0xE0)
+			lower = 0xA0;
+		if (b == 0xED)
+			upper = 0x9F;
+	} else if (b >= 0xF0 && b <= 0xF4) {
+		need = 3;
+		if (b == 0xF0)
+			lower = 0x90;
+		if (b == 0xF4)
+			upper = 0x8F;
+	} else {
+		*valid = false;
+		return 1;
+	}
+	size_t j = 1;
+	while (j <= need && i + j < len) {
+		unsigned char c = s[i + j];
+		if (c < lower || c > upper)
+			break;
+		lower = 0x80;
+		upper = 0xBF;
+		j++;
+	}
+	*valid = j == need + 1;
+	return j;
+}
+
+size_t utf8_invalid_at(const char *in, size_t len)
+{
 	const unsigned char *s = (const unsigned char *)in;
-	size_t o = 0, i = 0;
-	static const char fffd[] = "\xEF\xBF\xBD";
+	size_t i = 0;
 	while (i < len) {
-		unsigned char b = s[i];
-		size_t need;
-		unsigned char lower = 0x80, upper = 0xBF;
-		if (b < 0x80) {
-			out[o++] = (char)b;
-			i++;
-			continue;
-		} else if (b >= 0xC2 && b <= 0xDF) {
-			need = 1;
-		} else if (b >= 0xE0 && b <= 0xEF) {
-			need = 2;
-			if (b == 0xE0)
-				lower = 0xA0;
-			if (b == 0xED)
-				upper = 0x9F;
-		} else if (b >= 0xF0 && b <= 0xF4) {
-			need = 3;
-			if (b == 0xF0)
-				lower = 0x90;
-			if (b == 0xF4)
-				upper = 0x8F;
+		bool valid;
+		size_t n = utf8_next(s, len, i, &valid);
+		if (!valid)
+			return i;
+		i += n;
+	}
+	return len;
+}
+
+bool utf8_sanitize(char **buf, size_t *len)
+{
+	const unsigned char *s = (const unsigned char *)*buf;
+	size_t first = utf8_invalid_at(*buf, *len);
+	if (first == *len)
+		return true; /* valid: kept as it is, no copy */
+	/* the exact size first, so that a 64 MiB file costs no 192 MiB worst-case buffer */
+	size_t olen = first;
+	for (size_t i = first; i < *len;) {
+		bool valid;
+		size_t n = utf8_next(s, *len, i, &valid);
+		olen += valid ? n : 3;
+		i += n;
+	}
+	char *out = malloc(olen + 1);
+	if (!out)
+		return false;
+	memcpy(out, s, first);
+	size_t o = first;
+	for (size_t i = first; i < *len;) {
+		bool valid;
+		size_t n = utf8_next(s, *len, i, &valid);
+		if (valid) {
+			memcpy(out + o, s + i, n);
+			o += n;
 		} else {
-			memcpy(out + o, fffd, 3);
-			o += 3;
-			i++;
-			continue;
-		}
-		/* consume continuation bytes; the first out of range ends the maximal subpart and
-		 * is then looked at again as the start of something new */
-		size_t j = 1;
-		while (j <= need && i + j < len) {
-			unsigned char c = s[i + j];
-			if (c < lower || c > upper)
-				break;
-			lower = 0x80;
-			upper = 0xBF;
-			j++;
-		}
-		if (j == need + 1) {
-			memcpy(out + o, s + i, j);
-			o += j;
-		} else {
-			memcpy(out + o, fffd, 3);
+			memcpy(out + o, "\xEF\xBF\xBD", 3);
 			o += 3;
 		}
-		i += j;
+		i += n;
 	}
 	out[o] = '\0';
-	*out_len = o;
-	return out;
+	free(*buf);
+	*buf = out;
+	*len = o;
+	return true;
+}
+
+size_t utf8_escape(const char *in, char *out, size_t size)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	const unsigned char *s = (const unsigned char *)in;
+	size_t len = strlen(in), o = 0;
+	if (size == 0)
+		return 0;
+	for (size_t i = 0; i < len;) {
+		bool valid;
+		size_t n = utf8_next(s, len, i, &valid);
+		bool plain = valid && (n > 1 || (s[i] >= 0x20 && s[i] != 0x7F));
+		size_t need = plain ? n : 4 * n;
+		if (o + need >= size)
+			break;
+		for (size_t k = 0; k < n; k++) {
+			if (plain) {
+				out[o++] = (char)s[i + k];
+			} else {
+				out[o++] = '\\';
+				out[o++] = 'x';
+				out[o++] = hex[s[i + k] >> 4];
+				out[o++] = hex[s[i + k] & 15];
+			}
+		}
+		i += n;
+	}
+	out[o] = '\0';
+	return o;
 }
 
 size_t utf8_chars(const char *s, size_t len)

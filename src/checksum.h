@@ -8,10 +8,20 @@
 /* Lowercase hex SHA-256 of data[0..len) into out (65 bytes). Returns false on failure. */
 bool checksum_sha256(const void *data, size_t len, char out[65]);
 
-/* Decode bytes as UTF-8 the way Node.js's Buffer#toString() does (WHATWG: every maximal
- * invalid subsequence becomes U+FFFD) and return the re-encoded result, NUL-terminated, in a
- * new buffer (*out_len bytes). Valid input comes back unchanged. NULL when out of memory. */
-char *utf8_sanitize(const char *in, size_t len, size_t *out_len);
+/* Decode *buf (malloc'd, *len bytes, NUL-terminated) as UTF-8 the way Node.js's
+ * Buffer#toString() does (WHATWG: every maximal invalid subsequence becomes U+FFFD) and
+ * re-encode it. Valid input is kept as it is, without a copy; otherwise the result replaces
+ * *buf (allocated at its exact size, NUL-terminated) and the input is freed at once, so that
+ * only one copy of a file is ever kept. Returns false when out of memory (*buf unchanged). */
+bool utf8_sanitize(char **buf, size_t *len);
+
+/* Offset of the first byte of s[0..len) that is not valid UTF-8, or len when it all is. */
+size_t utf8_invalid_at(const char *s, size_t len);
+
+/* A printable copy of the NUL-terminated s for messages: valid UTF-8 is kept, control
+ * characters and bytes that are not valid UTF-8 are written as \xHH. Cut short (at a whole
+ * character) to fit size bytes with the NUL; returns the length written. */
+size_t utf8_escape(const char *s, char *out, size_t size);
 
 /* Number of characters (code points) in a valid UTF-8 buffer. */
 size_t utf8_chars(const char *s, size_t len);

@@ -10,6 +10,7 @@
 #include <stddef.h>
 
 #include "cli.h"
+#include "sqlsplit.h"
 
 enum mig_state {
 	MIG_PENDING,      /* not applied, newer than everything applied */
@@ -25,10 +26,15 @@ struct migration {
 	long long when; /* drizzle: the journal's "when" (created_at); plain: 0 */
 	char key[32];   /* the history key: drizzle created_at as text, plain version */
 	char hash[65];  /* lowercase hex SHA-256 as the format's history records it */
-	char *text;     /* SQL to send: UTF-8 (drizzle: invalid bytes as U+FFFD), BOM removed */
+	char *text; /* SQL to send, BOM removed, no NUL byte: plain: the file's bytes as they are
+	             * (the server judges their encoding); drizzle: decoded as drizzle-orm
+	             * decodes it (invalid UTF-8 as U+FFFD) */
 	size_t text_len;
 	size_t bom;           /* bytes of byte-order mark removed from the start (0 or 3) */
 	bool directive_no_tx; /* first line "-- dbready:no-transaction" */
+	/* the statements as they are sent (offsets into text): drizzle files are cut at
+	 * "--> statement-breakpoint" first, as drizzle-orm does, then split */
+	struct sql_split stmts;
 	/* filled by the plan */
 	enum mig_state state;
 	char recorded_hash[65]; /* MIG_CHANGED: the hash in the history table */

@@ -15,7 +15,7 @@
 #include "exitcode.h"
 #include "log.h"
 
-#define MIGRATION_FILE_MAX (64 * 1024 * 1024)
+#define BREAKPOINT "--> statement-breakpoint"
 
 static int by_name(const void *a, const void *b)
 {
@@ -28,8 +28,14 @@ void source_free(struct source_dir *d)
 		free(d->files[i]);
 	for (int i = 0; i < d->nsubdirs; i++)
 		free(d->subdirs[i]);
+	for (int i = 0; i < d->nodd; i++) {
+		free(d->odd[i]);
+		free(d->odd_why[i]);
+	}
 	free(d->files);
 	free(d->subdirs);
+	free(d->odd);
+	free(d->odd_why);
 	free(d->path);
 	memset(d, 0, sizeof *d);
 }
@@ -53,6 +59,69 @@ static bool append(char ***arr, int *n, const char *name)
 		return false;
 	(*arr)[(*n)++] = copy;
 	return true;
+}
+
+/* What a file type is, for a DETAIL. */
+static const char *mode_kind(mode_t mode)
+{
+	if (S_ISFIFO(mode))
+		return "a FIFO (named pipe)";
+	if (S_ISSOCK(mode))
+		return "a socket";
+	if (S_ISCHR(mode))
+		return "a character device";
+	if (S_ISBLK(mode))
+		return "a block device";
+	if (S_ISDIR(mode))
+		return "a directory";
+	return "not a regular file";
+}
+
+/* Why path is not a regular file, as a DETAIL sentence. errnum is stat()'s errno, or 0 when
+ * stat() succeeded and filled st. Returns false when it is a regular file after all. */
+static bool why_odd(const char *path, int errnum, const struct stat *st, char *why, size_t size)
+{
+	struct stat lst;
+	if (errnum == 0) {
+		if (S_ISREG(st->st_mode))
+			return false;
+		snprintf(why, size, "It is %s, not a regular file.", mode_kind(st->st_mode));
+	} else if (errnum == ELOOP) {
+		snprintf(why, size, "It is a symbolic link that loops (%s).", strerror(errnum));
+	} else if ((errnum == ENOENT || errnum == ENOTDIR) && lstat(path, &lst) == 0 &&
+	           S_ISLNK(lst.st_mode)) {
+		char target[1024], esc[1024];
+		ssize_t n = readlink(path, target, sizeof target - 1);
+		target[n > 0 ? n : 0] = '\0';
+		utf8_escape(target, esc, sizeof esc);
+		snprintf(
+		        why, size,
+		        "It is a symbolic link to \"%s\", which does not exist (a dangling link).",
+		        esc);
+	} else {
+		snprintf(why, size, "%s.", strerror(errnum));
+	}
+	return true;
+}
+
+static bool append_odd(struct source_dir *d, const char *name, const char *why)
+{
+	int n = d->nodd; /* both arrays grow together, at the same count */
+	if (!append(&d->odd_why, &n, why))
+		return false;
+	if (!append(&d->odd, &d->nodd, name)) {
+		free(d->odd_why[n - 1]);
+		return false;
+	}
+	return true;
+}
+
+const char *source_odd_why(const struct source_dir *d, const char *name)
+{
+	for (int i = 0; i < d->nodd; i++)
+		if (strcmp(d->odd[i], name) == 0)
+			return d->odd_why[i];
+	return NULL;
 }
 
 int source_list(const char *dir, struct source_dir *out, struct err *e)
@@ -92,12 +161,17 @@ int source_list(const char *dir, struct source_dir *out, struct err *e)
 			continue; /* ., .., and a ConfigMap's ..data / ..2026_... entries */
 		char path[4096];
 		snprintf(path, sizeof path, "%s/%s", dir, de->d_name);
-		if (stat(path, &st) != 0)
-			continue; /* a dangling symlink: nothing to read */
-		if (S_ISDIR(st.st_mode))
+		int errnum = stat(path, &st) == 0 ? 0 : errno;
+		struct stat lst;
+		if (errnum == ENOENT && lstat(path, &lst) != 0)
+			continue; /* removed since readdir() saw it */
+		char why[1536];
+		if (errnum == 0 && S_ISDIR(st.st_mode))
 			ok = append(&out->subdirs, &out->nsubdirs, de->d_name);
-		else if (S_ISREG(st.st_mode))
+		else if (!why_odd(path, errnum, &st, why, sizeof why))
 			ok = append(&out->files, &out->nfiles, de->d_name);
+		else /* the loaders decide: a migration that cannot be read is an error */
+			ok = append_odd(out, de->d_name, why);
 	}
 	closedir(d);
 	if (!ok)
@@ -116,73 +190,216 @@ int source_read(const char *dir, const char *name, char **buf, size_t *len, stru
 	char path[4096];
 	snprintf(path, sizeof path, "%s/%s", dir, name);
 	*buf = NULL;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* O_NONBLOCK: open() on a FIFO would wait for a writer forever (a regular file ignores
+	 * the flag); what it is gets checked on the descriptor itself, then it is read */
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
 	struct stat st;
-	if (fd < 0 || fstat(fd, &st) != 0) {
-		int errnum = errno;
+	int errnum = fd < 0 || fstat(fd, &st) != 0 ? errno : 0;
+	if (errnum == ENXIO) /* open() on a socket */
+		errnum = stat(path, &st) == 0 ? 0 : errno;
+	struct stat lst;
+	if (errnum == ENOENT && lstat(path, &lst) != 0)
+		return err_set(e, EXIT_MIGRATIONS, "file_unreadable",
+		               "Check that the file is mounted and readable by this user.",
+		               strerror(errnum), "could not read \"%s\"", path);
+	char why[1536];
+	if ((errnum == 0 || errnum == ELOOP || errnum == ENOENT || errnum == ENOTDIR) &&
+	    why_odd(path, errnum, &st, why, sizeof why)) {
 		if (fd >= 0)
 			close(fd);
-		return err_set(e, errnum == ENOENT ? EXIT_MIGRATIONS : EXIT_CONFIG,
-		               "file_unreadable",
+		return err_set(e, EXIT_MIGRATIONS, "file_not_regular",
+		               "Replace it with a regular file (or a symbolic link to one), or "
+		               "remove it.",
+		               why, "\"%s\" is not a regular file", path);
+	}
+	if (errnum != 0) {
+		if (fd >= 0)
+			close(fd);
+		return err_set(e, EXIT_CONFIG, "file_unreadable",
 		               "Check that the file is mounted and readable by this user.",
 		               strerror(errnum), "could not read \"%s\"", path);
 	}
 	if (st.st_size > MIGRATION_FILE_MAX) {
 		close(fd);
-		return err_set(e, EXIT_MIGRATIONS, "file_too_large", NULL, NULL,
-		               "\"%s\" is larger than %d MiB", path, MIGRATION_FILE_MAX >> 20);
+		char detail[256];
+		snprintf(detail, sizeof detail, "It has %lld bytes.", (long long)st.st_size);
+		return err_set(e, EXIT_MIGRATIONS, "file_too_large",
+		               "Split it into several migrations, or load bulk data outside "
+		               "migrations (psql's \\copy, pg_restore).",
+		               detail, "\"%s\" is larger than %d MiB", path,
+		               MIGRATION_FILE_MAX >> 20);
 	}
 	char *b = malloc((size_t)st.st_size + 1);
+	if (!b) {
+		close(fd);
+		return err_set(e, EXIT_INTERNAL, NULL, NULL, NULL, "out of memory reading \"%s\"",
+		               path);
+	}
 	size_t got = 0;
-	while (b && got < (size_t)st.st_size) {
+	errnum = 0;
+	while (got < (size_t)st.st_size) {
 		ssize_t r = read(fd, b + got, (size_t)st.st_size - got);
 		if (r < 0 && errno == EINTR)
 			continue;
+		if (r < 0)
+			errnum = errno;
 		if (r <= 0)
-			break;
+			break; /* an error, or the file shrank since fstat() */
 		got += (size_t)r;
 	}
 	close(fd);
-	if (!b)
-		return err_set(e, EXIT_INTERNAL, NULL, NULL, NULL, "out of memory reading \"%s\"",
-		               path);
+	if (errnum != 0) {
+		free(b);
+		return err_set(e, EXIT_CONFIG, "file_unreadable",
+		               "Check the volume the migrations are mounted from.",
+		               strerror(errnum), "could not read \"%s\"", path);
+	}
 	b[got] = '\0';
 	*buf = b;
 	*len = got;
 	return EXIT_DONE;
 }
 
+static bool append_split(struct sql_split *dst, const struct sql_split *src, size_t offset)
+{
+	if (src->n == 0)
+		return true;
+	struct sql_stmt *g = realloc(dst->stmts, (size_t)(dst->n + src->n) * sizeof *g);
+	if (!g)
+		return false;
+	dst->stmts = g;
+	for (int i = 0; i < src->n; i++) {
+		dst->stmts[dst->n] = src->stmts[i];
+		dst->stmts[dst->n].start += offset;
+		dst->n++;
+	}
+	if (src->unterminated && !dst->unterminated) {
+		dst->unterminated = true;
+		dst->unterminated_at = src->unterminated_at + offset;
+	}
+	return true;
+}
+
+/* The statements of m as they are sent: drizzle files are cut at "--> statement-breakpoint"
+ * first, as drizzle-orm does, then split. */
+static bool split_statements(const struct migration *m, enum mig_format fmt, struct sql_split *out)
+{
+	if (fmt != FORMAT_DRIZZLE)
+		return sql_split(m->text, m->text_len, out);
+	memset(out, 0, sizeof *out);
+	size_t at = 0;
+	for (;;) {
+		const char *next = strstr(m->text + at, BREAKPOINT);
+		size_t end = next ? (size_t)(next - m->text) : m->text_len;
+		struct sql_split part;
+		if (!sql_split(m->text + at, end - at, &part))
+			return false;
+		bool ok = append_split(out, &part, at);
+		sql_split_free(&part);
+		if (!ok)
+			return false;
+		if (!next)
+			return true;
+		at = end + strlen(BREAKPOINT);
+	}
+}
+
+/* line:column (1-based, the column in characters) of a byte offset in text */
+static void line_col(const char *text, size_t off, int *line, int *col)
+{
+	size_t start = 0;
+	*line = 1;
+	for (size_t i = 0; i < off; i++) {
+		if (text[i] == '\n') {
+			(*line)++;
+			start = i + 1;
+		}
+	}
+	*col = (int)utf8_chars(text + start, off - start) + 1;
+}
+
+/* A NUL byte ends the statement libpq sends: the rest of it would silently not run. */
+static int refuse_nul(const struct migration *m, const char *nul, struct err *e)
+{
+	int line, col;
+	line_col(m->text, (size_t)(nul - m->text), &line, &col);
+	bool utf16 = m->text_len >= 2 && ((m->text[0] == '\xFF' && m->text[1] == '\xFE') ||
+	                                  (m->text[0] == '\xFE' && m->text[1] == '\xFF'));
+	char detail[512];
+	snprintf(detail, sizeof detail,
+	         "Byte %zu of the file is 0x00. A statement is sent as a C string, so it would "
+	         "end there "
+	         "and the rest of it would not run%s.",
+	         (size_t)(nul - m->text) + m->bom + 1,
+	         utf16 ? "; the file starts with a UTF-16 byte-order mark" : "");
+	return err_set(e, EXIT_MIGRATIONS, "file_nul_byte",
+	               "Save the file as UTF-8 text (SQL files never hold NUL bytes; UTF-16 "
+	               "files do).",
+	               detail, "migration \"%s\" has a NUL byte at %s:%d:%d", m->name, m->file,
+	               line, col);
+}
+
+/* COPY ... FROM STDIN needs its data streamed by the client (psql sends the lines after it),
+ * COPY ... TO STDOUT sends rows nobody reads: dbready sends SQL statements only. Refused when
+ * the folder is loaded, so that `check` catches it and nothing of the folder is applied. */
+static int refuse_copy(const struct migration *m, const struct sql_stmt *st, struct err *e)
+{
+	int line, col;
+	line_col(m->text, st->start, &line, &col);
+	bool in = st->kind == SQL_KIND_COPY_STDIN;
+	return err_set(
+	        e, EXIT_MIGRATIONS, "copy_unsupported",
+	        in ? "Write the rows as INSERT statements (pg_dump --inserts or "
+	             "--column-inserts writes them), or load the data outside migrations: "
+	             "psql's \\copy, or COPY ... FROM '/a/path/on/the/server'."
+	           : "Remove the statement from the migration; export data outside migrations "
+	             "(psql's \\copy ... TO, or COPY ... TO '/a/path/on/the/server').",
+	        in ? "COPY ... FROM STDIN takes its rows from the client: psql streams the data "
+	             "lines that follow it in the file. dbready sends SQL statements only, so "
+	             "there is nobody to send the rows, and the data lines are not SQL."
+	           : "COPY ... TO STDOUT sends rows to the client, and a migration has no use "
+	             "for them: dbready sends SQL statements only and reads no COPY data.",
+	        "migration \"%s\" has COPY ... %s at %s:%d:%d, which dbready cannot run", m->name,
+	        in ? "FROM STDIN" : "TO STDOUT", m->file, line, col);
+}
+
 int source_prepare(const char *dir, struct migration *m, enum mig_format fmt, struct err *e)
 {
-	char *raw;
+	char *text;
 	size_t len;
-	int rc = source_read(dir, m->file, &raw, &len, e);
+	int rc = source_read(dir, m->file, &text, &len, e);
 	if (rc != EXIT_DONE)
 		return rc;
-	/* drizzle-orm hashes the text it decoded; the plain format hashes the bytes */
-	size_t tlen;
-	char *text = utf8_sanitize(raw, len, &tlen);
-	if (!text) {
-		free(raw);
+	/* drizzle-orm decodes the file as UTF-8 (invalid bytes become U+FFFD) and hashes and
+	 * sends that text; the plain format hashes and sends the bytes as they are, and the
+	 * server judges their encoding (as with psql -f). Either way one copy is kept. */
+	if (fmt == FORMAT_DRIZZLE && !utf8_sanitize(&text, &len)) {
+		free(text);
 		return err_set(e, EXIT_INTERNAL, NULL, NULL, NULL, "out of memory");
 	}
-	bool ok = fmt == FORMAT_DRIZZLE ? checksum_sha256(text, tlen, m->hash)
-	                                : checksum_sha256(raw, len, m->hash);
-	free(raw);
-	if (!ok) {
+	if (!checksum_sha256(text, len, m->hash)) {
 		free(text);
 		return err_set(e, EXIT_INTERNAL, NULL, NULL, NULL, "SHA-256 failed");
 	}
 	/* PostgreSQL rejects a byte-order mark as a syntax error: not sent, still hashed */
-	m->bom = tlen >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0 ? 3 : 0;
+	m->bom = len >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0 ? 3 : 0;
 	if (m->bom)
-		memmove(text, text + 3, tlen - 3 + 1);
+		memmove(text, text + 3, len - 3 + 1);
 	m->text = text;
-	m->text_len = tlen - m->bom;
+	m->text_len = len - m->bom;
+	const char *nul = memchr(m->text, '\0', m->text_len);
+	if (nul)
+		return refuse_nul(m, nul, e);
 	static const char directive[] = "-- dbready:no-transaction";
 	size_t first = strcspn(text, "\r\n");
 	m->directive_no_tx = first >= sizeof directive - 1 &&
 	                     strncmp(text, directive, sizeof directive - 1) == 0;
+	if (!split_statements(m, fmt, &m->stmts))
+		return err_set(e, EXIT_INTERNAL, NULL, NULL, NULL, "out of memory");
+	for (int i = 0; i < m->stmts.n; i++)
+		if (m->stmts.stmts[i].kind == SQL_KIND_COPY_STDIN ||
+		    m->stmts.stmts[i].kind == SQL_KIND_COPY_STDOUT)
+			return refuse_copy(m, &m->stmts.stmts[i], e);
 	return EXIT_DONE;
 }
 
@@ -193,6 +410,7 @@ void migset_free(struct migset *s)
 		free(s->m[i].file);
 		free(s->m[i].version);
 		free(s->m[i].text);
+		sql_split_free(&s->m[i].stmts);
 	}
 	free(s->m);
 	free(s->dir);
@@ -240,6 +458,18 @@ int source_load(const char *dir, enum mig_format fmt, struct migset *set, struct
 	struct stat st;
 	snprintf(journal, sizeof journal, "%s/meta/_journal.json", dir);
 	bool has_journal = stat(journal, &st) == 0;
+	/* a journal that is a dangling symlink or a loop must not make a drizzle folder look
+	 * plain (its files would be applied under another history table) */
+	int errnum = has_journal ? 0 : errno;
+	char why[1536];
+	if (!has_journal && fmt != FORMAT_PLAIN && lstat(journal, &st) == 0 &&
+	    why_odd(journal, errnum, &st, why, sizeof why)) {
+		source_free(&d);
+		return err_set(e, EXIT_MIGRATIONS, "journal_unreadable",
+		               "Mount the journal the link points to, or restore "
+		               "meta/_journal.json from version control.",
+		               why, "\"%s\" cannot be read", journal);
+	}
 	if (fmt == FORMAT_AUTO) {
 		bool prisma = looks_like_prisma(&d);
 		if (has_journal && prisma) {

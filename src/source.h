@@ -3,7 +3,8 @@
  * A Kubernetes ConfigMap volume holds files as symlinks through a hidden "..data" directory:
  * entries are followed with stat() (never d_type) and names starting with "." are skipped.
  * source_load() fills a migset (see migration.h) or a struct err with exit code 3 (directory
- * unusable) or 6 (files invalid).
+ * unusable) or 6 (files invalid). A migration file is at most MIGRATION_FILE_MAX bytes and is
+ * read whole, once; only regular files are read (a FIFO would block open() or read() forever).
  */
 #ifndef DBREADY_SOURCE_H
 #define DBREADY_SOURCE_H
@@ -15,22 +16,37 @@
 #include "err.h"
 #include "migration.h"
 
+#define MIGRATION_FILE_MAX (64 * 1024 * 1024)
+
 struct source_dir {
 	char *path;
 	char **files; /* regular files (after symlinks), sorted by name */
 	int nfiles;
 	char **subdirs; /* visible subdirectories (e.g. drizzle's meta/), sorted */
 	int nsubdirs;
+	/* visible entries that are neither: a dangling symlink, a symlink loop, a FIFO, a
+	 * socket, a device; odd_why[i] says which, as a sentence ("It is a FIFO (named pipe).") */
+	char **odd;
+	char **odd_why;
+	int nodd;
 };
 
 int source_list(const char *dir, struct source_dir *out, struct err *e);
 void source_free(struct source_dir *d);
 bool source_has_file(const struct source_dir *d, const char *name);
+/* Why the entry name is neither a regular file nor a directory (d->odd_why), or NULL. */
+const char *source_odd_why(const struct source_dir *d, const char *name);
 
-/* Read dir/name whole into a new NUL-terminated buffer. EXIT_DONE or an err (code 6). */
+/* Read dir/name whole into a new NUL-terminated buffer. EXIT_DONE or an err: code 6 when it
+ * is missing, not a regular file (named with what it is) or larger than MIGRATION_FILE_MAX,
+ * code 3 when it cannot be opened (permissions). Never blocks on a FIFO. */
 int source_read(const char *dir, const char *name, char **buf, size_t *len, struct err *e);
 
-/* Read dir/m->file (once) and fill m's hash, text, bom and directive from its bytes. */
+/* Read dir/m->file (once) and fill m's hash, text, bom, directive and statements from its
+ * bytes. Plain files are sent as their bytes (the server judges their encoding); drizzle
+ * files as drizzle-orm decodes them (invalid UTF-8 as U+FFFD). One copy of the text is kept.
+ * A file with COPY ... FROM STDIN or TO STDOUT is refused (exit 6): dbready sends statements
+ * only, never a COPY data stream. */
 int source_prepare(const char *dir, struct migration *m, enum mig_format fmt, struct err *e);
 
 /* List, detect (fmt FORMAT_AUTO) and load every migration. */

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "checksum.h"
 #include "exitcode.h"
 #include "log.h"
 #include "source.h"
@@ -46,7 +47,36 @@ static int load_entries(const struct source_dir *d, cJSON *entries, struct migse
 			        d->path,
 			        !cJSON_IsString(tag) || !*tag->valuestring ? "\"tag\""
 			                                                   : "\"when\"");
+		/* created_at is a bigint, and converting a double at or beyond 2^63 to long long
+		 * is undefined behaviour (1e308 parses as a number) */
+		if (when->valuedouble >= 9223372036854775808.0) {
+			char detail[384];
+			snprintf(detail, sizeof detail,
+			         when->valuedouble < 1e20 ? "It is %.0f; %s" : "It is %g; %s",
+			         when->valuedouble,
+			         "\"when\" is recorded as created_at, a bigint, so it must be at "
+			         "most "
+			         "9223372036854775807 (drizzle-kit writes milliseconds since "
+			         "1970).");
+			return err_set(e, EXIT_MIGRATIONS, "journal_invalid", journal_hint, detail,
+			               "entry %d of meta/_journal.json in \"%s\" has a \"when\" "
+			               "out of range",
+			               i, d->path);
+		}
 		const char *t = tag->valuestring;
+		size_t bad = utf8_invalid_at(t, strlen(t));
+		if (t[bad] != '\0') {
+			char esc[768];
+			utf8_escape(t, esc, sizeof esc);
+			return err_set(
+			        e, EXIT_MIGRATIONS, "journal_invalid", journal_hint,
+			        "drizzle-orm reads the journal as UTF-8 and would look for "
+			        "another file name; bytes that are not UTF-8 are shown as "
+			        "\\xHH.",
+			        "entry %d of meta/_journal.json has the tag \"%s\", which is "
+			        "not valid UTF-8",
+			        i, esc);
+		}
 		if (strchr(t, '/') || strcmp(t, "..") == 0)
 			return err_set(e, EXIT_MIGRATIONS, "journal_invalid", journal_hint, NULL,
 			               "entry %d of meta/_journal.json has the tag \"%s\", which "
@@ -75,6 +105,13 @@ static int load_entries(const struct source_dir *d, cJSON *entries, struct migse
 		snprintf(m->file, flen, "%s.sql", t);
 		m->when = w;
 		snprintf(m->key, sizeof m->key, "%lld", w);
+		const char *odd = source_odd_why(d, m->file);
+		if (odd)
+			return err_set(
+			        e, EXIT_MIGRATIONS, "file_not_regular",
+			        "Replace it with a regular file (or a symbolic link to one).", odd,
+			        "migration file \"%s\" in \"%s\" cannot be read", m->file,
+			        d->path);
 		if (!source_has_file(d, m->file)) {
 			char detail[512];
 			snprintf(detail, sizeof detail,
@@ -124,7 +161,7 @@ int source_drizzle_load(const struct source_dir *d, struct migset *set, struct e
 	size_t len;
 	int rc = source_read(d->path, "meta/_journal.json", &text, &len, e);
 	if (rc != EXIT_DONE) {
-		if (rc == EXIT_MIGRATIONS)
+		if (rc == EXIT_MIGRATIONS && strcmp(e->event, "file_unreadable") == 0)
 			snprintf(e->hint, sizeof e->hint, "%s", journal_hint);
 		return rc;
 	}
