@@ -8,6 +8,7 @@
 #include <openssl/opensslv.h>
 #include <cjson/cJSON.h>
 #include <curl/curl.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -94,6 +95,18 @@ const char *cli_command_name(enum command cmd)
 	return command_names[cmd];
 }
 
+/* A usage error into err: formatted whole, scrubbed, then cut visibly at a character
+ * boundary (a value quoted from the command line may be long). */
+static void usage_msg(char *err, size_t errcap, const char *fmt, ...)
+        __attribute__((format(printf, 3, 4)));
+static void usage_msg(char *err, size_t errcap, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	log_vformat_scrubbed(err, errcap, fmt, ap);
+	va_end(ap);
+}
+
 bool cli_parse_duration(const char *text, int64_t *out_ms)
 {
 	if (!text || !isdigit((unsigned char)*text))
@@ -161,7 +174,7 @@ static int set_option(struct config *cfg, const struct opt *o, const char *value
 		else if (strcmp(value, "gcp") == 0)
 			cfg->auth = AUTH_GCP;
 		else {
-			snprintf(
+			usage_msg(
 			        err, errcap,
 			        "invalid value \"%s\" for %s\nHINT: Use password (the URL's own), "
 			        "azure (Entra ID token: managed identity or workload identity) or "
@@ -186,9 +199,9 @@ static int set_option(struct config *cfg, const struct opt *o, const char *value
 		else if (strcmp(value, "plain") == 0)
 			cfg->format = FORMAT_PLAIN;
 		else {
-			snprintf(err, errcap,
-			         "invalid value \"%s\" for %s\nHINT: Use auto, drizzle or plain.",
-			         value, source);
+			usage_msg(err, errcap,
+			          "invalid value \"%s\" for %s\nHINT: Use auto, drizzle or plain.",
+			          value, source);
 			return EXIT_USAGE;
 		}
 		return EXIT_DONE;
@@ -199,12 +212,23 @@ static int set_option(struct config *cfg, const struct opt *o, const char *value
 	case OPT_LOCK_TIMEOUT:
 	case OPT_STATEMENT_TIMEOUT:
 		if (!cli_parse_duration(value, &ms)) {
-			snprintf(err, errcap,
-			         "invalid duration \"%s\" for %s\n"
-			         "HINT: Write a whole number with an optional unit: 500ms, 30s, "
-			         "5m, "
-			         "1h (a bare number means seconds).",
-			         value, source);
+			usage_msg(err, errcap,
+			          "invalid duration \"%s\" for %s\n"
+			          "HINT: Write a whole number with an optional unit: 500ms, 30s, "
+			          "5m, "
+			          "1h (a bare number means seconds).",
+			          value, source);
+			return EXIT_USAGE;
+		}
+		/* sent to the server as statement_timeout, an int of milliseconds: the server
+		 * would refuse more only once the first migration runs. --lock-timeout and the
+		 * others are kept by dbready itself (a monotonic deadline), up to a year. */
+		if (o->id == OPT_STATEMENT_TIMEOUT && ms > CLI_STATEMENT_TIMEOUT_MAX_MS) {
+			usage_msg(err, errcap,
+			          "duration \"%s\" for %s is longer than PostgreSQL's maximum "
+			          "statement_timeout of %d ms (about 24.8 days)\n"
+			          "HINT: Use at most 596h, or 0 for no limit.",
+			          value, source, CLI_STATEMENT_TIMEOUT_MAX_MS);
 			return EXIT_USAGE;
 		}
 		if (o->id == OPT_TIMEOUT)
@@ -226,9 +250,9 @@ static int set_option(struct config *cfg, const struct opt *o, const char *value
 		else if (strcmp(value, "all") == 0)
 			cfg->tx = TX_ALL;
 		else {
-			snprintf(err, errcap,
-			         "invalid value \"%s\" for %s\nHINT: Use per-migration or all.",
-			         value, source);
+			usage_msg(err, errcap,
+			          "invalid value \"%s\" for %s\nHINT: Use per-migration or all.",
+			          value, source);
 			return EXIT_USAGE;
 		}
 		return EXIT_DONE;
@@ -243,9 +267,9 @@ static int set_option(struct config *cfg, const struct opt *o, const char *value
 	case OPT_JSON:
 	case OPT_NOTIFY_REQUIRED:
 		if (!cli_parse_bool(value, &b)) {
-			snprintf(err, errcap,
-			         "invalid boolean \"%s\" for %s\nHINT: Use true or false.", value,
-			         source);
+			usage_msg(err, errcap,
+			          "invalid boolean \"%s\" for %s\nHINT: Use true or false.", value,
+			          source);
 			return EXIT_USAGE;
 		}
 		if (o->id == OPT_ALLOW_OOO)
@@ -265,9 +289,9 @@ static int set_option(struct config *cfg, const struct opt *o, const char *value
 		else if (strcmp(value, "json") == 0)
 			cfg->log_format = LOG_JSON;
 		else {
-			snprintf(err, errcap,
-			         "invalid value \"%s\" for %s\nHINT: Use text or json.", value,
-			         source);
+			usage_msg(err, errcap,
+			          "invalid value \"%s\" for %s\nHINT: Use text or json.", value,
+			          source);
 			return EXIT_USAGE;
 		}
 		return EXIT_DONE;
@@ -281,10 +305,10 @@ static int set_option(struct config *cfg, const struct opt *o, const char *value
 		else if (strcmp(value, "debug") == 0)
 			cfg->log_level = LOG_DEBUG;
 		else {
-			snprintf(err, errcap,
-			         "invalid value \"%s\" for %s\nHINT: Use error, warn, info or "
-			         "debug.",
-			         value, source);
+			usage_msg(err, errcap,
+			          "invalid value \"%s\" for %s\nHINT: Use error, warn, info or "
+			          "debug.",
+			          value, source);
 			return EXIT_USAGE;
 		}
 		return EXIT_DONE;
@@ -305,10 +329,10 @@ static int set_option(struct config *cfg, const struct opt *o, const char *value
 			cfg->wait_for_flag = true;
 		}
 		if (cfg->nwait_for == CLI_MAX_WAIT_FOR) {
-			snprintf(err, errcap,
-			         "too many %s options (at most %d)\n"
-			         "HINT: Put several targets in one value, separated by commas.",
-			         source, CLI_MAX_WAIT_FOR);
+			usage_msg(err, errcap,
+			          "too many %s options (at most %d)\n"
+			          "HINT: Put several targets in one value, separated by commas.",
+			          source, CLI_MAX_WAIT_FOR);
 			return EXIT_USAGE;
 		}
 		cfg->wait_for[cfg->nwait_for++] = value;
@@ -329,15 +353,15 @@ static int set_option(struct config *cfg, const struct opt *o, const char *value
 		else if (strcmp(value, "slack") == 0)
 			cfg->notify_format = NOTIFY_SLACK;
 		else {
-			snprintf(err, errcap,
-			         "invalid value \"%s\" for %s\nHINT: Use json or slack.", value,
-			         source);
+			usage_msg(err, errcap,
+			          "invalid value \"%s\" for %s\nHINT: Use json or slack.", value,
+			          source);
 			return EXIT_USAGE;
 		}
 		return EXIT_DONE;
 	}
 bad:
-	snprintf(err, errcap, "empty value for %s", source);
+	usage_msg(err, errcap, "empty value for %s", source);
 	return EXIT_USAGE;
 }
 
@@ -405,10 +429,10 @@ int cli_parse(int argc, char **argv, struct config *cfg, char *err, size_t errca
 				else if (*p == 'v')
 					verbosity++;
 				else {
-					snprintf(err, errcap,
-					         "unknown option \"-%c\"\n"
-					         "HINT: Run \"dbready --help\" for the options.",
-					         *p);
+					usage_msg(err, errcap,
+					          "unknown option \"-%c\"\n"
+					          "HINT: Run \"dbready --help\" for the options.",
+					          *p);
 					return EXIT_USAGE;
 				}
 			}
@@ -419,10 +443,10 @@ int cli_parse(int argc, char **argv, struct config *cfg, char *err, size_t errca
 			size_t nlen = eq ? (size_t)(eq - a) : strlen(a);
 			const struct opt *o = find_flag(a, nlen);
 			if (!o) {
-				snprintf(err, errcap,
-				         "unknown option \"%.*s\"\n"
-				         "HINT: Run \"dbready --help\" for the options.",
-				         (int)nlen, a);
+				usage_msg(err, errcap,
+				          "unknown option \"%.*s\"\n"
+				          "HINT: Run \"dbready --help\" for the options.",
+				          (int)nlen, a);
 				return EXIT_USAGE;
 			}
 			const char *value;
@@ -433,7 +457,7 @@ int cli_parse(int argc, char **argv, struct config *cfg, char *err, size_t errca
 			else if (i + 1 < argc)
 				value = argv[++i];
 			else {
-				snprintf(err, errcap, "option \"%s\" needs a value", o->flag);
+				usage_msg(err, errcap, "option \"%s\" needs a value", o->flag);
 				return EXIT_USAGE;
 			}
 			if (o->id == OPT_LOG_LEVEL)
@@ -443,10 +467,10 @@ int cli_parse(int argc, char **argv, struct config *cfg, char *err, size_t errca
 			continue;
 		}
 		if (have_cmd) {
-			snprintf(err, errcap,
-			         "unexpected argument \"%s\"\n"
-			         "HINT: dbready takes one command; options start with \"--\".",
-			         a);
+			usage_msg(err, errcap,
+			          "unexpected argument \"%s\"\n"
+			          "HINT: dbready takes one command; options start with \"--\".",
+			          a);
 			return EXIT_USAGE;
 		}
 		bool found = false;
@@ -458,12 +482,12 @@ int cli_parse(int argc, char **argv, struct config *cfg, char *err, size_t errca
 			}
 		}
 		if (!found) {
-			snprintf(err, errcap,
-			         "unknown command \"%s\"\n"
-			         "HINT: Commands are run, check, wait, migrate, status, await, "
-			         "probe, "
-			         "version and help.",
-			         a);
+			usage_msg(err, errcap,
+			          "unknown command \"%s\"\n"
+			          "HINT: Commands are run, check, wait, migrate, status, await, "
+			          "probe, "
+			          "version and help.",
+			          a);
 			return EXIT_USAGE;
 		}
 		have_cmd = true;
@@ -476,23 +500,23 @@ int cli_parse(int argc, char **argv, struct config *cfg, char *err, size_t errca
 		                                                  : l);
 	}
 	if (cfg->backoff_base_ms == 0) {
-		snprintf(err, errcap,
-		         "invalid duration 0 for the backoff base\n"
-		         "HINT: Use at least 1ms, e.g. --backoff-base=100ms.");
+		usage_msg(err, errcap,
+		          "invalid duration 0 for the backoff base\n"
+		          "HINT: Use at least 1ms, e.g. --backoff-base=100ms.");
 		return EXIT_USAGE;
 	}
 	if (cfg->backoff_cap_ms < cfg->backoff_base_ms) {
-		snprintf(err, errcap,
-		         "the backoff cap (%lld ms) is smaller than the backoff base (%lld ms)\n"
-		         "HINT: Raise --backoff-cap or lower --backoff-base.",
-		         (long long)cfg->backoff_cap_ms, (long long)cfg->backoff_base_ms);
+		usage_msg(err, errcap,
+		          "the backoff cap (%lld ms) is smaller than the backoff base (%lld ms)\n"
+		          "HINT: Raise --backoff-cap or lower --backoff-base.",
+		          (long long)cfg->backoff_cap_ms, (long long)cfg->backoff_base_ms);
 		return EXIT_USAGE;
 	}
 	if (cfg->connect_timeout_ms == 0) {
-		snprintf(err, errcap,
-		         "connect timeout 0 would let one attempt hang forever\n"
-		         "HINT: Use a value such as 5s; --timeout=0 waits forever across "
-		         "attempts.");
+		usage_msg(err, errcap,
+		          "connect timeout 0 would let one attempt hang forever\n"
+		          "HINT: Use a value such as 5s; --timeout=0 waits forever across "
+		          "attempts.");
 		return EXIT_USAGE;
 	}
 	return EXIT_DONE;
@@ -534,8 +558,9 @@ void cli_print_help(void)
 	      "sets none [5s]\n"
 	      "  --lock-timeout D          DBREADY_LOCK_TIMEOUT       wait for the migration lock "
 	      "[5m]\n"
-	      "  --statement-timeout D     DBREADY_STATEMENT_TIMEOUT  for migration SQL, 0 = none "
-	      "[0]\n"
+	      "  --statement-timeout D     DBREADY_STATEMENT_TIMEOUT  for migration SQL, 0 = "
+	      "none, "
+	      "at most 596h [0]\n"
 	      "  --tx MODE                 DBREADY_TX                 per-migration or all "
 	      "[per-migration]\n"
 	      "  --history-table S.T       DBREADY_HISTORY_TABLE      history table [per format]\n"

@@ -87,6 +87,10 @@ int cli_parse(int argc, char **argv, struct config *cfg, char *err, size_t errca
  * Returns false for anything else, negative values and overflow. */
 bool cli_parse_duration(const char *text, int64_t *out_ms);
 
+/* PostgreSQL's statement_timeout is an int of milliseconds: --statement-timeout (sent to the
+ * server) is refused above it at parse time (exit 2). */
+#define CLI_STATEMENT_TIMEOUT_MAX_MS 2147483647
+
 /* Parse a boolean environment value: 1/0, true/false, yes/no, on/off (any case). */
 bool cli_parse_bool(const char *text, bool *out);
 

@@ -127,6 +127,20 @@ static const struct parse_case parse_cases[] = {
 	{"default_stay", NULL, NULL, EXIT_DONE, "stay", "false"},
 	{"default_dry_run", NULL, NULL, EXIT_DONE, "dry_run", "false"},
 	/* environment beats default, flag beats environment */
+	/* statement_timeout is an int of milliseconds on the server: more is refused here */
+	{"statement_timeout_max", NULL, "--statement-timeout=2147483647ms", EXIT_DONE,
+	 "statement_timeout_ms", "2147483647"},
+	{"statement_timeout_596h", NULL, "--statement-timeout=596h", EXIT_DONE,
+	 "statement_timeout_ms", "2145600000"},
+	{"statement_timeout_600h", NULL, "--statement-timeout=600h", EXIT_USAGE, NULL,
+	 "longer than PostgreSQL's maximum statement_timeout of 2147483647 ms"},
+	{"statement_timeout_over_by_1ms", NULL, "--statement-timeout=2147483648ms", EXIT_USAGE,
+	 NULL, "--statement-timeout"},
+	{"statement_timeout_env_600h", "DBREADY_STATEMENT_TIMEOUT=600h", NULL, EXIT_USAGE, NULL,
+	 "DBREADY_STATEMENT_TIMEOUT"},
+	/* the lock timeout is dbready's own deadline: a long one is fine */
+	{"lock_timeout_600h", NULL, "--lock-timeout=600h", EXIT_DONE, "lock_timeout_ms",
+	 "2160000000"},
 	{"env_timeout", "DBREADY_TIMEOUT=2m", NULL, EXIT_DONE, "timeout_ms", "120000"},
 	{"flag_timeout_beats_env", "DBREADY_TIMEOUT=2m", "--timeout=30s", EXIT_DONE, "timeout_ms",
 	 "30000"},
