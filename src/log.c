@@ -409,6 +409,11 @@ static void release(char *s)
 		log_wipe_free(s);
 }
 
+char *log_escape_dup(const char *text)
+{
+	return escaped_dup(text, ESC_PRIMARY);
+}
+
 static void put_line(FILE *out, const char *label, const char *text, enum esc_mode mode)
 {
 	char *esc = escaped_dup(text, mode);

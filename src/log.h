@@ -82,6 +82,10 @@ size_t log_utf8_floor(const char *s, size_t n);
 /* A malloc'd copy of s with every byte that is not part of well-formed UTF-8 replaced by
  * U+FFFD (JSON documents must be UTF-8); NULL when out of memory. */
 char *log_utf8_dup(const char *s);
+/* A malloc'd one-line copy of text for text output: control characters escaped (\n, \r,
+ * \xNN), invalid UTF-8 replaced by U+FFFD, so that a file name cannot forge a line; NULL
+ * when out of memory. */
+char *log_escape_dup(const char *text);
 
 void log_emit(enum log_level level, const struct log_fields *f, const char *fmt, ...)
         __attribute__((format(printf, 3, 4)));

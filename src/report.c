@@ -4,6 +4,7 @@
 
 #include <cjson/cJSON.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "apply.h"
@@ -14,14 +15,31 @@ static const char *format_name(enum mig_format f)
 	return f == FORMAT_DRIZZLE ? "drizzle" : "plain";
 }
 
+/* cJSON copies bytes >= 0x80 as they are; a file name or a history row may not be UTF-8,
+ * and a JSON document must be (RFC 8259 §8.1): invalid bytes become U+FFFD. */
 static void print_json(cJSON *o)
 {
 	char *text = cJSON_Print(o);
-	if (text) {
-		puts(text);
+	char *valid = text ? log_utf8_dup(text) : NULL;
+	if (valid)
+		puts(valid);
+	free(valid);
+	if (text)
 		cJSON_free(text);
-	}
 	cJSON_Delete(o);
+}
+
+/* Text output shows names through this: control characters escaped, invalid UTF-8 replaced,
+ * so that a file name holding a newline cannot forge a line. Up to four at once. */
+static const char *shown(const char *s)
+{
+	static char *held[4];
+	static int next;
+	free(held[next]);
+	held[next] = log_escape_dup(s ? s : "");
+	const char *r = held[next] ? held[next] : "?";
+	next = (next + 1) % 4;
+	return r;
 }
 
 /* The reason a migration must run outside a transaction (server version unknown: 0). */
@@ -70,12 +88,12 @@ void report_check(const struct config *cfg, const struct dburl *u, const struct 
 		print_json(o);
 		return;
 	}
-	printf("target:     %s\n", u->redacted);
-	printf("migrations: %s (%s format, %d migration%s, history %s)\n", set->dir,
-	       format_name(set->format), set->n, set->n == 1 ? "" : "s", h->qname);
+	printf("target:     %s\n", shown(u->redacted));
+	printf("migrations: %s (%s format, %d migration%s, history %s)\n", shown(set->dir),
+	       format_name(set->format), set->n, set->n == 1 ? "" : "s", shown(h->qname));
 	for (int i = 0; i < set->n; i++) {
 		const char *why = no_tx(set, &set->m[i], 0);
-		printf("  %-40s %.12s%s%s%s\n", set->m[i].name, set->m[i].hash,
+		printf("  %-40s %.12s%s%s%s\n", shown(set->m[i].name), set->m[i].hash,
 		       why ? "  no transaction (" : "", why ? why : "", why ? ")" : "");
 	}
 }
@@ -123,11 +141,11 @@ void report_status(const struct config *cfg, const struct dburl *u, const struct
 		print_json(o);
 		return;
 	}
-	printf("target:  %s\nhistory: %s (%s format)\n\n", u->redacted, h->qname,
+	printf("target:  %s\nhistory: %s (%s format)\n\n", shown(u->redacted), shown(h->qname),
 	       format_name(set->format));
 	for (int i = 0; i < set->n; i++) {
 		const struct migration *m = &set->m[i];
-		printf("  %-13s %s", plan_state_name(m->state), m->name);
+		printf("  %-13s %s", plan_state_name(m->state), shown(m->name));
 		if (m->state == MIG_CHANGED)
 			printf("  (recorded %.12s, file %.12s)", m->recorded_hash, m->hash);
 		printf("\n");
@@ -136,7 +154,7 @@ void report_status(const struct config *cfg, const struct dburl *u, const struct
 		const struct hrow *r = &h->rows[p->unknown[i]];
 		printf("  %-13s %s %s (hash %.12s): in the database, not on disk\n", "unknown",
 		       h->format == FORMAT_DRIZZLE ? "created_at" : "version",
-		       *r->key ? r->key : "NULL", r->hash);
+		       *r->key ? shown(r->key) : "NULL", shown(r->hash));
 	}
 	printf("\n%d applied, %d pending, %d changed, %d out of order, %d unknown\n", p->applied,
 	       p->pending, p->changed, p->out_of_order, p->nunknown);
@@ -146,7 +164,7 @@ void report_plan(const struct config *cfg, const struct migset *set, const struc
                  const struct plan *p, int server_version)
 {
 	(void)p;
-	printf("dry run: nothing is changed; history %s\n", h->qname);
+	printf("dry run: nothing is changed; history %s\n", shown(h->qname));
 	int n = 0;
 	for (int i = 0; i < set->n; i++) {
 		const struct migration *m = &set->m[i];
@@ -156,8 +174,8 @@ void report_plan(const struct config *cfg, const struct migset *set, const struc
 			continue;
 		n++;
 		const char *why = no_tx(set, m, server_version);
-		printf("  would apply %s%s%s%s\n", m->name, why ? " outside a transaction (" : "",
-		       why ? why : "", why ? ")" : "");
+		printf("  would apply %s%s%s%s\n", shown(m->name),
+		       why ? " outside a transaction (" : "", why ? why : "", why ? ")" : "");
 		if (log_enabled(LOG_DEBUG))
 			printf("%.*s\n", (int)m->text_len, m->text);
 	}
