@@ -1,535 +1,440 @@
-/* apply.c - run migrations in pipelined transactions with a lock and a history re-check. */
+/* apply.c - apply pending migrations exactly once, and report what the server observed. */
 #define _POSIX_C_SOURCE 200809L
 #include "apply.h"
 
-#include <errno.h>
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "backoff.h"
-#include "checksum.h"
-#include "connect.h"
 #include "exitcode.h"
+#include "failure.h"
+#include "lockwatch.h"
 #include "log.h"
+#include "pipeline.h"
 #include "signals.h"
 #include "version.h"
 
-#define BREAKPOINT      "--> statement-breakpoint"
-#define CANCEL_GRACE_MS 1500
+/* ---------- how a migration runs ---------- */
 
-/* ---------- statements ---------- */
-
-static bool append_split(struct sql_split *dst, const struct sql_split *src, size_t offset)
-{
-	if (src->n == 0)
-		return true;
-	struct sql_stmt *g = realloc(dst->stmts, (size_t)(dst->n + src->n) * sizeof *g);
-	if (!g)
-		return false;
-	dst->stmts = g;
-	for (int i = 0; i < src->n; i++) {
-		dst->stmts[dst->n] = src->stmts[i];
-		dst->stmts[dst->n].start += offset;
-		dst->n++;
-	}
-	if (src->unterminated && !dst->unterminated) {
-		dst->unterminated = true;
-		dst->unterminated_at = src->unterminated_at + offset;
-	}
-	return true;
-}
-
-bool apply_statements(const struct migration *m, enum mig_format fmt, struct sql_split *out)
-{
-	if (fmt != FORMAT_DRIZZLE)
-		return sql_split(m->text, m->text_len, out);
-	memset(out, 0, sizeof *out);
-	size_t at = 0;
-	for (;;) {
-		const char *next = strstr(m->text + at, BREAKPOINT);
-		size_t end = next ? (size_t)(next - m->text) : m->text_len;
-		struct sql_split part;
-		if (!sql_split(m->text + at, end - at, &part))
-			return false;
-		bool ok = append_split(out, &part, at);
-		sql_split_free(&part);
-		if (!ok)
-			return false;
-		if (!next)
-			return true;
-		at = end + strlen(BREAKPOINT);
-	}
-}
-
-const char *apply_no_tx_reason(const struct migration *m, const struct sql_split *stmts,
-                               int server_version)
+const char *apply_no_tx_reason(const struct migration *m, int server_version)
 {
 	if (m->directive_no_tx)
 		return "the file says -- dbready:no-transaction";
-	for (int i = 0; i < stmts->n; i++) {
-		const char *why = sql_needs_no_transaction(&stmts->stmts[i], server_version);
+	for (int i = 0; i < m->stmts.n; i++) {
+		const char *why = sql_needs_no_transaction(&m->stmts.stmts[i], server_version);
 		if (why)
 			return why;
 	}
 	return NULL;
 }
 
-/* ---------- where in the file ---------- */
-
-struct position {
-	int line, col;
-};
-
-static struct position file_position(const struct migration *m, size_t off)
+/* The first top-level BEGIN/COMMIT/ROLLBACK of m, or NULL. */
+static const struct sql_stmt *own_tx_control(const struct migration *m)
 {
-	struct position p = {1, 1};
-	size_t line_start = 0;
-	for (size_t i = 0; i < off && i < m->text_len; i++)
-		if (m->text[i] == '\n') {
-			p.line++;
-			line_start = i + 1;
-		}
-	p.col = (int)utf8_chars(m->text + line_start, off - line_start) + 1;
-	return p;
+	for (int i = 0; i < m->stmts.n; i++)
+		if (m->stmts.stmts[i].kind == SQL_KIND_TX_CONTROL)
+			return &m->stmts.stmts[i];
+	return NULL;
 }
 
-/* Up to two lines before and after the error line, numbered, with a caret under it. */
-static void excerpt(const struct migration *m, struct position at, char *out, size_t cap)
+/* Migrations that cannot join dbready's transaction run in one session under a session lock:
+ * statements PostgreSQL refuses in a transaction block, and files with their own BEGIN and
+ * COMMIT (a COMMIT would end dbready's transaction, and its lock, half-way). */
+static bool needs_session(const struct migration *m, int server_version)
 {
-	out[0] = '\0';
-	size_t len = 0;
-	int line = 1;
-	const char *p = m->text, *end = m->text + m->text_len;
-	while (p < end && len + 200 < cap) {
-		const char *nl = memchr(p, '\n', (size_t)(end - p));
-		size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
-		if (line >= at.line - 2 && line <= at.line + 2) {
-			size_t shown = n > 160 ? 160 : n;
-			len += (size_t)snprintf(out + len, cap - len, "%s%c %4d | %.*s",
-			                        len ? "\n" : "", line == at.line ? '>' : ' ', line,
-			                        (int)shown, p);
-			if (line == at.line && len + 200 < cap) {
-				len += (size_t)snprintf(out + len, cap - len, "\n       | ");
-				for (int c = 1; c < at.col && len + 2 < cap && c < 170; c++)
-					out[len++] = ' ';
-				len += (size_t)snprintf(out + len, cap - len, "^");
-			}
-		}
-		if (line > at.line + 2 || !nl)
-			break;
-		p = nl + 1;
-		line++;
-	}
+	return apply_no_tx_reason(m, server_version) || own_tx_control(m);
 }
 
-/* Fill e from a failed statement's result: SQLSTATE, message, detail, hint, and the file
- * position of the error (or of the statement's start). */
-static int report_failure(const struct migration *m, const struct sql_stmt *st, PGresult *res,
-                          PGconn *conn, struct err *e)
-{
-	const char *sqlstate = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
-	const char *primary = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : NULL;
-	const char *sdetail = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_DETAIL) : NULL;
-	const char *shint = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_HINT) : NULL;
-	const char *spos = res ? PQresultErrorField(res, PG_DIAG_STATEMENT_POSITION) : NULL;
-	const char *ctx = res ? PQresultErrorField(res, PG_DIAG_CONTEXT) : NULL;
-	size_t off = st ? st->start : 0;
-	if (st && spos && atoi(spos) > 0)
-		off = st->start +
-		      utf8_offset(m->text + st->start, st->len, (size_t)atoi(spos) - 1);
-	struct position at = file_position(m, off);
-	char ex[2048], detail[4096];
-	excerpt(m, at, ex, sizeof ex);
-	snprintf(detail, sizeof detail, "%s%s%s%s%s", sdetail ? sdetail : "", sdetail ? "\n" : "",
-	         ctx ? "CONTEXT: " : "", ctx ? ctx : "", ctx ? "\n" : "");
-	size_t dl = strlen(detail);
-	snprintf(detail + dl, sizeof detail - dl, "%s", ex);
-	char hint[1024];
-	if (shint)
-		snprintf(hint, sizeof hint, "%s", shint);
-	else if (sqlstate && strcmp(sqlstate, "57014") == 0)
-		snprintf(hint, sizeof hint,
-		         "The statement ran into the statement timeout or was cancelled; if it "
-		         "waited for a lock held by another session, look at pg_stat_activity and "
-		         "pg_locks, or raise --statement-timeout.");
-	else if (sqlstate && (strcmp(sqlstate, "42P07") == 0 || strcmp(sqlstate, "42710") == 0 ||
-	                      strcmp(sqlstate, "42701") == 0))
-		snprintf(
-		        hint, sizeof hint,
-		        "The object exists already: the schema was probably changed outside the "
-		        "migrations (drizzle-kit push, a manual fix). Make the database match the "
-		        "migrations, or make the statement idempotent (IF NOT EXISTS).");
-	else
-		snprintf(hint, sizeof hint,
-		         "Fix the migration (it was rolled back and nothing of it remains), then "
-		         "run "
-		         "again.");
-	err_set(e, EXIT_APPLY, "migration_failed", hint, detail,
-	        "migration \"%s\" failed at %s:%d:%d: %s", m->name, m->file, at.line, at.col,
-	        primary ? primary : PQerrorMessage(conn));
-	snprintf(e->sqlstate, sizeof e->sqlstate, "%s", sqlstate ? sqlstate : "");
-	snprintf(e->migration, sizeof e->migration, "%s", m->name);
-	return EXIT_APPLY;
-}
-
-/* ---------- the pipeline ---------- */
-
-struct item {
-	char *sql; /* owned */
-	const char *params[5];
-	int nparams;
-	int mig;  /* index into the set, -1 for dbready's own statements */
-	int stmt; /* index into that migration's statements, -1 for its history row */
-};
-
-struct items {
-	struct item *v;
-	int n, cap;
-};
-
-static bool items_add(struct items *it, const char *sql, size_t len, int mig, int stmt)
-{
-	if (it->n == it->cap) {
-		int ncap = it->cap ? it->cap * 2 : 64;
-		struct item *g = realloc(it->v, (size_t)ncap * sizeof *g);
-		if (!g)
-			return false;
-		it->v = g;
-		it->cap = ncap;
-	}
-	struct item *x = &it->v[it->n];
-	memset(x, 0, sizeof *x);
-	x->sql = strndup(sql, len);
-	if (!x->sql)
-		return false;
-	x->mig = mig;
-	x->stmt = stmt;
-	it->n++;
-	return true;
-}
-
-static void items_free(struct items *it)
-{
-	for (int i = 0; i < it->n; i++)
-		free(it->v[i].sql);
-	free(it->v);
-	memset(it, 0, sizeof *it);
-}
-
-enum pipe_result { PIPE_OK, PIPE_ERROR, PIPE_BROKEN, PIPE_SIGNALED };
-
-/* A migration that runs long is usually waiting for a lock some other session holds (an
- * idle-in-transaction app connection, a long report). After WATCH_FIRST_MS, and then every
- * WATCH_EVERY_MS, dbready looks from a second connection and says who blocks it. */
-#define WATCH_FIRST_MS 5000
-#define WATCH_EVERY_MS 15000
-
-struct watch {
-	const struct dburl *u;
-	PGconn *side; /* opened on first use */
-	int backend_pid;
-	const char *name; /* the migration running */
-	int64_t started, next;
-};
-
-static void watch_start(struct watch *w, PGconn *conn, const char *name)
-{
-	w->backend_pid = PQbackendPID(conn);
-	w->name = name;
-	w->started = clock_ms();
-	w->next = w->started + WATCH_FIRST_MS;
-}
-
-static void watch_report(struct watch *w)
-{
-	w->next += WATCH_EVERY_MS;
-	int64_t secs = (clock_ms() - w->started) / 1000;
-	if (!w->side && w->u) {
-		struct attempt a;
-		w->side = db_connect(w->u, 3000, &a);
-		if (!w->side)
-			w->u = NULL; /* no second look: just say it is still running */
-	}
-	char pid[16];
-	snprintf(pid, sizeof pid, "%d", w->backend_pid);
-	const char *params[1] = {pid};
-	PGresult *r =
-	        w->side ? PQexecParams(
-	                          w->side,
-	                          "SELECT b.pid, coalesce(b.usename, ''), "
-	                          "coalesce(b.application_name, ''), coalesce(b.state, ''), "
-	                          "coalesce(extract(epoch FROM now() - b.xact_start)::int, 0) "
-	                          "FROM pg_stat_activity b WHERE b.pid = ANY "
-	                          "(pg_blocking_pids($1::int)) ORDER BY b.xact_start LIMIT 1",
-	                          1, NULL, params, NULL, NULL, 0)
-	                : NULL;
-	struct log_fields lf = LOG_FIELDS_INIT;
-	lf.migration = w->name;
-	lf.duration_ms = secs * 1000;
-	if (r && PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1) {
-		char detail[512];
-		/* not its query text: another session's SQL may hold anybody's secrets */
-		snprintf(detail, sizeof detail,
-		         "Blocking session: pid %s, user \"%s\", application \"%s\", %s, in its "
-		         "transaction for %s s.",
-		         PQgetvalue(r, 0, 0), PQgetvalue(r, 0, 1), PQgetvalue(r, 0, 2),
-		         PQgetvalue(r, 0, 3), PQgetvalue(r, 0, 4));
-		lf.event = "migration_blocked";
-		lf.detail = detail;
-		lf.hint = "Let that transaction finish or end it (SELECT "
-		          "pg_terminate_backend(pid)); "
-		          "the migration goes on by itself. --statement-timeout bounds the wait.";
-		log_emit(LOG_WARN, &lf, "%s has waited %lld s for a lock held by another session",
-		         w->name, (long long)secs);
-	} else {
-		lf.event = "migration_running";
-		log_emit(LOG_INFO, &lf, "%s still running after %lld s", w->name, (long long)secs);
-	}
-	PQclear(r);
-}
-
-static void watch_end(struct watch *w)
-{
-	if (w->side)
-		PQfinish(w->side);
-	w->side = NULL;
-}
-
-/* Send every item and a Sync, read every result. On PIPE_ERROR *failed is the index of the
- * failing item and *failed_res its result (caller PQclear()s it). */
-static enum pipe_result pipeline_run(PGconn *conn, const struct items *it, int *failed,
-                                     PGresult **failed_res, struct watch *w)
-{
-	*failed = -1;
-	*failed_res = NULL;
-	if (PQsetnonblocking(conn, 1) != 0 || !PQenterPipelineMode(conn))
-		return PIPE_BROKEN;
-	for (int i = 0; i < it->n; i++)
-		if (!PQsendQueryParams(conn, it->v[i].sql, it->v[i].nparams, NULL, it->v[i].params,
-		                       NULL, NULL, 0))
-			return PIPE_BROKEN;
-	if (!PQpipelineSync(conn))
-		return PIPE_BROKEN;
-
-	enum pipe_result pr = PIPE_OK;
-	int idx = 0;
-	bool cancelled = false;
-	int64_t cancel_deadline = 0;
-	for (;;) {
-		int f = PQflush(conn);
-		if (f < 0)
-			return PIPE_BROKEN;
-		bool synced = false;
-		while (!PQisBusy(conn)) {
-			PGresult *r = PQgetResult(conn);
-			if (!r) {
-				idx++;
-				continue;
-			}
-			ExecStatusType s = PQresultStatus(r);
-			if (s == PGRES_PIPELINE_SYNC) {
-				PQclear(r);
-				synced = true;
-				break;
-			}
-			if ((s == PGRES_FATAL_ERROR || s == PGRES_NONFATAL_ERROR) && *failed < 0) {
-				*failed = idx < it->n ? idx : it->n - 1;
-				*failed_res = r;
-				if (pr == PIPE_OK)
-					pr = PIPE_ERROR;
-				continue;
-			}
-			PQclear(r);
-		}
-		if (synced)
-			break;
-		if (signals_caught() && !cancelled) {
-			/* cancel the running statement; the transaction then rolls back */
-			PGcancel *c = PQgetCancel(conn);
-			char ebuf[256];
-			if (c) {
-				PQcancel(c, ebuf, sizeof ebuf);
-				PQfreeCancel(c);
-			}
-			cancelled = true;
-			cancel_deadline = clock_ms() + CANCEL_GRACE_MS;
-			pr = PIPE_SIGNALED;
-		}
-		int64_t wait_ms = cancelled ? cancel_deadline - clock_ms() : 60000;
-		if (cancelled && wait_ms <= 0)
-			return PIPE_SIGNALED; /* give up: closing the connection rolls back */
-		if (w && !cancelled) {
-			if (clock_ms() >= w->next)
-				watch_report(w);
-			if (w->next - clock_ms() < wait_ms)
-				wait_ms = w->next - clock_ms() > 0 ? w->next - clock_ms() : 0;
-		}
-		struct pollfd p[2] = {
-		        {.fd = PQsocket(conn), .events = (short)(POLLIN | (f == 1 ? POLLOUT : 0))},
-		        {.fd = cancelled ? -1 : signals_fd(), .events = POLLIN}};
-		int rc = poll(p, 2, (int)(wait_ms > 60000 ? 60000 : wait_ms));
-		if (rc < 0 && errno != EINTR)
-			return PIPE_BROKEN;
-		if (rc > 0 && (p[0].revents & (POLLIN | POLLERR | POLLHUP)) &&
-		    !PQconsumeInput(conn))
-			return PIPE_BROKEN;
-	}
-	PQexitPipelineMode(conn);
-	PQsetnonblocking(conn, 0);
-	if (pr == PIPE_SIGNALED && *failed_res) {
-		PQclear(*failed_res);
-		*failed_res = NULL;
-	}
-	return pr;
-}
-
-/* After a failure inside BEGIN, the transaction stays aborted until ROLLBACK. */
-static void rollback_if_needed(PGconn *conn)
-{
-	if (PQtransactionStatus(conn) == PQTRANS_INERROR ||
-	    PQtransactionStatus(conn) == PQTRANS_INTRANS)
-		PQclear(PQexec(conn, "ROLLBACK"));
-}
-
-/* ---------- one transaction ---------- */
+/* ---------- the context ---------- */
 
 struct apply_ctx {
 	PGconn *conn;
 	const struct config *cfg;
 	struct migset *set;
 	struct history *h;
-	char applied_by[300];
+	char applied_by[300];         /* a host name (at most 255 bytes) and the version */
+	char lock_key[24];            /* h->lock_key as text */
+	char set_timeout[64];         /* SET LOCAL statement_timeout = ... */
+	char set_session_timeout[64]; /* SET statement_timeout = ... */
 	int server_version;
 	struct backoff lock_backoff;
-	struct watch watch;
+	struct lockwatch watch;
+	struct apply_summary *sum;
 };
 
-/* Items common to every transaction: BEGIN, the timeout, the guard, the history table. */
-static bool begin_items(struct apply_ctx *c, struct items *it, struct migration *const *ms, int n)
+static void note(struct apply_ctx *c, struct migration *m, int64_t ms)
 {
-	char buf[16384];
-	snprintf(buf, sizeof buf, "SET LOCAL statement_timeout = %lld",
-	         (long long)c->cfg->statement_timeout_ms);
-	if (!items_add(it, "BEGIN", 5, -1, 0) || !items_add(it, buf, strlen(buf), -1, 0))
-		return false;
-	history_guard_sql(c->h, ms, n, buf, sizeof buf);
-	if (!items_add(it, buf, strlen(buf), -1, 0))
-		return false;
-	if (!c->h->exists) {
-		/* created under the lock: concurrent CREATE TABLE IF NOT EXISTS can collide */
-		history_create_sql(c->h, buf, sizeof buf);
-		char *semi = strchr(buf, ';');
-		if (!items_add(it, buf, (size_t)(semi - buf), -1, 0) ||
-		    !items_add(it, semi + 1, strlen(semi + 1), -1, 0))
-			return false;
+	m->state = MIG_APPLIED;
+	m->applied_now = true;
+	m->apply_ms = ms;
+	struct apply_summary *sum = c->sum;
+	if (!sum->first)
+		sum->first = m->name;
+	sum->last = m->name;
+	sum->applied++;
+	if (ms >= 0) {
+		struct log_fields lf = LOG_FIELDS_INIT;
+		lf.event = "migration_applied";
+		lf.migration = m->name;
+		lf.duration_ms = ms;
+		log_emit(LOG_INFO, &lf, "applied %s in %lld ms", m->name, (long long)ms);
 	}
-	return true;
 }
 
-static bool migration_items(struct apply_ctx *c, struct items *it, int mi,
-                            const struct sql_split *stmts)
+/* An error with no server result: a signal, or the connection gone. */
+static int no_answer(struct apply_ctx *c, const struct pipe_outcome *o, const char *what,
+                     struct err *e)
 {
-	struct migration *m = &c->set->m[mi];
-	for (int s = 0; s < stmts->n; s++)
-		if (!items_add(it, m->text + stmts->stmts[s].start, stmts->stmts[s].len, mi, s))
-			return false;
-	const char *params[5];
-	int np;
-	const char *sql = history_insert_sql(c->h, m, c->applied_by, NULL, params, &np);
-	if (!items_add(it, sql, strlen(sql), mi, -1))
-		return false;
-	struct item *x = &it->v[it->n - 1];
-	memcpy(x->params, params, sizeof params);
-	x->nparams = np;
-	return true;
+	int sig = signals_caught();
+	if (o->signalled && sig)
+		return err_set(e, EXIT_SIGNAL_BASE + sig, "signal", NULL, NULL,
+		               "stopped by %s while %s", signals_name(sig), what);
+	return err_set(e, EXIT_APPLY, "connection_lost",
+	               "The server may have restarted or the network dropped the connection; run "
+	               "dbready again.",
+	               o->conn_error[0] ? o->conn_error : PQerrorMessage(c->conn),
+	               "lost the connection while %s", what);
 }
 
-enum tx_outcome { TX_DONE, TX_ALREADY, TX_BUSY, TX_FAILED };
+/* ---------- one transaction: its items ---------- */
 
-/* Run one transaction made of migrations idx[0..n). */
-static enum tx_outcome run_tx(struct apply_ctx *c, const int *idx, int n, struct sql_split *splits,
-                              int *rc, struct err *e)
+/*
+ * A transaction is opened by [BEGIN, SET LOCAL statement_timeout, guard] and a Sync: the
+ * guard (history_guard_sql) takes the transaction-scoped advisory lock without waiting and
+ * says whether the history changed since it was read. Only then is the body sent: [CREATE
+ * SCHEMA, CREATE TABLE] when the history table is new, every statement of every migration
+ * followed by its history row, COMMIT - and, when another migration follows, the next
+ * transaction's [BEGIN, SET LOCAL, guard], all before one Sync. So a run of n migrations
+ * costs n + 1 round trips, and a runner that loses the race rolls back a transaction that
+ * did nothing: no statement ever fails on purpose, and the server logs no error.
+ */
+enum item_kind { IT_BEGIN, IT_TIMEOUT, IT_GUARD, IT_SCHEMA, IT_TABLE, IT_STMT, IT_ROW, IT_COMMIT };
+
+struct guard {
+	bool open;    /* a transaction is open with its guard answered */
+	bool locked;  /* the guard took the lock */
+	bool changed; /* the history changed since it was read */
+};
+
+struct txgen {
+	struct apply_ctx *c;
+	const int *idx; /* the body's migrations (n = 0: only an opening) */
+	int n;
+	bool create;     /* the body creates the history table */
+	const int *next; /* the migrations whose transaction opens after the COMMIT, or NULL */
+	int nnext;
+	int n_items;
+	/* strings the items point to while they are sent */
+	char *keys; /* the opening guard's $2 */
+	const char *guard_params[2];
+	char guard_sql[HISTORY_SQL_MAX];
+	char schema_sql[HISTORY_SQL_MAX], table_sql[HISTORY_SQL_MAX];
+	const char *row_params[5];
+	PGresult *guard_res, *commit_res;
+	/* the cursor (items are asked for in order) */
+	int cur_mig, cur_stmt;
+};
+
+static int body_items(const struct txgen *g)
 {
-	struct items it = {0};
-	struct migration *ms[4096];
-	int nm = n < 4096 ? n : 4096;
-	for (int i = 0; i < nm; i++)
-		ms[i] = &c->set->m[idx[i]];
-	bool ok = begin_items(c, &it, ms, nm);
-	for (int i = 0; ok && i < n; i++)
-		ok = migration_items(c, &it, idx[i], &splits[i]);
-	ok = ok && items_add(&it, "COMMIT", 6, -1, 0);
-	if (!ok) {
-		items_free(&it);
-		*rc = err_set(e, EXIT_INTERNAL, NULL, NULL, NULL, "out of memory");
-		return TX_FAILED;
-	}
-	int failed;
-	PGresult *res;
-	watch_start(&c->watch, c->conn, c->set->m[idx[0]].name);
-	enum pipe_result pr = pipeline_run(c->conn, &it, &failed, &res, &c->watch);
-	enum tx_outcome out = TX_DONE;
-	if (pr == PIPE_OK) {
-		c->h->exists = true;
-	} else if (pr == PIPE_ERROR) {
-		const char *st = PQresultErrorField(res, PG_DIAG_SQLSTATE);
-		if (st && strcmp(st, SQLSTATE_LOCK_BUSY) == 0) {
-			out = TX_BUSY;
-		} else if (st && strcmp(st, SQLSTATE_ALREADY_APPLIED) == 0) {
-			out = TX_ALREADY;
-		} else {
-			const struct item *x = &it.v[failed];
-			if (x->mig >= 0) {
-				int k = 0;
-				while (k < n && idx[k] != x->mig)
-					k++;
-				*rc = report_failure(&c->set->m[x->mig],
-				                     x->stmt >= 0 ? &splits[k].stmts[x->stmt]
-				                                  : NULL,
-				                     res, c->conn, e);
-				if (x->stmt < 0)
-					snprintf(
-					        e->msg, sizeof e->msg,
-					        "migration \"%s\" could not be recorded in %s: %s",
-					        c->set->m[x->mig].name, c->h->qname,
-					        PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY));
-			} else {
-				*rc = err_set(e, EXIT_APPLY, "transaction_failed",
-				              "Check the role's privileges on the history table's "
-				              "schema.",
-				              PQresultErrorMessage(res), "%s failed: %s",
-				              strncmp(x->sql, "COMMIT", 6) == 0
-				                      ? "COMMIT"
-				                      : "dbready's own statement",
-				              PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY));
-				snprintf(e->sqlstate, sizeof e->sqlstate, "%s", st ? st : "");
+	if (g->n == 0)
+		return 0;
+	int k = g->create ? 2 : 0;
+	for (int i = 0; i < g->n; i++)
+		k += g->c->set->m[g->idx[i]].stmts.n + 1;
+	return k + 1;
+}
+
+/* Map item i to what it is (and its migration and statement). */
+static enum item_kind locate(const struct txgen *g, int i, int *mig, int *stmt)
+{
+	*mig = *stmt = -1;
+	if (g->n > 0) {
+		if (g->create && i < 2)
+			return i == 0 ? IT_SCHEMA : IT_TABLE;
+		i -= g->create ? 2 : 0;
+		for (int k = 0; k < g->n; k++) {
+			int ns = g->c->set->m[g->idx[k]].stmts.n;
+			if (i <= ns) {
+				*mig = k;
+				*stmt = i < ns ? i : -1;
+				return i < ns ? IT_STMT : IT_ROW;
 			}
-			out = TX_FAILED;
+			i -= ns + 1;
 		}
-		PQclear(res);
-		rollback_if_needed(c->conn);
-	} else if (pr == PIPE_SIGNALED) {
-		int sig = signals_caught();
-		if (PQstatus(c->conn) == CONNECTION_OK && !PQisBusy(c->conn))
-			rollback_if_needed(c->conn);
-		*rc = err_set(e, EXIT_SIGNAL_BASE + sig, "signal",
-		              "Nothing of the interrupted migration remains; run dbready again.",
-		              NULL, "stopped by %s while applying \"%s\"; it was rolled back",
-		              signals_name(sig), c->set->m[idx[0]].name);
-		out = TX_FAILED;
-	} else {
-		*rc = err_set(e, EXIT_APPLY, "connection_lost",
-		              "The server may have restarted; run dbready again: nothing of the "
-		              "interrupted migration was committed.",
-		              PQerrorMessage(c->conn), "lost the connection while applying \"%s\"",
-		              c->set->m[idx[0]].name);
-		out = TX_FAILED;
+		if (i == 0)
+			return IT_COMMIT;
+		i--;
 	}
-	items_free(&it);
-	return out;
+	return i == 0 ? IT_BEGIN : i == 1 ? IT_TIMEOUT : IT_GUARD;
+}
+
+static void gen_item(void *ctx, int i, struct pipe_item *it)
+{
+	struct txgen *g = ctx;
+	struct apply_ctx *c = g->c;
+	int mig, stmt;
+	switch (locate(g, i, &mig, &stmt)) {
+	case IT_BEGIN:
+		it->sql = "BEGIN";
+		break;
+	case IT_TIMEOUT:
+		it->sql = c->set_timeout;
+		break;
+	case IT_GUARD:
+		it->sql = g->guard_sql;
+		it->params = g->guard_params;
+		it->nparams = 2;
+		it->keep = &g->guard_res;
+		break;
+	case IT_SCHEMA:
+		it->sql = g->schema_sql;
+		break;
+	case IT_TABLE:
+		it->sql = g->table_sql;
+		break;
+	case IT_STMT: {
+		const struct migration *m = &c->set->m[g->idx[mig]];
+		const struct sql_stmt *st = &m->stmts.stmts[stmt];
+		it->sql = m->text + st->start;
+		it->len = st->len;
+		return;
+	}
+	case IT_ROW: {
+		const struct migration *m = &c->set->m[g->idx[mig]];
+		int np;
+		it->sql = history_insert_sql(c->h, m, c->applied_by, NULL, g->row_params, &np);
+		it->params = g->row_params;
+		it->nparams = np;
+		break;
+	}
+	case IT_COMMIT:
+		it->sql = "COMMIT";
+		it->keep = &g->commit_res;
+		break;
+	}
+	it->len = strlen(it->sql);
+}
+
+/* Set up the opening items for migrations idx[0..n) (the guard's SQL and parameters).
+ * exists: whether the history table exists when the guard runs. */
+static bool gen_opening(struct txgen *g, const int *idx, int n, bool exists)
+{
+	struct apply_ctx *c = g->c;
+	history_guard_sql(c->h, exists, g->guard_sql, sizeof g->guard_sql);
+	g->guard_params[0] = c->lock_key;
+	if (exists) {
+		struct migration **ms = malloc((size_t)(n ? n : 1) * sizeof *ms);
+		if (!ms)
+			return false;
+		for (int i = 0; i < n; i++)
+			ms[i] = &c->set->m[idx[i]];
+		g->keys = history_keys_array(ms, n);
+		free(ms);
+		if (!g->keys)
+			return false;
+		g->guard_params[1] = g->keys;
+	} else {
+		g->guard_params[1] = c->h->qname;
+	}
+	return true;
+}
+
+static void gen_free(struct txgen *g)
+{
+	free(g->keys);
+	PQclear(g->guard_res);
+	PQclear(g->commit_res);
+	memset(g, 0, sizeof *g);
+}
+
+/* Read the guard's answer into gd. */
+static void read_guard(PGresult *r, struct guard *gd)
+{
+	gd->open = r && PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1;
+	gd->locked = gd->open && strcmp(PQgetvalue(r, 0, 0), "t") == 0;
+	gd->changed = gd->open && strcmp(PQgetvalue(r, 0, 1), "t") == 0;
+}
+
+static const char *plural(int n)
+{
+	return n == 1 ? "" : "s";
+}
+
+/* Open a transaction for idx[0..n): BEGIN, timeout, guard, Sync. */
+static int open_tx(struct apply_ctx *c, const int *idx, int n, struct guard *gd, struct err *e)
+{
+	struct txgen g = {.c = c, .n = 0};
+	memset(gd, 0, sizeof *gd);
+	if (!gen_opening(&g, idx, n, c->h->exists)) {
+		gen_free(&g);
+		return err_set(e, EXIT_INTERNAL, NULL, NULL, NULL, "out of memory");
+	}
+	struct pipe_source src = {3, gen_item, &g};
+	struct pipe_outcome o;
+	pipeline_run(c->conn, &src, NULL, &o);
+	int rc = EXIT_DONE;
+	if (o.failed >= 0) {
+		const char *st = PQresultErrorField(o.failed_res, PG_DIAG_SQLSTATE);
+		rc = err_set(e, EXIT_APPLY, "history_failed",
+		             "Check that the role may read the history table and create in its "
+		             "schema (USAGE and CREATE).",
+		             PQresultErrorField(o.failed_res, PG_DIAG_MESSAGE_DETAIL),
+		             "could not start the transaction of \"%s\": %s",
+		             c->set->m[idx[0]].name, PQresultErrorMessage(o.failed_res));
+		snprintf(e->sqlstate, sizeof e->sqlstate, "%s", st ? st : "");
+		PQclear(o.failed_res);
+	} else if (o.broken || !g.guard_res) {
+		rc = no_answer(c, &o, "taking the migration lock", e);
+	}
+	if (rc == EXIT_DONE)
+		read_guard(g.guard_res, gd);
+	gen_free(&g);
+	if (rc != EXIT_DONE || !gd->locked || gd->changed)
+		pipeline_rollback(c->conn);
+	if (rc == EXIT_DONE && signals_caught()) {
+		pipeline_rollback(c->conn);
+		int sig = signals_caught();
+		rc = err_set(e, EXIT_SIGNAL_BASE + sig, "signal", NULL, NULL,
+		             "stopped by %s before \"%s\" started", signals_name(sig),
+		             c->set->m[idx[0]].name);
+	}
+	if (rc != EXIT_DONE)
+		memset(gd, 0, sizeof *gd);
+	return rc;
+}
+
+/* The body of the open transaction: idx[0..n), COMMIT, and the opening of next[0..nnext)
+ * when next is not NULL (gd then describes that transaction). EXIT_DONE when it committed. */
+static int body_tx(struct apply_ctx *c, const int *idx, int n, const int *next, int nnext,
+                   struct guard *gd, struct err *e)
+{
+	struct txgen g = {
+	        .c = c, .idx = idx, .n = n, .create = !c->h->exists, .next = next, .nnext = nnext};
+	if (g.create) {
+		/* created under the lock: concurrent CREATE TABLE IF NOT EXISTS can collide */
+		history_create_schema_sql(c->h, g.schema_sql, sizeof g.schema_sql);
+		history_create_table_sql(c->h, g.table_sql, sizeof g.table_sql);
+	}
+	/* once this commits the table exists, so the next guard looks at its rows */
+	if (next && !gen_opening(&g, next, nnext, true)) {
+		gen_free(&g);
+		return err_set(e, EXIT_INTERNAL, NULL, NULL, NULL, "out of memory");
+	}
+	int nbody = body_items(&g);
+	struct pipe_source src = {nbody + (next ? 3 : 0), gen_item, &g};
+	struct pipe_outcome o;
+	pipeline_run(c->conn, &src, lockwatch_start(&c->watch, c->conn, c->set->m[idx[0]].name),
+	             &o);
+	memset(gd, 0, sizeof *gd);
+	const struct migration *m0 = &c->set->m[idx[0]];
+	bool committed = g.commit_res && strcmp(PQcmdStatus(g.commit_res), "COMMIT") == 0;
+	int rc = EXIT_DONE;
+	const char *what = n == 1 ? "it was rolled back: nothing of it remains"
+	                          : "the one transaction of every pending migration was rolled "
+	                            "back: nothing of them remains";
+	if (committed) {
+		c->h->exists = true;
+		read_guard(g.guard_res, gd);
+		if (next && !gd->open)
+			pipeline_rollback(c->conn); /* the next opening did not finish */
+	} else if (o.failed >= 0 && o.failed < nbody) {
+		int mig, stmt;
+		enum item_kind k = locate(&g, o.failed, &mig, &stmt);
+		const char *st = PQresultErrorField(o.failed_res, PG_DIAG_SQLSTATE);
+		int sig = signals_caught();
+		char after[256];
+		snprintf(after, sizeof after, "The migration is not recorded; %s.", what);
+		bool session_gone =
+		        PQstatus(c->conn) == CONNECTION_BAD ||
+		        (st && (strncmp(st, "57P0", 4) == 0 || strncmp(st, "08", 2) == 0));
+		if (session_gone) {
+			/* the server ended the session (pg_terminate_backend, a shutdown): an
+			 * error before the COMMIT ran means the transaction did not commit */
+			const char *msg =
+			        PQresultErrorField(o.failed_res, PG_DIAG_MESSAGE_PRIMARY);
+			rc = err_set(
+			        e, EXIT_APPLY, "connection_lost",
+			        "The server ended the session (pg_terminate_backend, a restart or "
+			        "a failover); run dbready again.",
+			        "The server ended the session before the COMMIT ran, so the "
+			        "transaction did not commit: nothing of it remains.",
+			        "lost the connection while applying \"%s\": %s",
+			        mig >= 0 ? c->set->m[idx[mig]].name : m0->name,
+			        msg ? msg : PQresultErrorMessage(o.failed_res));
+			snprintf(e->sqlstate, sizeof e->sqlstate, "%s", st ? st : "");
+		} else if (o.signalled && sig && st && strcmp(st, "57014") == 0) {
+			rc = err_set(e, EXIT_SIGNAL_BASE + sig, "signal",
+			             "Run dbready again: it applies what is not recorded.", NULL,
+			             "stopped by %s while applying \"%s\"; %s", signals_name(sig),
+			             mig >= 0 ? c->set->m[idx[mig]].name : m0->name, what);
+		} else if (k == IT_STMT) {
+			const struct migration *m = &c->set->m[idx[mig]];
+			rc = failure_report(m, &m->stmts.stmts[stmt], o.failed_res, c->conn, after,
+			                    e);
+		} else if (k == IT_COMMIT && n == 1) {
+			rc = failure_report(m0, NULL, o.failed_res, c->conn, after, e);
+		} else {
+			const char *part = k == IT_ROW      ? "recording it in the history table"
+			                   : k == IT_COMMIT ? "COMMIT"
+			                                    : "creating the history table";
+			const char *msg =
+			        PQresultErrorField(o.failed_res, PG_DIAG_MESSAGE_PRIMARY);
+			rc = err_set(e, EXIT_APPLY,
+			             k == IT_COMMIT ? "migration_failed" : "history_failed",
+			             k == IT_COMMIT ? "A deferred constraint or trigger was "
+			                              "checked at COMMIT; "
+			                              "fix the migration, then run again."
+			                            : "Check the role's privileges on the history "
+			                              "table and its "
+			                              "schema (USAGE and CREATE).",
+			             what, "%s of \"%s\" failed at %s: %s",
+			             n == 1 ? "the transaction" : "the --tx=all transaction",
+			             mig >= 0 ? c->set->m[idx[mig]].name : m0->name, part,
+			             msg ? msg : PQresultErrorMessage(o.failed_res));
+			snprintf(e->sqlstate, sizeof e->sqlstate, "%s", st ? st : "");
+			snprintf(e->migration, sizeof e->migration, "%s",
+			         mig >= 0 ? c->set->m[idx[mig]].name : m0->name);
+		}
+		pipeline_rollback(c->conn);
+	} else if (o.broken) {
+		/* what is known: the COMMIT was sent or not; its answer never came */
+		bool commit_sent = o.sent >= nbody;
+		int sig = signals_caught();
+		const char *known =
+		        commit_sent
+		                ? "Its COMMIT had been sent but no answer came, so whether it "
+		                  "committed is unknown; the next run reads the history, which "
+		                  "commits together with the migration, and applies it only if it "
+		                  "is not recorded."
+		                : "Its COMMIT was never sent, so it did not commit: the server "
+		                  "rolls "
+		                  "it back when the connection closes.";
+		if (o.signalled && sig)
+			rc = err_set(e, EXIT_SIGNAL_BASE + sig, "signal",
+			             "Run dbready again: it applies what is not recorded.", known,
+			             "stopped by %s while applying \"%s\" (%s)", signals_name(sig),
+			             m0->name, o.broken);
+		else
+			rc = err_set(e, EXIT_APPLY, "connection_lost",
+			             "The server may have restarted or the network dropped the "
+			             "connection; run dbready again.",
+			             known, "lost the connection while applying \"%s\": %s",
+			             m0->name, o.conn_error[0] ? o.conn_error : o.broken);
+	} else {
+		/* a signal stopped the sending before the COMMIT */
+		int sig = signals_caught();
+		pipeline_rollback(c->conn);
+		rc = err_set(e, EXIT_SIGNAL_BASE + (sig ? sig : 15), "signal",
+		             "Run dbready again: it applies what is not recorded.", NULL,
+		             "stopped by %s while applying \"%s\"; %s", signals_name(sig),
+		             m0->name, what);
+	}
+	PQclear(o.failed_res);
+	gen_free(&g);
+	return rc;
 }
 
 /* ---------- waiting for the lock ---------- */
@@ -549,9 +454,8 @@ static int wait_lock(struct apply_ctx *c, int64_t deadline, bool *logged, struct
 		        hint, sizeof hint,
 		        "Another dbready, or a session that died holding the lock, has it: SELECT "
 		        "pid, state, query FROM pg_stat_activity WHERE pid IN (SELECT pid FROM "
-		        "pg_locks "
-		        "WHERE locktype = 'advisory' AND classid = %u AND objid = %u). Raise "
-		        "--lock-timeout if a long migration is running.",
+		        "pg_locks WHERE locktype = 'advisory' AND classid = %u AND objid = %u). "
+		        "Raise --lock-timeout if a long migration is running.",
 		        (unsigned)(k >> 32), (unsigned)(k & 0xffffffffu));
 		return err_set(e, EXIT_LOCK, "lock_timeout", hint, NULL,
 		               "could not take the migration lock within %lld ms",
@@ -565,180 +469,264 @@ static int wait_lock(struct apply_ctx *c, int64_t deadline, bool *logged, struct
 	return EXIT_DONE;
 }
 
-/* One statement (or any SQL) with signal handling; PIPE_* result, res on error. */
-static enum pipe_result exec_one(PGconn *conn, const char *sql, size_t len, const char **params,
-                                 int nparams, PGresult **res, struct watch *w)
+/* ---------- a migration in its own session ---------- */
+
+/* One query through the pipeline; false with e filled when it failed or got no answer. */
+static bool query(struct apply_ctx *c, const char *sql, const char *const *params, int np,
+                  PGresult **res, const char *what, struct err *e)
 {
-	struct items it = {0};
-	int failed;
-	if (!items_add(&it, sql, len, -1, 0))
-		return PIPE_BROKEN;
-	if (nparams > 0)
-		memcpy(it.v[0].params, params, (size_t)nparams * sizeof *params);
-	it.v[0].nparams = nparams;
-	enum pipe_result pr = pipeline_run(conn, &it, &failed, res, w);
-	items_free(&it);
-	return pr;
+	struct pipe_outcome o;
+	if (pipeline_query(c->conn, sql, params, np, res, &o))
+		return true;
+	if (*res) {
+		const char *st = PQresultErrorField(*res, PG_DIAG_SQLSTATE);
+		err_set(e, EXIT_APPLY, "history_failed",
+		        "Check the role's privileges on the history table and its schema.",
+		        PQresultErrorField(*res, PG_DIAG_MESSAGE_DETAIL), "could not %s: %s", what,
+		        PQresultErrorMessage(*res));
+		snprintf(e->sqlstate, sizeof e->sqlstate, "%s", st ? st : "");
+		PQclear(*res);
+		*res = NULL;
+	} else {
+		char doing[160];
+		snprintf(doing, sizeof doing, "trying to %s", what);
+		no_answer(c, &o, doing, e);
+	}
+	return false;
 }
 
-static bool exec_bool(PGconn *conn, const char *sql, const char **params, int nparams, bool *out)
+static bool query_bool(struct apply_ctx *c, const char *sql, const char *const *params, int np,
+                       bool *out, const char *what, struct err *e)
 {
-	PGresult *r = PQexecParams(conn, sql, nparams, NULL, params, NULL, NULL, 0);
-	bool ok = PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1;
-	if (ok)
-		*out = strcmp(PQgetvalue(r, 0, 0), "t") == 0;
+	PGresult *r;
+	if (!query(c, sql, params, np, &r, what, e))
+		return false;
+	*out = PQntuples(r) == 1 && strcmp(PQgetvalue(r, 0, 0), "t") == 0;
 	PQclear(r);
-	return ok;
+	return true;
 }
 
 /* A pooler that multiplexes sessions (PgBouncer, Supavisor, RDS Proxy) answers the startup
  * with a cancel key of its own, so the backend pid libpq was told differs from the pid of
  * the backend that runs our statements. (Comparing pg_backend_pid() across two statements
  * is not enough: an idle pool often hands the same server connection back.) */
-static bool behind_pooler(PGconn *conn)
+static int check_session(struct apply_ctx *c, const struct migration *m, const char *why,
+                         struct err *e)
 {
-	PGresult *r = PQexec(conn, "SELECT pg_backend_pid()");
-	bool pooled = PQresultStatus(r) == PGRES_TUPLES_OK &&
-	              atoi(PQgetvalue(r, 0, 0)) != PQbackendPID(conn);
+	PGresult *r;
+	if (!query(c, "SELECT pg_backend_pid()", NULL, 0, &r, "look at the session", e))
+		return e->code;
+	bool pooled = atoi(PQgetvalue(r, 0, 0)) != PQbackendPID(c->conn);
 	PQclear(r);
-	return pooled;
+	if (!pooled)
+		return EXIT_DONE;
+	return err_set(e, EXIT_CONFIG, "pooler",
+	               "Give dbready the database's direct endpoint (port 5432, not the "
+	               "pooler's), which keeps one session.",
+	               "The connection goes through a pooler (its cancel key is not the "
+	               "server's): behind transaction pooling, the statements, the file's own "
+	               "transactions and the session lock that guards them could land in "
+	               "different server sessions.",
+	               "migration \"%s\" must run in one session (%s)", m->name, why);
 }
 
-/* ---------- a migration outside any transaction ---------- */
-
-static int run_no_tx(struct apply_ctx *c, int mi, const struct sql_split *stmts, bool *already,
-                     struct err *e)
+/* What of a migration run statement by statement remains, as observed: `ran` statements
+ * succeeded, the first `committed` of them were committed (the session was outside any
+ * transaction after them). */
+static void remains(const struct migration *m, int ran, int committed, char *out, size_t cap)
 {
-	struct migration *m = &c->set->m[mi];
-	char lockkey[32];
-	snprintf(lockkey, sizeof lockkey, "%lld", (long long)c->h->lock_key);
-	const char *kp[1] = {lockkey};
-	*already = false;
-	if (behind_pooler(c->conn))
-		return err_set(
-		        e, EXIT_CONFIG, "pooler",
-		        "Give dbready the database's direct endpoint (port 5432, not the "
-		        "pooler's), which keeps one session.",
-		        "The connection goes through a pooler (its cancel key is not the "
-		        "server's): behind transaction pooling, the statements and the session "
-		        "lock that guards them could land in different server sessions.",
-		        "migration \"%s\" must run outside a transaction, which needs a session",
-		        m->name);
-	int64_t deadline = clock_ms() + c->cfg->lock_timeout_ms;
-	bool logged = false, locked = false;
-	for (;;) {
-		if (!exec_bool(c->conn, "SELECT pg_try_advisory_lock($1::bigint)", kp, 1, &locked))
-			return err_set(e, EXIT_APPLY, "lock_failed", NULL, PQerrorMessage(c->conn),
-			               "could not take the migration lock");
-		if (locked)
-			break;
-		int rc = wait_lock(c, deadline, &logged, e);
-		if (rc != EXIT_DONE)
-			return rc;
-	}
-	int rc = EXIT_DONE;
-	PGresult *res = NULL;
-	char buf[2048];
-	if (!c->h->exists) {
-		history_create_sql(c->h, buf, sizeof buf);
-		PGresult *r = PQexec(c->conn, buf);
-		bool ok = PQresultStatus(r) == PGRES_COMMAND_OK;
-		if (!ok)
-			rc = err_set(e, EXIT_APPLY, "history_failed", NULL,
-			             PQresultErrorMessage(r),
-			             "could not create the history table %s", c->h->qname);
-		PQclear(r);
-		if (!ok)
-			goto unlock;
-		c->h->exists = true;
-	}
-	snprintf(buf, sizeof buf, "SELECT EXISTS (SELECT 1 FROM %s WHERE %s = $1)", c->h->qname,
-	         c->h->format == FORMAT_DRIZZLE ? "created_at::text" : "version");
-	const char *kk[1] = {m->key};
-	if (!exec_bool(c->conn, buf, kk, 1, already)) {
-		rc = err_set(e, EXIT_APPLY, "history_failed", NULL, PQerrorMessage(c->conn),
-		             "could not read the history table %s", c->h->qname);
-		goto unlock;
-	}
-	if (*already)
-		goto unlock;
-	snprintf(buf, sizeof buf, "SET statement_timeout = %lld",
-	         (long long)c->cfg->statement_timeout_ms);
-	PQclear(PQexec(c->conn, buf));
-	int64_t t0 = clock_ms();
-	watch_start(&c->watch, c->conn, m->name);
-	for (int s = 0; s < stmts->n; s++) {
-		const struct sql_stmt *st = &stmts->stmts[s];
-		enum pipe_result pr =
-		        exec_one(c->conn, m->text + st->start, st->len, NULL, 0, &res, &c->watch);
-		if (pr == PIPE_OK)
-			continue;
-		char ran[256];
-		snprintf(ran, sizeof ran,
-		         "%d of its %d statements ran before (outside a transaction, they stay "
-		         "applied); the migration is not recorded.",
-		         s, stmts->n);
-		if (pr == PIPE_ERROR) {
-			rc = report_failure(m, st, res, c->conn, e);
+	char range[48];
+	if (committed == 1)
+		snprintf(range, sizeof range, "statement 1 stays");
+	else
+		snprintf(range, sizeof range, "statements 1-%d stay", committed);
+	if (committed == 0)
+		snprintf(out, cap, "The migration is not recorded; nothing of it was committed.");
+	else if (committed == ran)
+		snprintf(out, cap,
+		         "The migration is not recorded, but %d of its %d statements ran and "
+		         "committed (outside a transaction, or by the file's own COMMIT): %s "
+		         "applied. Undo that by hand, or make it idempotent (IF NOT EXISTS), "
+		         "before running again.",
+		         ran, m->stmts.n, range);
+	else
+		snprintf(out, cap,
+		         "The migration is not recorded, but %d of its %d statements ran: %s "
+		         "applied (committed outside a transaction, or by the file's own COMMIT); "
+		         "statements %d-%d ran in the file's own transaction, which was rolled "
+		         "back. Undo the committed part by hand, or make it idempotent, before "
+		         "running again.",
+		         ran, m->stmts.n, range, committed + 1, ran);
+}
+
+/* Run m statement by statement in this session: the file's own BEGIN/COMMIT decide what is
+ * one transaction, as psql -f would run it; dbready adds none. */
+static int run_statements(struct apply_ctx *c, const struct migration *m, struct err *e)
+{
+	int ran = 0, committed = 0;
+	char after[768];
+	for (int s = 0; s < m->stmts.n; s++) {
+		const struct sql_stmt *st = &m->stmts.stmts[s];
+		PGresult *res = NULL;
+		struct pipe_outcome o;
+		char *sql = strndup(m->text + st->start, st->len);
+		if (!sql)
+			return err_set(e, EXIT_INTERNAL, NULL, NULL, NULL, "out of memory");
+		bool ok = pipeline_query(c->conn, sql, NULL, 0, &res, &o);
+		free(sql);
+		if (ok) {
 			PQclear(res);
-		} else if (pr == PIPE_SIGNALED) {
-			int sig = signals_caught();
-			rc = err_set(e, EXIT_SIGNAL_BASE + sig, "signal", NULL, NULL,
+			ran++;
+			if (PQtransactionStatus(c->conn) == PQTRANS_IDLE)
+				committed = ran;
+			if (signals_caught()) {
+				pipeline_rollback(c->conn);
+				remains(m, ran, committed, after, sizeof after);
+				int sig = signals_caught();
+				return err_set(e, EXIT_SIGNAL_BASE + sig, "signal", NULL, after,
+				               "stopped by %s after statement %d of \"%s\"",
+				               signals_name(sig), s + 1, m->name);
+			}
+			continue;
+		}
+		bool in_own_tx = PQstatus(c->conn) == CONNECTION_OK &&
+		                 PQtransactionStatus(c->conn) != PQTRANS_IDLE;
+		if (in_own_tx)
+			pipeline_rollback(c->conn);
+		remains(m, ran, committed, after, sizeof after);
+		int sig = signals_caught();
+		int rc;
+		if (res && !(o.signalled && sig)) {
+			rc = failure_report(m, st, res, c->conn, after, e);
+		} else if (o.signalled && sig) {
+			rc = err_set(e, EXIT_SIGNAL_BASE + sig, "signal", NULL, after,
 			             "stopped by %s in statement %d of \"%s\"", signals_name(sig),
 			             s + 1, m->name);
 		} else {
-			rc = err_set(
-			        e, EXIT_APPLY, "connection_lost", NULL, PQerrorMessage(c->conn),
-			        "lost the connection in statement %d of \"%s\"", s + 1, m->name);
+			char known[1024];
+			snprintf(known, sizeof known,
+			         "Whether statement %d took effect is unknown. %s", s + 1, after);
+			rc = err_set(e, EXIT_APPLY, "connection_lost",
+			             "The server may have restarted; check the schema, then run "
+			             "dbready again.",
+			             known, "lost the connection in statement %d of \"%s\": %s",
+			             s + 1, m->name, o.conn_error[0] ? o.conn_error : o.broken);
 		}
-		size_t dl = strlen(e->detail);
-		snprintf(e->detail + dl, sizeof e->detail - dl, "%s%s", dl ? "\n" : "", ran);
+		PQclear(res);
+		return rc;
+	}
+	if (PQtransactionStatus(c->conn) != PQTRANS_IDLE) {
+		/* the file began a transaction it never ended: psql would roll it back too */
+		pipeline_rollback(c->conn);
+		remains(m, ran, committed, after, sizeof after);
+		return err_set(
+		        e, EXIT_APPLY, "migration_failed",
+		        "End the file's transaction with COMMIT, or remove its BEGIN.", after,
+		        "migration \"%s\" ends inside a transaction it began; it was rolled "
+		        "back",
+		        m->name);
+	}
+	return EXIT_DONE;
+}
+
+/* Apply m in this session under the session-scoped advisory lock, which survives the file's
+ * own COMMITs. *changed: the history changed while waiting (the caller re-plans). */
+static int run_session(struct apply_ctx *c, struct migration *m, const char *why, bool *changed,
+                       struct err *e)
+{
+	*changed = false;
+	int rc = check_session(c, m, why, e);
+	if (rc != EXIT_DONE)
+		return rc;
+	const char *kp[1] = {c->lock_key};
+	int64_t deadline = clock_ms() + c->cfg->lock_timeout_ms;
+	bool logged = false, locked = false;
+	for (;;) {
+		if (!query_bool(c, "SELECT pg_try_advisory_lock($1::bigint)", kp, 1, &locked,
+		                "take the migration lock", e))
+			return e->code;
+		if (locked)
+			break;
+		if ((rc = wait_lock(c, deadline, &logged, e)) != EXIT_DONE)
+			return rc;
+	}
+	char sql[HISTORY_SQL_MAX];
+	PGresult *r = NULL;
+	if (!c->h->exists) {
+		const char *qn[1] = {c->h->qname};
+		bool there;
+		if (!query_bool(c, "SELECT to_regclass($1) IS NOT NULL", qn, 1, &there,
+		                "look up the history table", e)) {
+			rc = e->code;
+			goto unlock;
+		}
+		if (there) { /* another runner created it meanwhile */
+			*changed = true;
+			goto unlock;
+		}
+		if (!query(c, history_create_schema_sql(c->h, sql, sizeof sql), NULL, 0, &r,
+		           "create the history table's schema", e) ||
+		    (PQclear(r), !query(c, history_create_table_sql(c->h, sql, sizeof sql), NULL,
+		                        0, &r, "create the history table", e))) {
+			rc = e->code;
+			goto unlock;
+		}
+		PQclear(r);
+		c->h->exists = true;
+	}
+	struct migration *one[1] = {m};
+	char *keys = history_keys_array(one, 1);
+	const char *kk[1] = {keys};
+	bool recorded = false;
+	if (!keys)
+		rc = err_set(e, EXIT_INTERNAL, NULL, NULL, NULL, "out of memory");
+	else if (!query_bool(c, history_recorded_sql(c->h, sql, sizeof sql), kk, 1, &recorded,
+	                     "read the history table", e))
+		rc = e->code;
+	free(keys);
+	if (rc != EXIT_DONE || recorded) {
+		*changed = recorded;
 		goto unlock;
 	}
+	if (!query(c, c->set_session_timeout, NULL, 0, &r, "set the statement timeout", e)) {
+		rc = e->code;
+		goto unlock;
+	}
+	PQclear(r);
+	int64_t t0 = clock_ms();
+	rc = run_statements(c, m, e);
+	if (rc != EXIT_DONE)
+		goto reset;
 	char dur[32];
 	snprintf(dur, sizeof dur, "%lld", (long long)(clock_ms() - t0));
 	const char *params[5];
 	int np;
-	const char *sql = history_insert_sql(c->h, m, c->applied_by, dur, params, &np);
-	PGresult *r = PQexecParams(c->conn, sql, np, NULL, params, NULL, NULL, 0);
-	if (PQresultStatus(r) != PGRES_COMMAND_OK)
-		rc = err_set(
-		        e, EXIT_APPLY, "history_failed",
-		        "Its statements ran; record it by hand or make them idempotent and run "
-		        "again.",
-		        PQresultErrorMessage(r), "migration \"%s\" ran but could not be recorded",
-		        m->name);
+	const char *ins = history_insert_sql(c->h, m, c->applied_by, dur, params, &np);
+	struct pipe_outcome o;
+	if (!pipeline_query(c->conn, ins, params, np, &r, &o)) {
+		rc = err_set(e, EXIT_APPLY, "history_failed",
+		             "Its statements ran and were committed; record it by hand, or make "
+		             "them idempotent and run again.",
+		             r ? PQresultErrorMessage(r) : o.conn_error,
+		             "migration \"%s\" ran but could not be recorded", m->name);
+	}
 	PQclear(r);
+reset:
+	if (PQstatus(c->conn) == CONNECTION_OK) {
+		struct pipe_outcome ro;
+		pipeline_query(c->conn, "RESET statement_timeout", NULL, 0, &r, &ro);
+		PQclear(r);
+	}
 unlock:
 	if (PQstatus(c->conn) == CONNECTION_OK) {
-		PQclear(PQexec(c->conn, "RESET statement_timeout"));
-		PQclear(PQexecParams(c->conn, "SELECT pg_advisory_unlock($1::bigint)", 1, NULL, kp,
-		                     NULL, NULL, 0));
+		struct pipe_outcome uo;
+		pipeline_query(c->conn, "SELECT pg_advisory_unlock($1::bigint)", kp, 1, &r, &uo);
+		PQclear(r);
 	}
 	return rc;
 }
 
 /* ---------- the whole run ---------- */
-
-static void log_applied(const struct migration *m, int64_t ms)
-{
-	struct log_fields lf = LOG_FIELDS_INIT;
-	lf.event = "migration_applied";
-	lf.migration = m->name;
-	lf.duration_ms = ms;
-	log_emit(LOG_INFO, &lf, "applied %s in %lld ms", m->name, (long long)ms);
-}
-
-static void note(struct apply_summary *sum, struct migration *m, int64_t ms)
-{
-	m->state = MIG_APPLIED;
-	m->applied_now = true;
-	m->apply_ms = ms;
-	if (!sum->first)
-		sum->first = m->name;
-	sum->last = m->name;
-	sum->applied++;
-}
 
 static bool wanted(const struct config *cfg, const struct migration *m)
 {
@@ -746,130 +734,169 @@ static bool wanted(const struct config *cfg, const struct migration *m)
 	       (m->state == MIG_OUT_OF_ORDER && cfg->allow_out_of_order);
 }
 
-static int apply_all_in_one(struct apply_ctx *c, int *idx, int n, struct sql_split *splits,
-                            struct apply_summary *sum, struct err *e)
+/* A signal between migrations: stop, saying what this run did and did not do. */
+static int stopped_between(struct apply_ctx *c, const int *idx, int pos, int n, struct err *e)
 {
-	for (int i = 0; i < n; i++) {
-		const char *why =
-		        apply_no_tx_reason(&c->set->m[idx[i]], &splits[i], c->server_version);
-		if (why)
-			return err_set(
-			        e, EXIT_MIGRATIONS, "no_transaction",
-			        "Run without --tx=all: dbready then runs that migration on its "
-			        "own, outside a transaction.",
-			        NULL,
-			        "migration \"%s\" cannot run inside a transaction (%s), and "
-			        "--tx=all puts every migration in one",
-			        c->set->m[idx[i]].name, why);
-	}
+	int sig = signals_caught();
+	char detail[512];
+	if (c->sum->applied)
+		snprintf(detail, sizeof detail,
+		         "This run applied %d migration%s (the last one committed before the stop "
+		         "took effect); %d not started.",
+		         c->sum->applied, plural(c->sum->applied), n - pos);
+	else
+		snprintf(detail, sizeof detail, "Nothing was applied; %d not started.", n - pos);
+	return err_set(e, EXIT_SIGNAL_BASE + sig, "signal",
+	               "Run dbready again: it applies what is not recorded.", detail,
+	               "stopped by %s before applying \"%s\"", signals_name(sig),
+	               c->set->m[idx[pos]].name);
+}
+
+static int run_all(struct apply_ctx *c, const int *idx, int n, struct err *e)
+{
+	bool all = c->cfg->tx == TX_ALL;
+	if (all)
+		for (int i = 0; i < n; i++) {
+			const struct migration *m = &c->set->m[idx[i]];
+			const char *why = apply_no_tx_reason(m, c->server_version);
+			if (!why && own_tx_control(m))
+				why = "it has its own BEGIN/COMMIT";
+			if (why)
+				return err_set(e, EXIT_MIGRATIONS, "no_transaction",
+				               "Run without --tx=all: dbready then runs that "
+				               "migration on its "
+				               "own, in its own session.",
+				               NULL,
+				               "migration \"%s\" cannot run inside a transaction "
+				               "(%s), and "
+				               "--tx=all puts every migration in one",
+				               m->name, why);
+		}
+	struct guard gd = {0};
 	int64_t deadline = clock_ms() + c->cfg->lock_timeout_ms;
 	bool logged = false;
-	for (;;) {
+	int pos = 0, rc = EXIT_DONE;
+	while (pos < n) {
+		if (signals_caught()) {
+			rc = stopped_between(c, idx, pos, n, e);
+			break;
+		}
+		struct migration *m = &c->set->m[idx[pos]];
+		int bn = all ? n : 1;
+		const char *why = all ? NULL : apply_no_tx_reason(m, c->server_version);
+		const struct sql_stmt *own = all ? NULL : own_tx_control(m);
+		if (!gd.open) {
+			struct log_fields lf = LOG_FIELDS_INIT;
+			lf.event = "migration_start";
+			lf.migration = m->name;
+			if (all)
+				log_info("applying %d migration%s in one transaction (--tx=all)",
+				         n, plural(n));
+			else if (why)
+				log_emit(LOG_INFO, &lf, "applying %s outside a transaction (%s)",
+				         m->name, why);
+			else if (own)
+				log_emit(LOG_INFO, &lf,
+				         "applying %s in its own session, with the file's own "
+				         "transactions (%.*s at line %d)",
+				         m->name, (int)(own->len < 20 ? own->len : 20),
+				         m->text + own->start,
+				         failure_position(m, own->start).line);
+			else
+				log_emit(LOG_INFO, &lf, "applying %s", m->name);
+		}
+		if (why || own) {
+			char reason[160];
+			if (why)
+				snprintf(reason, sizeof reason, "%s", why);
+			else
+				snprintf(reason, sizeof reason, "it has its own %.*s at line %d",
+				         (int)(own->len < 20 ? own->len : 20),
+				         m->text + own->start,
+				         failure_position(m, own->start).line);
+			pipeline_rollback(c->conn);
+			gd.open = false;
+			bool changed;
+			int64_t t0 = clock_ms();
+			if ((rc = run_session(c, m, reason, &changed, e)) != EXIT_DONE)
+				break;
+			if (changed) {
+				c->sum->replan = true;
+				break;
+			}
+			note(c, m, clock_ms() - t0);
+			pos++;
+			continue;
+		}
 		int64_t t0 = clock_ms();
-		int rc = EXIT_DONE;
-		log_info("applying %d migration%s in one transaction (--tx=all)", n,
-		         n == 1 ? "" : "s");
-		enum tx_outcome out = run_tx(c, idx, n, splits, &rc, e);
-		if (out == TX_DONE) {
-			for (int i = 0; i < n; i++)
-				note(sum, &c->set->m[idx[i]], -1);
-			log_info("applied %d migration%s in %lld ms", n, n == 1 ? "" : "s",
+		if (!gd.open && (rc = open_tx(c, &idx[pos], bn, &gd, e)) != EXIT_DONE)
+			break;
+		if (!gd.locked) {
+			gd.open = false;
+			if ((rc = wait_lock(c, deadline, &logged, e)) != EXIT_DONE)
+				break;
+			continue;
+		}
+		if (gd.changed) {
+			/* another runner applied some of these meanwhile: re-read, re-plan */
+			pipeline_rollback(c->conn);
+			c->sum->replan = true;
+			break;
+		}
+		/* open the next migration's transaction in the same round trip */
+		const int *next = NULL;
+		if (!all && pos + 1 < n &&
+		    !needs_session(&c->set->m[idx[pos + 1]], c->server_version))
+			next = &idx[pos + 1];
+		if ((rc = body_tx(c, &idx[pos], bn, next, next ? 1 : 0, &gd, e)) != EXIT_DONE)
+			break;
+		for (int i = 0; i < bn; i++)
+			note(c, &c->set->m[idx[pos + i]], all ? -1 : clock_ms() - t0);
+		if (all)
+			log_info("applied %d migration%s in %lld ms", n, plural(n),
 			         (long long)(clock_ms() - t0));
-			return EXIT_DONE;
-		}
-		if (out == TX_FAILED)
-			return rc;
-		if (out == TX_ALREADY) {
-			/* another runner got there first: it applied the same folder */
-			log_info("another runner applied these migrations meanwhile");
-			for (int i = 0; i < n; i++)
-				c->set->m[idx[i]].state = MIG_APPLIED;
-			sum->skipped += n;
-			return EXIT_DONE;
-		}
-		if ((rc = wait_lock(c, deadline, &logged, e)) != EXIT_DONE)
-			return rc;
+		pos += bn;
+		deadline = clock_ms() + c->cfg->lock_timeout_ms;
+		logged = false;
 	}
+	if (PQstatus(c->conn) == CONNECTION_OK)
+		pipeline_rollback(c->conn); /* an opened transaction that was not needed */
+	return rc;
 }
 
 int apply_pending(PGconn *conn, const struct config *cfg, const struct dburl *u,
                   struct migset *set, struct history *h, struct apply_summary *sum, struct err *e)
 {
-	memset(sum, 0, sizeof *sum);
+	sum->replan = false;
 	int64_t start = clock_ms();
-	struct apply_ctx c = {.conn = conn, .cfg = cfg, .set = set, .h = h, .watch = {.u = u}};
+	struct apply_ctx c = {.conn = conn, .cfg = cfg, .set = set, .h = h, .sum = sum};
+	c.watch.u = u;
 	char host[256] = "unknown";
 	gethostname(host, sizeof host - 1);
+	host[sizeof host - 1] = '\0';
 	snprintf(c.applied_by, sizeof c.applied_by, "%s dbready/%s", host, DBREADY_VERSION);
+	snprintf(c.lock_key, sizeof c.lock_key, "%lld", (long long)h->lock_key);
+	/* at most INT_MAX ms (cli.c refuses more): the text fits */
+	snprintf(c.set_timeout, sizeof c.set_timeout, "SET LOCAL statement_timeout = %lld",
+	         (long long)cfg->statement_timeout_ms);
+	snprintf(c.set_session_timeout, sizeof c.set_session_timeout,
+	         "SET statement_timeout = %lld", (long long)cfg->statement_timeout_ms);
 	c.server_version = PQserverVersion(conn);
 	backoff_init(&c.lock_backoff, cfg->backoff_base_ms, cfg->backoff_cap_ms, 0);
 
-	int *idx = calloc((size_t)(set->n ? set->n : 1), sizeof *idx);
-	struct sql_split *splits = calloc((size_t)(set->n ? set->n : 1), sizeof *splits);
+	int *idx = malloc((size_t)(set->n ? set->n : 1) * sizeof *idx);
 	int n = 0, rc = EXIT_DONE;
-	if (!idx || !splits) {
+	if (!idx) {
 		rc = err_set(e, EXIT_INTERNAL, NULL, NULL, NULL, "out of memory");
-		goto out;
+	} else {
+		for (int i = 0; i < set->n; i++)
+			if (wanted(cfg, &set->m[i]))
+				idx[n++] = i;
+		if (n)
+			rc = run_all(&c, idx, n, e);
 	}
-	for (int i = 0; i < set->n; i++) {
-		if (!wanted(cfg, &set->m[i]))
-			continue;
-		if (!apply_statements(&set->m[i], set->format, &splits[n])) {
-			rc = err_set(e, EXIT_INTERNAL, NULL, NULL, NULL, "out of memory");
-			goto out;
-		}
-		idx[n++] = i;
-	}
-	if (n && cfg->tx == TX_ALL) {
-		rc = apply_all_in_one(&c, idx, n, splits, sum, e);
-		goto out;
-	}
-	for (int k = 0; k < n && rc == EXIT_DONE; k++) {
-		struct migration *m = &set->m[idx[k]];
-		const char *why = apply_no_tx_reason(m, &splits[k], c.server_version);
-		struct log_fields lf = LOG_FIELDS_INIT;
-		lf.event = "migration_start";
-		lf.migration = m->name;
-		log_emit(LOG_INFO, &lf, "applying %s%s%s%s", m->name,
-		         why ? " outside a transaction (" : "", why ? why : "", why ? ")" : "");
-		int64_t t0 = clock_ms();
-		bool already = false;
-		if (why) {
-			rc = run_no_tx(&c, idx[k], &splits[k], &already, e);
-		} else {
-			int64_t deadline = clock_ms() + cfg->lock_timeout_ms;
-			bool logged = false;
-			for (;;) {
-				enum tx_outcome out = run_tx(&c, &idx[k], 1, &splits[k], &rc, e);
-				if (out == TX_BUSY) {
-					if ((rc = wait_lock(&c, deadline, &logged, e)) !=
-					    EXIT_DONE)
-						break;
-					continue;
-				}
-				already = out == TX_ALREADY;
-				break;
-			}
-		}
-		if (rc != EXIT_DONE)
-			break;
-		if (already) {
-			log_info("%s was applied meanwhile by another runner", m->name);
-			m->state = MIG_APPLIED;
-			sum->skipped++;
-			continue;
-		}
-		int64_t ms = clock_ms() - t0;
-		log_applied(m, ms);
-		note(sum, m, ms);
-	}
-out:
-	watch_end(&c.watch);
-	if (splits)
-		for (int i = 0; i < n; i++)
-			sql_split_free(&splits[i]);
-	free(splits);
+	lockwatch_end(&c.watch);
 	free(idx);
-	sum->elapsed_ms = clock_ms() - start;
+	sum->elapsed_ms += clock_ms() - start;
 	return rc;
 }

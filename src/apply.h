@@ -1,12 +1,17 @@
 /* apply.h - apply pending migrations exactly once (behaviour.md §3, §4).
  *
  * Each migration runs in its own transaction together with its history row (or all of them
- * in one with --tx=all), sent as one pipeline: one round trip per migration. The
- * transaction first takes a transaction-scoped advisory lock without waiting and re-checks
- * the history (history_guard_sql), so any number of runners - also behind PgBouncer in
- * transaction mode - apply each migration once. Migrations that PostgreSQL refuses inside a
- * transaction run statement by statement under a session lock. A migration that runs long is
- * looked at from a second connection (u), which names the session blocking it.
+ * in one with --tx=all). The transaction first takes a transaction-scoped advisory lock
+ * without waiting and re-checks the history (history_guard_sql); only then is the body sent,
+ * streamed, with the next migration's opening in the same round trip (n + 1 round trips for
+ * n migrations). So any number of runners - also behind PgBouncer in transaction mode -
+ * apply each migration once, and a runner that loses the race rolls back an empty
+ * transaction instead of raising an error the server would log. Migrations that PostgreSQL
+ * refuses inside a transaction, and files with their own BEGIN/COMMIT, run statement by
+ * statement in one session under a session lock (refused behind a pooler). Every outcome is
+ * what the server answered: a COMMIT that ran before a SIGTERM took effect is reported as
+ * applied. A migration that runs long is looked at from a second connection (u), which names
+ * the session blocking it.
  */
 #ifndef DBREADY_APPLY_H
 #define DBREADY_APPLY_H
@@ -20,25 +25,23 @@
 #include "migration.h"
 #include "sqlsplit.h"
 
+/* Zeroed by the caller once per run; apply_pending adds to it. */
 struct apply_summary {
 	int applied;
-	int skipped; /* applied meanwhile by another runner */
 	const char *first, *last;
 	int64_t elapsed_ms;
+	bool replan; /* the history changed under the lock: re-read it, re-plan, call again */
 };
 
 /* Apply every pending (and, with allow_out_of_order, out-of-order) migration of set, whose
- * states plan_build() has set. Returns EXIT_DONE, or an exit code with e filled (7 failed
- * and rolled back, 8 lock timeout, 128+n signal, ...). */
+ * states plan_build() has set. Returns EXIT_DONE, or an exit code with e filled (7 failed,
+ * 8 lock timeout, 128+n signal, ...) whose message says what the server observed. EXIT_DONE
+ * with sum->replan: another runner changed the history while this one waited; re-read the
+ * history, re-plan and call again. */
 int apply_pending(PGconn *conn, const struct config *cfg, const struct dburl *u,
                   struct migset *set, struct history *h, struct apply_summary *sum, struct err *e);
 
-/* The statements of a migration as they are sent: drizzle files are cut at
- * "--> statement-breakpoint" first, as drizzle-orm does, then split. */
-bool apply_statements(const struct migration *m, enum mig_format fmt, struct sql_split *out);
-
 /* Why m must run outside a transaction, or NULL. */
-const char *apply_no_tx_reason(const struct migration *m, const struct sql_split *stmts,
-                               int server_version);
+const char *apply_no_tx_reason(const struct migration *m, int server_version);
 
 #endif

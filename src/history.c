@@ -8,14 +8,23 @@
 
 #include "checksum.h"
 #include "exitcode.h"
+#include "pipeline.h"
+#include "signals.h"
 
-static void quote_ident(const char *in, char *out, size_t cap)
+/* PostgreSQL cuts identifiers at NAMEDATALEN - 1 bytes (with a NOTICE): a longer name would
+ * silently refer to another table, so it is refused. A quoted part then takes at most
+ * 2 * 63 + 2 bytes (every quote doubled), and "schema"."table" at most 2 * 128 + 1. */
+#define IDENT_MAX  63
+#define QUOTED_MAX (2 * IDENT_MAX + 2 + 1)
+_Static_assert(sizeof((struct history *)0)->schema > IDENT_MAX, "schema holds a name");
+_Static_assert(sizeof((struct history *)0)->qname >= 2 * QUOTED_MAX, "qname holds both");
+
+/* out must hold QUOTED_MAX bytes; in is at most IDENT_MAX bytes (parse_table_name). */
+static void quote_ident(const char *in, char out[QUOTED_MAX])
 {
 	size_t o = 0;
-	if (cap < 3)
-		return;
 	out[o++] = '"';
-	for (; *in && o + 3 < cap; in++) {
+	for (; *in; in++) {
 		if (*in == '"')
 			out[o++] = '"';
 		out[o++] = *in;
@@ -29,7 +38,7 @@ static void quote_ident(const char *in, char *out, size_t cap)
  * migrationsSchema/migrationsTable options as given. No schema: schema is set to "". */
 static int parse_table_name(const char *spec, char *schema, char *table, size_t cap)
 {
-	char part[2][128];
+	char part[2][IDENT_MAX + 1];
 	int n = 0;
 	const char *p = spec;
 	for (;;) {
@@ -75,13 +84,14 @@ int history_init(struct history *h, enum mig_format fmt, const char *spec, struc
 	h->format = fmt;
 	const char *schema = fmt == FORMAT_DRIZZLE ? "drizzle" : "public";
 	const char *table = fmt == FORMAT_DRIZZLE ? "__drizzle_migrations" : "dbready_migrations";
-	char sbuf[128], tbuf[128];
+	char sbuf[IDENT_MAX + 1], tbuf[IDENT_MAX + 1];
 	if (spec && parse_table_name(spec, sbuf, tbuf, sizeof sbuf) != 0)
 		return err_set(
 		        e, EXIT_USAGE, "usage",
 		        "Write --history-table=schema.table, with double quotes around a part "
 		        "that holds a dot or a quote (\"My Schema\".hist); quotes are doubled "
-		        "inside them.",
+		        "inside them. Each part is at most 63 bytes: PostgreSQL cuts longer "
+		        "names, which would then name another table.",
 		        NULL, "invalid history table \"%s\"", spec);
 	if (spec) {
 		if (*sbuf)
@@ -90,12 +100,12 @@ int history_init(struct history *h, enum mig_format fmt, const char *spec, struc
 	}
 	snprintf(h->schema, sizeof h->schema, "%s", schema);
 	snprintf(h->table, sizeof h->table, "%s", table);
-	char qs[140], qt[140];
-	quote_ident(h->schema, qs, sizeof qs);
-	quote_ident(h->table, qt, sizeof qt);
+	char qs[QUOTED_MAX], qt[QUOTED_MAX];
+	quote_ident(h->schema, qs);
+	quote_ident(h->table, qt);
 	snprintf(h->qname, sizeof h->qname, "%s.%s", qs, qt);
 	/* one key per history table: runners of the same folder meet on it */
-	char keytext[400], hex[65];
+	char keytext[sizeof "dbready:" + sizeof h->qname], hex[65];
 	snprintf(keytext, sizeof keytext, "dbready:%s", h->qname);
 	checksum_sha256(keytext, strlen(keytext), hex);
 	hex[16] = '\0'; /* the first 64 bits */
@@ -128,13 +138,29 @@ static int query_error(struct err *e, PGresult *res, PGconn *conn, const char *w
 	return e->code;
 }
 
+/* No result: a signal, or the connection went away. */
+static int history_broken(struct err *e, const struct pipe_outcome *o, PGconn *conn,
+                          const char *what)
+{
+	int sig = signals_caught();
+	if (o->signalled && sig)
+		return err_set(e, EXIT_SIGNAL_BASE + sig, "signal", NULL, NULL,
+		               "stopped by %s while trying to %s", signals_name(sig), what);
+	return err_set(e, EXIT_APPLY, "connection_lost",
+	               "The server may have restarted; run dbready again.",
+	               o->conn_error[0] ? o->conn_error : PQerrorMessage(conn), "could not %s: %s",
+	               what, o->broken ? o->broken : "no answer");
+}
+
 int history_read(PGconn *conn, struct history *h, struct err *e)
 {
 	history_free_rows(h);
 	const char *params[1] = {h->qname};
-	PGresult *res = PQexecParams(conn, "SELECT to_regclass($1) IS NOT NULL", 1, NULL, params,
-	                             NULL, NULL, 0);
-	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+	PGresult *res;
+	struct pipe_outcome o;
+	if (!pipeline_query(conn, "SELECT to_regclass($1) IS NOT NULL", params, 1, &res, &o)) {
+		if (!res)
+			return history_broken(e, &o, conn, "look up the history table");
 		query_error(e, res, conn, "look up the history table");
 		PQclear(res);
 		return e->code;
@@ -151,8 +177,9 @@ int history_read(PGconn *conn, struct history *h, struct err *e)
 	else
 		snprintf(sql, sizeof sql,
 		         "SELECT version, checksum, name FROM %s ORDER BY version", h->qname);
-	res = PQexec(conn, sql);
-	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+	if (!pipeline_query(conn, sql, NULL, 0, &res, &o)) {
+		if (!res)
+			return history_broken(e, &o, conn, "read the history table");
 		query_error(e, res, conn, "read the history table");
 		PQclear(res);
 		return e->code;
@@ -177,23 +204,27 @@ int history_read(PGconn *conn, struct history *h, struct err *e)
 	return EXIT_DONE;
 }
 
-const char *history_create_sql(const struct history *h, char *buf, size_t cap)
+const char *history_create_schema_sql(const struct history *h, char *buf, size_t cap)
 {
-	char qs[140];
-	quote_ident(h->schema, qs, sizeof qs);
+	char qs[QUOTED_MAX];
+	quote_ident(h->schema, qs);
+	snprintf(buf, cap, "CREATE SCHEMA IF NOT EXISTS %s", qs);
+	return buf;
+}
+
+const char *history_create_table_sql(const struct history *h, char *buf, size_t cap)
+{
 	if (h->format == FORMAT_DRIZZLE)
 		/* drizzle-orm's pg-core migrator, statement for statement */
 		snprintf(buf, cap,
-		         "CREATE SCHEMA IF NOT EXISTS %s;\n"
 		         "CREATE TABLE IF NOT EXISTS %s (\n"
 		         "\t\t\tid SERIAL PRIMARY KEY,\n"
 		         "\t\t\thash text NOT NULL,\n"
 		         "\t\t\tcreated_at bigint\n"
 		         "\t\t)",
-		         qs, h->qname);
+		         h->qname);
 	else
 		snprintf(buf, cap,
-		         "CREATE SCHEMA IF NOT EXISTS %s;\n"
 		         "CREATE TABLE IF NOT EXISTS %s (\n"
 		         "\tversion text PRIMARY KEY,\n"
 		         "\tname text NOT NULL,\n"
@@ -202,56 +233,65 @@ const char *history_create_sql(const struct history *h, char *buf, size_t cap)
 		         "\tduration_ms integer NOT NULL,\n"
 		         "\tapplied_by text NOT NULL\n"
 		         ")",
-		         qs, h->qname);
+		         h->qname);
 	return buf;
 }
 
-const char *history_guard_sql(const struct history *h, struct migration *const *m, int n,
-                              char *buf, size_t cap)
+/* the column that holds a migration's key, as text */
+static const char *key_column(const struct history *h)
 {
-	/* keys are digits only (created_at or a version), so they can be inlined safely */
-	char list[8192] = "";
-	for (int i = 0; i < n; i++) {
-		size_t len = strlen(list);
-		snprintf(list + len, sizeof list - len, "%s%s%s%s", i ? "," : "",
-		         h->format == FORMAT_PLAIN ? "'" : "", m[i]->key,
-		         h->format == FORMAT_PLAIN ? "'" : "");
-	}
-	const char *col = h->format == FORMAT_DRIZZLE ? "created_at" : "version";
-	char lit[700]; /* qname as a string literal's contents */
-	size_t o = 0;
-	for (const char *q = h->qname; *q && o + 2 < sizeof lit; q++) {
-		if (*q == '\'')
-			lit[o++] = '\'';
-		lit[o++] = *q;
-	}
-	lit[o] = '\0';
-	/* a dollar-quote tag that the body (which names the table) cannot contain */
-	char tag[32] = "dbready";
-	for (int i = 0; strstr(h->qname, tag); i++)
-		snprintf(tag, sizeof tag, "dbready%d", i);
-	snprintf(buf, cap,
-	         "DO $%s$BEGIN\n"
-	         "IF NOT pg_try_advisory_xact_lock(%lld) THEN\n"
-	         "  RAISE EXCEPTION 'dbready: migration lock busy' USING ERRCODE = "
-	         "'" SQLSTATE_LOCK_BUSY "';\n"
-	         "END IF;\n"
-	         "IF to_regclass('%s') IS NOT NULL THEN\n"
-	         "  IF EXISTS (SELECT 1 FROM %s WHERE %s IN (%s)) THEN\n"
-	         "    RAISE EXCEPTION 'dbready: already applied' USING ERRCODE = "
-	         "'" SQLSTATE_ALREADY_APPLIED "';\n"
-	         "  END IF;\n"
-	         "END IF;\n"
-	         "END$%s$",
-	         tag, (long long)h->lock_key, lit, h->qname, col, n ? list : "NULL", tag);
+	return h->format == FORMAT_DRIZZLE ? "created_at::text" : "version";
+}
+
+const char *history_guard_sql(const struct history *h, bool exists, char *buf, size_t cap)
+{
+	if (exists)
+		snprintf(buf, cap,
+		         "SELECT pg_try_advisory_xact_lock($1::bigint), "
+		         "EXISTS (SELECT 1 FROM %s WHERE %s = ANY ($2::text[]))",
+		         h->qname, key_column(h));
+	else
+		snprintf(buf, cap,
+		         "SELECT pg_try_advisory_xact_lock($1::bigint), "
+		         "to_regclass($2) IS NOT NULL");
 	return buf;
+}
+
+const char *history_recorded_sql(const struct history *h, char *buf, size_t cap)
+{
+	snprintf(buf, cap, "SELECT EXISTS (SELECT 1 FROM %s WHERE %s = ANY ($1::text[]))",
+	         h->qname, key_column(h));
+	return buf;
+}
+
+char *history_keys_array(struct migration *const *m, int n)
+{
+	/* keys are digits only (a version or created_at): no element needs quoting */
+	size_t len = 3;
+	for (int i = 0; i < n; i++)
+		len += strlen(m[i]->key) + 1;
+	char *out = malloc(len);
+	if (!out)
+		return NULL;
+	size_t o = 0;
+	out[o++] = '{';
+	for (int i = 0; i < n; i++) {
+		size_t k = strlen(m[i]->key);
+		if (i)
+			out[o++] = ',';
+		memcpy(out + o, m[i]->key, k);
+		o += k;
+	}
+	out[o++] = '}';
+	out[o] = '\0';
+	return out;
 }
 
 const char *history_insert_sql(const struct history *h, const struct migration *m,
                                const char *applied_by, const char *duration_ms,
                                const char **params, int *nparams)
 {
-	static char sql[512];
+	static char sql[HISTORY_SQL_MAX];
 	if (h->format == FORMAT_DRIZZLE) {
 		/* the row drizzle-orm writes: hash and the journal's "when" */
 		params[0] = m->hash;

@@ -41,22 +41,31 @@ int history_init(struct history *h, enum mig_format fmt, const char *spec, struc
 int history_read(PGconn *conn, struct history *h, struct err *e);
 void history_free_rows(struct history *h);
 
-/* SQL: CREATE SCHEMA/TABLE IF NOT EXISTS, as the tool itself does it ("a;b"). */
-const char *history_create_sql(const struct history *h, char *buf, size_t cap);
+/* Every SQL text below is the fixed text (under 300 bytes) plus qname (under 300): a buffer
+ * of HISTORY_SQL_MAX holds it whole. */
+#define HISTORY_SQL_MAX 1024
 
-/* SQL: a DO block that takes the transaction-scoped advisory lock without waiting (SQLSTATE
- * DBRLK when another runner holds it) and fails with DBRAP when any of the n migrations is
- * already recorded. */
-const char *history_guard_sql(const struct history *h, struct migration *const *m, int n,
-                              char *buf, size_t cap);
+/* SQL: CREATE SCHEMA IF NOT EXISTS and CREATE TABLE IF NOT EXISTS, as the tool does it. */
+const char *history_create_schema_sql(const struct history *h, char *buf, size_t cap);
+const char *history_create_table_sql(const struct history *h, char *buf, size_t cap);
+
+/* SQL: one row (locked, changed): takes the transaction-scoped advisory lock without waiting
+ * ($1, the lock key as text) and says whether the history changed under the runner's feet:
+ * exists: whether any of the keys $2 (history_keys_array) is recorded now; !exists: whether
+ * the table ($2 = qname) has appeared since it was read. Neither raises an error, so a race
+ * leaves nothing in the server's log. */
+const char *history_guard_sql(const struct history *h, bool exists, char *buf, size_t cap);
+
+/* SQL: whether any of the keys $1 (history_keys_array) is recorded. */
+const char *history_recorded_sql(const struct history *h, char *buf, size_t cap);
+
+/* The migrations' keys as a PostgreSQL text[] literal, malloc'd (NULL: out of memory). */
+char *history_keys_array(struct migration *const *m, int n);
 
 /* SQL and parameters of the INSERT that records m ($1.. in params, nparams set). duration_ms
  * NULL: the transaction's age when the row is written. */
 const char *history_insert_sql(const struct history *h, const struct migration *m,
                                const char *applied_by, const char *duration_ms,
                                const char **params, int *nparams);
-
-#define SQLSTATE_LOCK_BUSY       "DBRLK"
-#define SQLSTATE_ALREADY_APPLIED "DBRAP"
 
 #endif

@@ -45,12 +45,8 @@ static const char *shown(const char *s)
 /* The reason a migration must run outside a transaction (server version unknown: 0). */
 static const char *no_tx(const struct migset *set, const struct migration *m, int server_version)
 {
-	struct sql_split sp;
-	if (!apply_statements(m, set->format, &sp))
-		return NULL;
-	const char *why = apply_no_tx_reason(m, &sp, server_version);
-	sql_split_free(&sp);
-	return why;
+	(void)set;
+	return apply_no_tx_reason(m, server_version);
 }
 
 static cJSON *migration_json(const struct migset *set, const struct migration *m, bool state)

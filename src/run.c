@@ -174,15 +174,14 @@ static void report_applied(const struct apply_summary *sum, int total)
 	lf.duration_ms = sum->elapsed_ms;
 	lf.exit_code = EXIT_DONE;
 	if (sum->applied) {
-		char names[600];
-		if (sum->applied == 1)
-			snprintf(names, sizeof names, "%s", sum->first);
-		else
-			snprintf(names, sizeof names, "%s..%s", sum->first, sum->last);
-		log_emit(LOG_INFO, &lf, "applied %d migration%s (%s) in %lld ms", sum->applied,
-		         sum->applied == 1 ? "" : "s", names, (long long)sum->elapsed_ms);
-		termlog_write("ok: applied %d migration%s (%s) in %lld ms", sum->applied,
-		              sum->applied == 1 ? "" : "s", names, (long long)sum->elapsed_ms);
+		const char *sep = sum->applied == 1 ? "" : "..";
+		const char *last = sum->applied == 1 ? "" : sum->last;
+		log_emit(LOG_INFO, &lf, "applied %d migration%s (%s%s%s) in %lld ms", sum->applied,
+		         sum->applied == 1 ? "" : "s", sum->first, sep, last,
+		         (long long)sum->elapsed_ms);
+		termlog_write("ok: applied %d migration%s (%s%s%s) in %lld ms", sum->applied,
+		              sum->applied == 1 ? "" : "s", sum->first, sep, last,
+		              (long long)sum->elapsed_ms);
 	} else {
 		log_emit(LOG_INFO, &lf, "nothing to apply: %d migration%s applied", total,
 		         total == 1 ? " is" : "s are");
@@ -222,8 +221,28 @@ int cmd_run(const struct config *cfg, const struct dburl *u, bool retry)
 		report_plan(cfg, &s.set, &s.h, &s.p, PQserverVersion(s.conn));
 		termlog_write("ok: dry run, %d migration%s to apply", n, n == 1 ? "" : "s");
 	} else if (rc == EXIT_DONE) {
-		struct apply_summary sum;
-		rc = apply_pending(s.conn, cfg, u, &s.set, &s.h, &sum, &s.e);
+		struct apply_summary sum = {0};
+		/* another runner may change the history while this one waits for the lock: the
+		 * plan is then made again from what is recorded (every round applies or learns
+		 * something, so the bound is never reached in practice) */
+		for (int round = 0; rc == EXIT_DONE; round++) {
+			rc = apply_pending(s.conn, cfg, u, &s.set, &s.h, &sum, &s.e);
+			if (rc != EXIT_DONE || !sum.replan)
+				break;
+			log_info("the history changed while waiting for the migration lock: "
+			         "another "
+			         "runner applied migrations; reading it again");
+			if (round > s.set.n + 16) {
+				rc = err_set(
+				        &s.e, EXIT_APPLY, "history_unstable",
+				        "Look for another process that writes the history table.",
+				        NULL, "the history table keeps changing under the lock");
+				break;
+			}
+			rc = replan(&s);
+			if (rc == EXIT_DONE)
+				rc = plan_check(&s.set, &s.p, cfg->allow_out_of_order, &s.e);
+		}
 		if (rc == EXIT_DONE)
 			report_applied(&sum, s.set.n);
 	}

@@ -19,25 +19,37 @@ static bool ident_char(unsigned char c)
 	return ident_start(c) || isdigit(c) || c == '$';
 }
 
-/* psql's BEGIN ATOMIC heuristic state for one statement */
+/* The state of one statement while it is scanned: psql's BEGIN ATOMIC heuristic, and what
+ * classifies it (its first words, lower case and cut to 23 bytes: every keyword the
+ * classification compares with is shorter, so a cut word can only fail to match). */
+#define STMT_WORDS 6
 struct stmt_state {
 	char ident_kind[4]; /* first letters of the first identifiers if create/or/replace/... */
 	int ident_count;
 	int begin_depth;
 	int paren_depth;
+	char words[STMT_WORDS][24];
+	int nwords;
+	bool has_concurrently; /* the word CONCURRENTLY outside strings and comments */
+	bool has_add_value;    /* ... ADD VALUE ... (ALTER TYPE, enum) */
+	bool has_stdin, has_stdout;
 };
 
-static void note_word(struct sql_stmt *st, struct stmt_state *ss, const char *w, size_t n)
+static void note_word(struct stmt_state *ss, const char *w, size_t n)
 {
-	if (st->nwords < SQLSPLIT_WORDS) {
-		size_t k = n < sizeof st->words[0] - 1 ? n : sizeof st->words[0] - 1;
+	if (ss->nwords < STMT_WORDS) {
+		size_t k = n < sizeof ss->words[0] - 1 ? n : sizeof ss->words[0] - 1;
 		for (size_t i = 0; i < k; i++)
-			st->words[st->nwords][i] = (char)tolower((unsigned char)w[i]);
-		st->words[st->nwords][k] = '\0';
-		st->nwords++;
+			ss->words[ss->nwords][i] = (char)tolower((unsigned char)w[i]);
+		ss->words[ss->nwords][k] = '\0';
+		ss->nwords++;
 	}
 	if (n == 12 && strncasecmp(w, "concurrently", 12) == 0)
-		st->has_concurrently = true;
+		ss->has_concurrently = true;
+	if (n == 5 && strncasecmp(w, "stdin", 5) == 0)
+		ss->has_stdin = true;
+	if (n == 6 && strncasecmp(w, "stdout", 6) == 0)
+		ss->has_stdout = true;
 
 	/* psql (psqlscan.l): track CREATE [OR REPLACE] FUNCTION|PROCEDURE at the start */
 	static const char *const tracked[] = {"create", "function", "procedure", "or", "replace"};
@@ -65,8 +77,103 @@ static void note_word(struct sql_stmt *st, struct stmt_state *ss, const char *w,
 	}
 }
 
-static bool push(struct sql_split *out, int *cap, const struct sql_stmt *st)
+static bool is(const struct stmt_state *ss, int i, const char *w)
 {
+	return i < ss->nwords && strcmp(ss->words[i], w) == 0;
+}
+
+/* the reasons sql_needs_no_transaction() gives, by sql_stmt.no_tx */
+enum {
+	NOTX_NONE,
+	NOTX_CREATE_INDEX,
+	NOTX_DROP_INDEX,
+	NOTX_REINDEX,
+	NOTX_VACUUM,
+	NOTX_ALTER_SYSTEM,
+	NOTX_CREATE_DATABASE,
+	NOTX_DROP_DATABASE,
+	NOTX_CREATE_TABLESPACE,
+	NOTX_DROP_TABLESPACE,
+	NOTX_CREATE_SUBSCRIPTION,
+	NOTX_DROP_SUBSCRIPTION,
+	NOTX_COMMIT_PREPARED,
+	NOTX_ROLLBACK_PREPARED,
+	NOTX_ADD_VALUE, /* before PostgreSQL 12 only */
+};
+
+static const char *const notx_reason[] = {
+        [NOTX_CREATE_INDEX] = "CREATE INDEX CONCURRENTLY",
+        [NOTX_DROP_INDEX] = "DROP INDEX CONCURRENTLY",
+        [NOTX_REINDEX] = "REINDEX CONCURRENTLY",
+        [NOTX_VACUUM] = "VACUUM",
+        [NOTX_ALTER_SYSTEM] = "ALTER SYSTEM",
+        [NOTX_CREATE_DATABASE] = "CREATE DATABASE",
+        [NOTX_DROP_DATABASE] = "DROP DATABASE",
+        [NOTX_CREATE_TABLESPACE] = "CREATE TABLESPACE",
+        [NOTX_DROP_TABLESPACE] = "DROP TABLESPACE",
+        [NOTX_CREATE_SUBSCRIPTION] = "CREATE SUBSCRIPTION",
+        [NOTX_DROP_SUBSCRIPTION] = "DROP SUBSCRIPTION",
+        [NOTX_COMMIT_PREPARED] = "COMMIT PREPARED",
+        [NOTX_ROLLBACK_PREPARED] = "ROLLBACK PREPARED",
+        [NOTX_ADD_VALUE] = "ALTER TYPE ... ADD VALUE (before PostgreSQL 12)",
+};
+
+static uint8_t classify_no_tx(const struct stmt_state *ss)
+{
+	bool create = is(ss, 0, "create"), drop = is(ss, 0, "drop");
+	if (create && ss->has_concurrently &&
+	    (is(ss, 1, "index") || (is(ss, 1, "unique") && is(ss, 2, "index"))))
+		return NOTX_CREATE_INDEX;
+	if (drop && is(ss, 1, "index") && ss->has_concurrently)
+		return NOTX_DROP_INDEX;
+	if (is(ss, 0, "reindex") && ss->has_concurrently)
+		return NOTX_REINDEX;
+	if (is(ss, 0, "vacuum"))
+		return NOTX_VACUUM;
+	if (is(ss, 0, "alter") && is(ss, 1, "system"))
+		return NOTX_ALTER_SYSTEM;
+	if ((create || drop) && is(ss, 1, "database"))
+		return create ? NOTX_CREATE_DATABASE : NOTX_DROP_DATABASE;
+	if ((create || drop) && is(ss, 1, "tablespace"))
+		return create ? NOTX_CREATE_TABLESPACE : NOTX_DROP_TABLESPACE;
+	if ((create || drop) && is(ss, 1, "subscription"))
+		return create ? NOTX_CREATE_SUBSCRIPTION : NOTX_DROP_SUBSCRIPTION;
+	if (is(ss, 0, "commit") && is(ss, 1, "prepared"))
+		return NOTX_COMMIT_PREPARED;
+	if (is(ss, 0, "rollback") && is(ss, 1, "prepared"))
+		return NOTX_ROLLBACK_PREPARED;
+	if (is(ss, 0, "alter") && is(ss, 1, "type") && ss->has_add_value)
+		return NOTX_ADD_VALUE;
+	return NOTX_NONE;
+}
+
+/* Transaction control as the server's grammar has it (gram.y TransactionStmt): BEGIN [WORK |
+ * TRANSACTION], START TRANSACTION, COMMIT/END/ROLLBACK/ABORT [WORK | TRANSACTION] [AND [NO]
+ * CHAIN]; SAVEPOINT, RELEASE and ROLLBACK TO live inside a transaction and are not. */
+static uint8_t classify_kind(const struct stmt_state *ss)
+{
+	if (is(ss, 0, "begin") || (is(ss, 0, "start") && is(ss, 1, "transaction")))
+		return SQL_KIND_TX_CONTROL;
+	if (is(ss, 0, "commit") || is(ss, 0, "end") || is(ss, 0, "abort") ||
+	    is(ss, 0, "rollback")) {
+		if (is(ss, 1, "prepared"))
+			return SQL_KIND_OTHER;
+		if (is(ss, 1, "to") || is(ss, 2, "to"))
+			return SQL_KIND_OTHER; /* ROLLBACK [WORK|TRANSACTION] TO [SAVEPOINT] x */
+		return SQL_KIND_TX_CONTROL;
+	}
+	/* COPY t [(cols)] FROM STDIN / TO STDOUT, and COPY (query) TO STDOUT */
+	if (is(ss, 0, "copy") && ss->has_stdin)
+		return SQL_KIND_COPY_STDIN;
+	if (is(ss, 0, "copy") && ss->has_stdout)
+		return SQL_KIND_COPY_STDOUT;
+	return SQL_KIND_OTHER;
+}
+
+static bool push(struct sql_split *out, int *cap, struct sql_stmt *st, const struct stmt_state *ss)
+{
+	st->kind = classify_kind(ss);
+	st->no_tx = classify_no_tx(ss);
 	if (out->n == *cap) {
 		int ncap = *cap ? *cap * 2 : 32;
 		struct sql_stmt *n = realloc(out->stmts, (size_t)ncap * sizeof *n);
@@ -210,7 +317,7 @@ bool sql_split(const char *sql, size_t len, struct sql_split *out)
 		if (c == ';') {
 			if (in_stmt && ss.paren_depth == 0 && ss.begin_depth == 0) {
 				st.len = i - st.start;
-				if (!push(out, &cap, &st))
+				if (!push(out, &cap, &st, &ss))
 					return false;
 				in_stmt = false;
 				memset(&st, 0, sizeof st);
@@ -273,10 +380,10 @@ bool sql_split(const char *sql, size_t len, struct sql_split *out)
 			    ((strchr("EeBbXxNn", c) && sql[i] == '\'') ||
 			     ((c == 'U' || c == 'u') && sql[i] == '&')))
 				continue;
-			note_word(&st, &ss, sql + tok, n);
+			note_word(&ss, sql + tok, n);
 			if (n == 5 && strncasecmp(sql + tok, "value", 5) == 0 &&
 			    strcmp(prev_word, "add") == 0)
-				st.has_add_value = true;
+				ss.has_add_value = true;
 			snprintf(prev_word, sizeof prev_word, "%.*s", (int)(n < 7 ? n : 7),
 			         sql + tok);
 			for (char *p = prev_word; *p; p++)
@@ -314,7 +421,7 @@ bool sql_split(const char *sql, size_t len, struct sql_split *out)
 		/* trim trailing white space and comments are kept: they are harmless */
 		while (st.len > 0 && isspace((unsigned char)sql[st.start + st.len - 1]))
 			st.len--;
-		if (!push(out, &cap, &st))
+		if (!push(out, &cap, &st, &ss))
 			return false;
 	}
 	return true;
@@ -326,34 +433,12 @@ void sql_split_free(struct sql_split *s)
 	memset(s, 0, sizeof *s);
 }
 
-static bool is(const struct sql_stmt *st, int i, const char *w)
-{
-	return i < st->nwords && strcmp(st->words[i], w) == 0;
-}
-
 const char *sql_needs_no_transaction(const struct sql_stmt *st, int server_version)
 {
-	if (is(st, 0, "create") && st->has_concurrently &&
-	    (is(st, 1, "index") || (is(st, 1, "unique") && is(st, 2, "index"))))
-		return "CREATE INDEX CONCURRENTLY";
-	if (is(st, 0, "drop") && is(st, 1, "index") && st->has_concurrently)
-		return "DROP INDEX CONCURRENTLY";
-	if (is(st, 0, "reindex") && st->has_concurrently)
-		return "REINDEX CONCURRENTLY";
-	if (is(st, 0, "vacuum"))
-		return "VACUUM";
-	if (is(st, 0, "alter") && is(st, 1, "system"))
-		return "ALTER SYSTEM";
-	if ((is(st, 0, "create") || is(st, 0, "drop")) &&
-	    (is(st, 1, "database") || is(st, 1, "tablespace") || is(st, 1, "subscription")))
-		return is(st, 1, "database")
-		               ? (is(st, 0, "create") ? "CREATE DATABASE" : "DROP DATABASE")
-		       : is(st, 1, "tablespace")
-		               ? (is(st, 0, "create") ? "CREATE TABLESPACE" : "DROP TABLESPACE")
-		               : (is(st, 0, "create") ? "CREATE SUBSCRIPTION"
-		                                      : "DROP SUBSCRIPTION");
-	if (is(st, 0, "alter") && is(st, 1, "type") && st->has_add_value && server_version > 0 &&
-	    server_version < 120000)
-		return "ALTER TYPE ... ADD VALUE (before PostgreSQL 12)";
-	return NULL;
+	if (st->no_tx == NOTX_NONE || st->no_tx >= sizeof notx_reason / sizeof *notx_reason)
+		return NULL;
+	/* ALTER TYPE ... ADD VALUE runs in a transaction block from PostgreSQL 12 on */
+	if (st->no_tx == NOTX_ADD_VALUE && (server_version <= 0 || server_version >= 120000))
+		return NULL;
+	return notx_reason[st->no_tx];
 }

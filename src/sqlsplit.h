@@ -11,17 +11,25 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
-#define SQLSPLIT_WORDS 6
+/* What a statement is, as far as running it goes (sql_stmt.kind). */
+enum sql_kind {
+	SQL_KIND_OTHER = 0,
+	SQL_KIND_TX_CONTROL,  /* BEGIN, START TRANSACTION, COMMIT, END, ROLLBACK, ABORT at top
+	                       * level (not ROLLBACK TO, COMMIT/ROLLBACK PREPARED) */
+	SQL_KIND_COPY_STDIN,  /* COPY ... FROM STDIN: psql streams the lines after it */
+	SQL_KIND_COPY_STDOUT, /* COPY ... TO STDOUT */
+};
 
+/* One statement: a byte range and its classification, 24 bytes on 64-bit systems, so that a
+ * file of many small statements costs offsets, not copies. */
 struct sql_stmt {
-	size_t start; /* offset of the first token (comments and white space before it skipped) */
-	size_t len;   /* up to, not including, the terminating ';' */
-	/* the first words of the statement, lower case, for classification */
-	char words[SQLSPLIT_WORDS][24];
-	int nwords;
-	bool has_concurrently; /* the word CONCURRENTLY appears outside strings and comments */
-	bool has_add_value;    /* ... ADD VALUE ... (ALTER TYPE, enum) */
+	size_t start;  /* offset of the first token (comments and white space before it skipped) */
+	size_t len;    /* up to, not including, the terminating ';' */
+	uint8_t kind;  /* enum sql_kind */
+	uint8_t no_tx; /* why it cannot run in a transaction block: an index into the reasons
+	                * sql_needs_no_transaction() names, 0 = it can */
 };
 
 struct sql_split {

@@ -13,42 +13,23 @@ PGBOUNCER=${PGBOUNCER:-/usr/sbin/pgbouncer}
 RUNNERS=20
 
 # --- many runners at once --------------------------------------------------------------------
-# A gate (the harness's RUN_WRAP): every runner first blocks opening a FIFO, then execs
-# dbready (same pid, so the harness's RUN_PID is dbready itself); opening and closing the
-# FIFO for writing releases all of them within a millisecond or so.
-GATE=$T/gate.fifo
-GATE_SH=$T/gate.sh
-cat >"$GATE_SH" <<'EOF'
-#!/usr/bin/env bash
-gate=$1
-shift
-read -r _ <"$gate"
-exec "$@"
-EOF
-chmod +x "$GATE_SH"
-
 # stampede NAME URL DB: RUNNERS `run`s of the dokploy folder released together; asserts exit
 # 0 for each, then the history, the logs and pg_locks.
 stampede() {
 	local name=$1 url=$2 db=$3
-	rm -f "$GATE"
-	mkfifo "$GATE"
 	local names=() dirs=() pids=()
-	local i
+	local i errors_before
+	errors_before=$(server_errors main)
+	gate_arm
 	for i in $(seq 1 "$RUNNERS"); do
-		RUN_WRAP=("$GATE_SH" "$GATE")
 		start_dbready "$name: runner $i" run --url "$url" --dir "$DOKPLOY" --timeout 30s \
 			--lock-timeout 60s
 		names+=("$RUN_NAME")
 		dirs+=("$RUN_DIR")
 		pids+=("$RUN_PID")
 	done
-	RUN_WRAP=()
-	sleep 0.3 # every runner is blocked in the gate by now
-	local t0
-	t0=$(now_ms)
-	exec 3<>"$GATE" # read-write: never blocks, even if no runner got to the gate
-	exec 3>&-
+	gate_release
+	local t0=$GATE_T0
 	for i in $(seq 0 $((RUNNERS - 1))); do
 		RUN_NAME=${names[$i]} RUN_DIR=${dirs[$i]} RUN_PID=${pids[$i]}
 		RUN_OUT=$RUN_DIR/stdout RUN_ERR=$RUN_DIR/stderr RUN_TERMLOG=$RUN_DIR/termination-log
@@ -77,7 +58,10 @@ stampede() {
 		test "$applied_lines" -eq 186
 	check "$name: the runners' termination logs add up to 186 ($summed)" test "$summed" -eq 186
 	check "$name: the runners met (some waited for the lock or found the work done)" \
-		test "$(grep -lE 'was applied meanwhile|waiting for the migration lock|nothing to apply' "${dirs[@]/%//stderr}" | wc -l)" -ge 1
+		test "$(grep -lE 'the history changed|waiting for the migration lock|nothing to apply' "${dirs[@]/%//stderr}" | wc -l)" -ge 1
+	local errors
+	errors=$(($(server_errors main) - errors_before))
+	check "$name: no ERROR in the server log ($errors new)" test "$errors" -eq 0
 }
 
 pg_start main max_connections=100 || true

@@ -72,3 +72,34 @@ pgb_stop() {
 	wait "$PGB_PID" 2>/dev/null
 	PGB_PID=
 }
+
+# --- runners released together ---------------------------------------------------------------
+# gate_arm: the next start_dbready calls block in a FIFO gate (the harness's RUN_WRAP: the
+# wrapper execs dbready, so RUN_PID stays dbready's pid) until gate_release opens and closes
+# the FIFO, which lets all of them go within a millisecond or so.
+gate_arm() {
+	GATE=$T/gate.fifo
+	if [ ! -x "$T/gate.sh" ]; then
+		printf '#!/usr/bin/env bash\nread -r _ <"$1"\nshift\nexec "$@"\n' >"$T/gate.sh"
+		chmod +x "$T/gate.sh"
+	fi
+	rm -f "$GATE"
+	mkfifo "$GATE"
+	RUN_WRAP=("$T/gate.sh" "$GATE")
+}
+
+# gate_release: disarm, give every runner time to block in the gate, release them; sets
+# GATE_T0 (the release time, ms)
+gate_release() {
+	RUN_WRAP=()
+	sleep 0.3
+	GATE_T0=$(now_ms)
+	exec 3<>"$GATE" # read-write: never blocks, even if no runner got to the gate
+	exec 3>&-
+}
+
+# server_errors SERVER: the number of ERROR lines in the server's log so far (a run of
+# dbready, even a race, must add none: managed services alert on them)
+server_errors() {
+	grep -c 'ERROR:' "$T/pg/$1/server.log" 2>/dev/null || true
+}
