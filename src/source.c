@@ -260,23 +260,33 @@ int source_read(const char *dir, const char *name, char **buf, size_t *len, stru
 	return EXIT_DONE;
 }
 
-static bool append_split(struct sql_split *dst, const struct sql_split *src, size_t offset)
+/* Move src's statements (offsets shifted by offset) to the end of dst; src is left empty. The
+ * first part's array is taken over as it is: a file of a million statements costs one array
+ * of offsets, not two. */
+static bool append_split(struct sql_split *dst, struct sql_split *src, size_t offset)
 {
-	if (src->n == 0)
-		return true;
-	struct sql_stmt *g = realloc(dst->stmts, (size_t)(dst->n + src->n) * sizeof *g);
-	if (!g)
-		return false;
-	dst->stmts = g;
-	for (int i = 0; i < src->n; i++) {
-		dst->stmts[dst->n] = src->stmts[i];
-		dst->stmts[dst->n].start += offset;
-		dst->n++;
-	}
 	if (src->unterminated && !dst->unterminated) {
 		dst->unterminated = true;
 		dst->unterminated_at = src->unterminated_at + offset;
 	}
+	if (src->n == 0)
+		return true;
+	for (int i = 0; i < src->n; i++)
+		src->stmts[i].start += offset;
+	if (dst->n == 0) {
+		free(dst->stmts);
+		dst->stmts = src->stmts;
+		dst->n = src->n;
+		src->stmts = NULL;
+		src->n = 0;
+		return true;
+	}
+	struct sql_stmt *g = realloc(dst->stmts, (size_t)(dst->n + src->n) * sizeof *g);
+	if (!g)
+		return false;
+	dst->stmts = g;
+	memcpy(dst->stmts + dst->n, src->stmts, (size_t)src->n * sizeof *g);
+	dst->n += src->n;
 	return true;
 }
 
