@@ -775,7 +775,7 @@ static int run_all(struct apply_ctx *c, const int *idx, int n, struct err *e)
 	struct guard gd = {0};
 	int64_t deadline = clock_ms() + c->cfg->lock_timeout_ms;
 	bool logged = false;
-	int pos = 0, rc = EXIT_DONE;
+	int pos = 0, rc = EXIT_DONE, announced = -1;
 	while (pos < n) {
 		if (signals_caught()) {
 			rc = stopped_between(c, idx, pos, n, e);
@@ -785,7 +785,8 @@ static int run_all(struct apply_ctx *c, const int *idx, int n, struct err *e)
 		int bn = all ? n : 1;
 		const char *why = all ? NULL : apply_no_tx_reason(m, c->server_version);
 		const struct sql_stmt *own = all ? NULL : own_tx_control(m);
-		if (!gd.open) {
+		if (announced != pos) { /* once per migration, not per try of the lock */
+			announced = pos;
 			struct log_fields lf = LOG_FIELDS_INIT;
 			lf.event = "migration_start";
 			lf.migration = m->name;

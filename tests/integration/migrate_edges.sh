@@ -160,6 +160,27 @@ assert_contains "$RUN_TERMLOG" 'stopped (exit 143): stopped by SIGTERM before ap
 check "signal: 1_swallow is recorded and its table exists; 2_next never started" \
 	test "$(recorded swallow):$(q main swallow "SELECT to_regclass('swallowed') IS NOT NULL, to_regclass('never_started') IS NULL")" = "1:t|t"
 
+# SIGTERM at a random moment among 3,000 one-line migrations: whatever the timing, what the
+# run says it applied is exactly what is recorded, and the migration it names as stopped or
+# rolled back is not recorded
+mkdir -p "$D/lines"
+for i in $(seq 1 3000); do
+	printf 'SELECT %d;\n' "$i" >"$D/lines/${i}_l.sql"
+done
+for r in 1 2 3 4 5; do
+	URL=$(new_db "lines$r")
+	start_dbready "signal at random, run $r" run --url "$URL" --dir "$D/lines" --timeout 10s
+	sleep "0.$((RANDOM % 5 + 3))"
+	kill -TERM "$RUN_PID" 2>/dev/null
+	finish_dbready 143 20 || true
+	said=$(grep -c 'info: applied [0-9]*_l in' "$RUN_ERR")
+	rows=$(q main "lines$r" "SELECT CASE WHEN to_regclass('public.dbready_migrations') IS NULL THEN 0 ELSE (SELECT count(*) FROM public.dbready_migrations) END")
+	check "signal at random, run $r: said applied = recorded ($said, $rows)" test "$said" = "$rows"
+	named=$(sed -nE 's/.*(before applying|while applying) "([0-9]+)_l".*/\2/p' "$RUN_TERMLOG")
+	check "signal at random, run $r: the migration named in the outcome ($named) is not recorded" \
+		test -n "$named" -a "$(q main "lines$r" "SELECT CASE WHEN to_regclass('public.dbready_migrations') IS NULL THEN 0 ELSE (SELECT count(*) FROM public.dbready_migrations WHERE version = '$named') END")" = 0
+done
+
 # --- 5. messages from what was observed -------------------------------------------------------
 # a deferred foreign key fails at COMMIT: the migration is named, the hint fits
 mig "$D/deferred" 1_fk.sql 'CREATE TABLE parent (id int PRIMARY KEY);
