@@ -6,6 +6,7 @@
 #
 #   bash bench/apply-time.sh            # the dokploy corpus (186 drizzle migrations), 3 runs
 #   CORPUS=/path/to/migrations RUNS=5 bash bench/apply-time.sh
+#   BASELINE=/tmp/old/build/dbready bash bench/apply-time.sh   # and an older build beside it
 #
 # Tools: dbready run (per-migration transactions, the default), dbready run --tx=all (one
 # transaction, as drizzle-orm does), drizzle-orm's migrate() from drizzle-orm/node-postgres
@@ -64,10 +65,17 @@ q() {
 	PGPASSWORD=$CANARY "$PG_BIN/psql" -X -At -h 127.0.0.1 -p "$PORT" -U app -d "$1" -c "$2" 2>&1
 }
 
-# the tools: a label and the command; the database URL is in $DATABASE_URL, never in argv
+# the tools: a label and the command; the database URL is in $DATABASE_URL, never in argv.
+# BASELINE=/path/to/an/older/dbready adds that binary's run, to compare two builds.
 TOOLS=(dbready dbready-all orm kit npx)
+if [ -n "${BASELINE:-}" ]; then
+	[ -x "$BASELINE" ] || die "BASELINE=$BASELINE is not an executable"
+	TOOLS=(dbready base dbready-all base-all orm kit npx)
+fi
 label() {
 	case $1 in
+	base) echo "BASELINE run" ;;
+	base-all) echo "BASELINE run --tx=all" ;;
 	dbready) echo "dbready run" ;;
 	dbready-all) echo "dbready run --tx=all" ;;
 	orm) echo "drizzle-orm migrate() (node)" ;;
@@ -80,6 +88,8 @@ tool_cmd() {
 	case $1 in
 	dbready) CMD=("$DBREADY" run --dir "$CORPUS" --termination-log /dev/null -q) ;;
 	dbready-all) CMD=("$DBREADY" run --dir "$CORPUS" --tx=all --termination-log /dev/null -q) ;;
+	base) CMD=("$BASELINE" run --dir "$CORPUS" --termination-log /dev/null -q) ;;
+	base-all) CMD=("$BASELINE" run --dir "$CORPUS" --tx=all --termination-log /dev/null -q) ;;
 	orm) CMD=(node scripts/migrate.mjs "$CORPUS") ;;
 	kit) CMD=(./node_modules/.bin/drizzle-kit migrate --config configs/migrate.config.ts) ;;
 	npx) CMD=(npx --no-install drizzle-kit migrate --config configs/migrate.config.ts) ;;
@@ -124,6 +134,7 @@ median() { # numbers on stdin -> the median (lower middle for an even count)
 say "# corpus: $CORPUS ($NMIG migrations in the journal)"
 say "# PostgreSQL: $("$PG_BIN/postgres" --version) (fsync off, on this machine, over 127.0.0.1)"
 say "# dbready: $("$DBREADY" version 2>&1 | head -n 1)"
+[ -n "${BASELINE:-}" ] && say "# BASELINE: $BASELINE ($("$BASELINE" version 2>&1 | head -n 1))"
 say "# node $(node --version), drizzle-kit $(node -p "require('$DZ/node_modules/drizzle-kit/package.json').version"), drizzle-orm $(node -p "require('$DZ/node_modules/drizzle-orm/package.json').version"), pg $(node -p "require('$DZ/node_modules/pg/package.json').version")"
 say "# $(nproc) CPUs; $RUNS timed runs per tool on fresh databases, after one warm-up each"
 
