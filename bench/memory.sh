@@ -8,6 +8,8 @@
 #
 #   bash bench/memory.sh                        # build/dbready
 #   DBREADY=$PWD/build-b/dbready SIZES="1 16" LARGE=0 bash bench/memory.sh
+#   SIZES= LARGE=max LARGE_STMTS=1 DRIZZLE=0 bash bench/memory.sh   # the worst case: one
+#                                              # 64 MiB statement (what the manifests' limit covers)
 #
 # SIZES: the small-INSERT files, in MiB ("max" = 64 MiB exactly, dbready's per-file cap);
 # LARGE: MiB of the file of large statements (0 = none), cut into LARGE_STMTS statements;
@@ -21,7 +23,7 @@
 
 BENCH_DIR=$(cd "$(dirname "$0")" && pwd)
 REPO=$(cd "$BENCH_DIR/.." && pwd)
-SIZES=${SIZES:-1 16 60 max}
+SIZES=${SIZES-1 16 60 max}
 LARGE=${LARGE:-60}
 LARGE_STMTS=${LARGE_STMTS:-4}
 DRIZZLE=${DRIZZLE:-1}
@@ -135,7 +137,7 @@ mib() { awk -v k="$1" 'BEGIN { printf "%.1f", k / 1024 }'; }
 cell() { # cell "rss_kib ms"|failed|-: "RSS MiB (wall s)"
 	case $1 in
 	failed | -) echo "$1" ;;
-	*) set -- $1 && printf '%s (%s s)' "$(mib "$1")" "$(awk -v m="$2" 'BEGIN { printf "%.1f", m / 1000 }')" ;;
+	*) printf '%s (%s s)' "$(mib "${1% *}")" "$(awk -v m="${1#* }" 'BEGIN { printf "%.1f", m / 1000 }')" ;;
 	esac
 }
 

@@ -17,6 +17,7 @@
 . "$(dirname "$0")/../lib/migrate.sh"
 
 FIXTURES=$REPO_ROOT/tests/fixtures
+# shellcheck disable=SC2034 # RUN_LIMIT is read by run_dbready
 RUN_LIMIT=10 # nothing here may take long; a hang is the bug
 
 # folder NAME: a fresh empty folder; prints its path
