@@ -196,10 +196,12 @@ static void gen_item(void *ctx, int i, struct pipe_item *it)
 		it->sql = g->table_sql;
 		break;
 	case IT_STMT: {
-		const struct migration *m = &c->set->m[g->idx[mig]];
+		struct migration *m = &c->set->m[g->idx[mig]];
 		const struct sql_stmt *st = &m->stmts.stmts[stmt];
 		it->sql = m->text + st->start;
 		it->len = st->len;
+		/* the byte after a statement is its ';' or the text's terminating NUL */
+		it->nul_at = m->text + st->start + st->len;
 		return;
 	}
 	case IT_ROW: {

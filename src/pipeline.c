@@ -68,8 +68,10 @@ static void cancel_running(PGconn *conn)
 
 /* Take one result that PQgetResult() returned. Returns false when the pipeline is over (the
  * Sync arrived). */
-static bool take(PGconn *conn, PGresult *r, const struct pipe_source *src, bool *have_result,
-                 PGresult **keep, struct pipe_outcome *out)
+enum copy_state { COPY_NONE, COPY_ENDING, COPY_DRAINING };
+
+static bool take(PGresult *r, const struct pipe_source *src, bool *have_result,
+                 enum copy_state *copy, PGresult **keep, struct pipe_outcome *out)
 {
 	ExecStatusType s = PQresultStatus(r);
 	switch (s) {
@@ -78,21 +80,17 @@ static bool take(PGconn *conn, PGresult *r, const struct pipe_source *src, bool 
 		out->synced = true;
 		return false;
 	case PGRES_COPY_IN:
-		/* COPY ... FROM STDIN (the loader refuses it; a function could still start
-		 * one): end it as failed, so the server answers with an error */
-		PQputCopyEnd(conn, "dbready sends no COPY data");
+		/* COPY ... FROM STDIN (the loader refuses it; the server may still start one):
+		 * end it as failed, so the server answers with an error */
+		*copy = COPY_ENDING;
 		PQclear(r);
 		return true;
 	case PGRES_COPY_OUT:
-	case PGRES_COPY_BOTH: {
-		/* drain what the server streams; it ends with a result of its own */
-		char *buf = NULL;
-		int got;
-		while ((got = PQgetCopyData(conn, &buf, 1)) > 0)
-			PQfreemem(buf);
+	case PGRES_COPY_BOTH:
+		/* drain what the server streams; its own result follows */
+		*copy = COPY_DRAINING;
 		PQclear(r);
 		return true;
-	}
 	case PGRES_FATAL_ERROR:
 	case PGRES_NONFATAL_ERROR:
 	case PGRES_BAD_RESPONSE:
@@ -132,6 +130,7 @@ bool pipeline_run(PGconn *conn, const struct pipe_source *src, struct pipe_ticke
 	int keeps_cap = 0;
 	bool sync_sent = false, have_result = false;
 	bool stop = false; /* a signal arrived during this pipeline: send nothing more */
+	enum copy_state copy = COPY_NONE;
 
 	if (PQsetnonblocking(conn, 1) != 0 || !PQenterPipelineMode(conn)) {
 		set_broken(conn, out, "could not enter pipeline mode");
@@ -145,11 +144,6 @@ bool pipeline_run(PGconn *conn, const struct pipe_source *src, struct pipe_ticke
 			if (out->sent < src->n && out->failed < 0 && !stop) {
 				struct pipe_item it = {0};
 				src->item(src->ctx, out->sent, &it);
-				const char *sql = terminated(&sc, it.sql, it.len);
-				if (!sql) {
-					set_broken(conn, out, "out of memory");
-					goto done;
-				}
 				int k = out->sent;
 				if (k >= keeps_cap) {
 					int ncap = keeps_cap ? keeps_cap * 2 : 64;
@@ -162,9 +156,24 @@ bool pipeline_run(PGconn *conn, const struct pipe_source *src, struct pipe_ticke
 					keeps_cap = ncap;
 				}
 				keeps[k] = it.keep;
-				if (!PQsendQueryParams(conn, sql, it.nparams, NULL,
-				                       (const char *const *)it.params, NULL, NULL,
-				                       0)) {
+				char saved = 0;
+				const char *sql = it.sql;
+				if (it.nul_at && it.nul_at == it.sql + it.len) {
+					saved = *it.nul_at; /* put back right after the send */
+					*it.nul_at = '\0';
+				} else {
+					sql = terminated(&sc, it.sql, it.len);
+				}
+				if (!sql) {
+					set_broken(conn, out, "out of memory");
+					goto done;
+				}
+				int sent_ok = PQsendQueryParams(conn, sql, it.nparams, NULL,
+				                                (const char *const *)it.params,
+				                                NULL, NULL, 0);
+				if (it.nul_at && sql == it.sql)
+					*it.nul_at = saved;
+				if (!sent_ok) {
 					set_broken(conn, out, "the connection failed");
 					goto done;
 				}
@@ -192,8 +201,34 @@ bool pipeline_run(PGconn *conn, const struct pipe_source *src, struct pipe_ticke
 			set_broken(conn, out, "the connection failed");
 			goto done;
 		}
-		/* read what has arrived */
-		while (!PQisBusy(conn)) {
+		/* read what has arrived; a COPY the server started is ended without spinning */
+		while (copy != COPY_NONE) {
+			if (copy == COPY_ENDING) {
+				int e = PQputCopyEnd(conn, "dbready sends no COPY data");
+				if (e < 0) {
+					set_broken(conn, out, "the connection failed");
+					goto done;
+				}
+				if (e == 0)
+					break; /* would block: poll for POLLOUT */
+				copy = COPY_NONE;
+			} else {
+				char *buf = NULL;
+				int got = PQgetCopyData(conn, &buf, 1);
+				if (got > 0) {
+					PQfreemem(buf);
+					continue;
+				}
+				if (got == 0)
+					break; /* more to come: poll */
+				if (got == -2) {
+					set_broken(conn, out, "the connection failed");
+					goto done;
+				}
+				copy = COPY_NONE;
+			}
+		}
+		while (copy == COPY_NONE && !PQisBusy(conn)) {
 			PGresult *r = PQgetResult(conn);
 			if (!r) {
 				if (!have_result)
@@ -203,7 +238,7 @@ bool pipeline_run(PGconn *conn, const struct pipe_source *src, struct pipe_ticke
 				continue;
 			}
 			PGresult **keep = out->done < out->sent ? keeps[out->done] : NULL;
-			if (!take(conn, r, src, &have_result, keep, out))
+			if (!take(r, src, &have_result, &copy, keep, out))
 				goto done; /* synced */
 		}
 		if (!cancelled && signals_caught()) {
@@ -234,7 +269,9 @@ bool pipeline_run(PGconn *conn, const struct pipe_source *src, struct pipe_ticke
 		}
 		struct pollfd p[2] = {
 		        {.fd = PQsocket(conn),
-		         .events = (short)(POLLIN | (f == 1 || flush_pending ? POLLOUT : 0))},
+		         .events = (short)(POLLIN | (f == 1 || flush_pending || copy == COPY_ENDING
+		                                             ? POLLOUT
+		                                             : 0))},
 		        {.fd = cancelled ? -1 : signals_fd(), .events = POLLIN}};
 		int rc = poll(p, 2, (int)(wait_ms > 60000 ? 60000 : wait_ms));
 		if (rc < 0 && errno != EINTR) {

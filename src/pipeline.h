@@ -26,6 +26,9 @@
 struct pipe_item {
 	const char *sql; /* the statement: len bytes, need not be NUL-terminated */
 	size_t len;
+	/* when not NULL, sql + len == nul_at: that byte (a ';' or the text's own NUL) is
+	 * briefly set to NUL while the item is sent, instead of copying a large statement */
+	char *nul_at;
 	const char *const *params; /* text parameters $1.. (borrowed), or NULL */
 	int nparams;
 	PGresult **keep; /* non-NULL: the item's successful result is stored here */
