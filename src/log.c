@@ -244,6 +244,39 @@ char *log_utf8_dup(const char *s)
 	return out;
 }
 
+char *log_json_dup(const char *json)
+{
+	char *valid = log_utf8_dup(json);
+	if (!valid)
+		return NULL;
+	size_t len = strlen(valid), o = 0;
+	/* an escaped character grows from 1 (DEL), 2 or 3 bytes to 6 ("\u0085") */
+	char *out = malloc(len * 6 + 1);
+	if (!out) {
+		free(valid);
+		return NULL;
+	}
+	for (size_t i = 0; i < len;) {
+		const unsigned char *p = (const unsigned char *)valid + i;
+		if (p[0] == 0xC2 && p[1] >= 0x80 && p[1] <= 0x9F) {
+			o += (size_t)sprintf(out + o, "\\u%04x", p[1]);
+			i += 2;
+		} else if (p[0] == 0xE2 && p[1] == 0x80 && (p[2] == 0xA8 || p[2] == 0xA9)) {
+			o += (size_t)sprintf(out + o, "\\u%04x", 0x2000 + p[2] - 0x80);
+			i += 3;
+		} else if (p[0] == 0x7F) {
+			o += (size_t)sprintf(out + o, "\\u007f");
+			i++;
+		} else {
+			out[o++] = (char)p[0];
+			i++;
+		}
+	}
+	out[o] = '\0';
+	free(valid);
+	return out;
+}
+
 /* The longest cut mark: "… (cut, " + 20 digits + " more bytes)". */
 #define CUT_MARK_MAX 48
 _Static_assert(CUT_MARK_MAX >= sizeof "\xE2\x80\xA6 (cut, 18446744073709551615 more bytes)",
@@ -472,7 +505,7 @@ static void emit_json(enum log_level level, const struct log_fields *f,
 	char *line = cJSON_PrintUnformatted(o);
 	/* cJSON copies bytes >= 0x80 as they are: a server message or a file name may not be
 	 * UTF-8, and a JSON text must be (RFC 8259 §8.1) */
-	char *valid = line ? log_utf8_dup(line) : NULL;
+	char *valid = line ? log_json_dup(line) : NULL;
 	if (valid) {
 		fprintf(stderr, "%s\n", valid);
 		fflush(stderr);

@@ -82,6 +82,11 @@ size_t log_utf8_floor(const char *s, size_t n);
 /* A malloc'd copy of s with every byte that is not part of well-formed UTF-8 replaced by
  * U+FFFD (JSON documents must be UTF-8); NULL when out of memory. */
 char *log_utf8_dup(const char *s);
+/* A serialised JSON text made safe for line-oriented readers: log_utf8_dup(), then C1
+ * controls, DEL, U+2028 and U+2029 (line breaks to some readers) written as \uXXXX escapes
+ * (only string contents can hold them, so the document stays the same); NULL when out of
+ * memory. */
+char *log_json_dup(const char *json);
 /* A malloc'd one-line copy of text for text output: control characters escaped (\n, \r,
  * \xNN), invalid UTF-8 replaced by U+FFFD, so that a file name cannot forge a line; NULL
  * when out of memory. */

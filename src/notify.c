@@ -419,7 +419,7 @@ char *notify_payload(const struct notify_doc *d, enum notify_format format)
 	cJSON_Delete(o);
 	/* cJSON copies bytes >= 0x80 as they are: a server message cut inside a character or
 	 * a file name may not be UTF-8, and the receiver's JSON parser wants UTF-8 */
-	char *valid = text ? log_utf8_dup(text) : NULL;
+	char *valid = text ? log_json_dup(text) : NULL;
 	if (text)
 		cJSON_free(text);
 	return valid; /* malloc'd: cJSON_free() is free() (dbready sets no cJSON hooks) */

@@ -20,7 +20,7 @@ static const char *format_name(enum mig_format f)
 static void print_json(cJSON *o)
 {
 	char *text = cJSON_Print(o);
-	char *valid = text ? log_utf8_dup(text) : NULL;
+	char *valid = text ? log_json_dup(text) : NULL;
 	if (valid)
 		puts(valid);
 	free(valid);
