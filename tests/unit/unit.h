@@ -63,5 +63,6 @@ void suite_http(void);
 void suite_depwait(void);
 void suite_notify(void);
 void suite_cloudauth(void);
+void suite_log(void);
 
 #endif
