@@ -3,6 +3,7 @@
 
 #include <openssl/evp.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -115,6 +116,26 @@ bool utf8_sanitize(char **buf, size_t *len)
 	return true;
 }
 
+/* The longest mark utf8_escape() writes where it cuts. */
+#define ESCAPE_MARK_MAX (sizeof "\xE2\x80\xA6 (cut, 18446744073709551615 more bytes)" - 1)
+
+/* Bytes the escaped form of s[i..len) takes. */
+static size_t escaped_len(const unsigned char *s, size_t len, size_t i)
+{
+	size_t total = 0;
+	while (i < len) {
+		bool valid;
+		size_t n = utf8_next(s, len, i, &valid);
+		bool plain = valid && (n > 1 || (s[i] >= 0x20 && s[i] != 0x7F));
+		total += plain ? n : 4 * n;
+		i += n;
+	}
+	return total;
+}
+
+/* What does not fit is cut at a whole character and the cut is marked, "... (cut, N more
+ * bytes)" (N counting the bytes of s left out), as log_cut_copy() does; a buffer too small
+ * for a mark (2 * ESCAPE_MARK_MAX bytes or less) is cut without one. */
 size_t utf8_escape(const char *in, char *out, size_t size)
 {
 	static const char hex[] = "0123456789ABCDEF";
@@ -122,12 +143,15 @@ size_t utf8_escape(const char *in, char *out, size_t size)
 	size_t len = strlen(in), o = 0;
 	if (size == 0)
 		return 0;
-	for (size_t i = 0; i < len;) {
+	bool fits = escaped_len(s, len, 0) < size;
+	size_t limit = fits || size <= 2 * ESCAPE_MARK_MAX ? size : size - ESCAPE_MARK_MAX;
+	size_t i = 0;
+	while (i < len) {
 		bool valid;
 		size_t n = utf8_next(s, len, i, &valid);
 		bool plain = valid && (n > 1 || (s[i] >= 0x20 && s[i] != 0x7F));
 		size_t need = plain ? n : 4 * n;
-		if (o + need >= size)
+		if (o + need >= limit)
 			break;
 		for (size_t k = 0; k < n; k++) {
 			if (plain) {
@@ -142,6 +166,10 @@ size_t utf8_escape(const char *in, char *out, size_t size)
 		i += n;
 	}
 	out[o] = '\0';
+	if (i < len && limit < size) {
+		int m = snprintf(out + o, size - o, "\xE2\x80\xA6 (cut, %zu more bytes)", len - i);
+		o += m > 0 ? (size_t)m : 0;
+	}
 	return o;
 }
 

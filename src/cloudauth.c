@@ -36,6 +36,23 @@ static const char *env(const char *name)
 	return v && *v ? v : NULL;
 }
 
+/* A malloc'd printf, as long as the text; NULL when out of memory. */
+static char *dupf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static char *dupf(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	char *s = n >= 0 ? malloc((size_t)n + 1) : NULL;
+	if (!s)
+		return NULL;
+	va_start(ap, fmt);
+	vsnprintf(s, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	return s;
+}
+
 /* Wipe and free a NUL-terminated secret. */
 static void wipe_free(char *s, size_t len)
 {
@@ -124,27 +141,37 @@ static void mask_token_runs(char *s)
 	}
 }
 
-/* Copy at most max bytes of the first line of text into out as printable ASCII (anything
- * else becomes a space), with JWT-shaped runs and long token-like runs masked - before it
- * is cut short, so that no cut-off piece of one escapes the mask. */
-static void quote_line(const char *text, size_t max, char *out, size_t cap)
+/* The first line of text as printable ASCII (anything else becomes a space), with JWT-shaped
+ * runs and long token-like runs masked - before it is cut short, so that no cut-off piece of
+ * one escapes the mask - then cut to max bytes, visibly ("... (cut, N more bytes)").
+ * Malloc'd; NULL when out of memory. */
+static char *quote_line(const char *text, size_t max)
 {
-	char line[4096];
-	size_t o = 0;
-	const char *p = text;
-	while (*p == ' ' || *p == '\t')
-		p++;
-	for (; *p && *p != '\n' && *p != '\r' && o + 1 < sizeof line; p++)
-		line[o++] = (*p >= 0x20 && *p < 0x7f) ? *p : ' ';
-	line[o] = '\0';
+	while (*text == ' ' || *text == '\t')
+		text++;
+	size_t n = strcspn(text, "\n\r");
+	char *line = malloc(n + 1);
+	if (!line)
+		return NULL;
+	for (size_t i = 0; i < n; i++)
+		line[i] = (text[i] >= 0x20 && text[i] < 0x7f) ? text[i] : ' ';
+	line[n] = '\0';
 	cloudauth_mask_jwts(line);
 	mask_token_runs(line);
-	o = strlen(line);
-	if (o > max)
-		o = max;
+	size_t len = strlen(line), o = len;
 	while (o > 0 && line[o - 1] == ' ')
 		o--;
-	snprintf(out, cap, "%.*s", (int)o, line);
+	if (o <= max) {
+		line[o] = '\0';
+		return line;
+	}
+	size_t keep = max; /* ASCII: any byte is a character boundary */
+	while (keep > 0 && line[keep - 1] == ' ')
+		keep--;
+	char *out = dupf("%.*s\xE2\x80\xA6 (cut, %zu more bytes)", (int)keep, line, o - keep);
+	OPENSSL_cleanse(line, len);
+	free(line);
+	return out;
 }
 
 /* ---------- requests ---------- */
@@ -212,11 +239,13 @@ void cloudauth_request_free(struct cloudauth_request *req)
 
 static void reasonf(char *reason, size_t cap, const char *fmt, ...)
         __attribute__((format(printf, 3, 4)));
+/* Scrubbed whole, then cut visibly to cap (log_vformat_scrubbed): a reason may quote the
+ * endpoint's URL (up to 2 KiB) and its error text. */
 static void reasonf(char *reason, size_t cap, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(reason, cap, fmt, ap);
+	log_vformat_scrubbed(reason, cap, fmt, ap);
 	va_end(ap);
 }
 
@@ -244,6 +273,41 @@ static int64_t parse_expires(const cJSON *v)
 	return -1;
 }
 
+/* The keys of a JSON object for a message: each masked and cut visibly at 32 bytes, the list
+ * ended by "and N more" once it passes KEY_LIST_MAX bytes. Malloc'd; NULL when out of
+ * memory. */
+#define KEY_LIST_MAX 200
+static char *key_list(const cJSON *j)
+{
+	char *buf = NULL;
+	size_t size = 0;
+	FILE *m = open_memstream(&buf, &size);
+	if (!m)
+		return NULL;
+	int shown = 0, more = 0;
+	bool ok = true;
+	for (const cJSON *c = j->child; c; c = c->next) {
+		if (!c->string)
+			continue;
+		if (ftell(m) >= KEY_LIST_MAX) {
+			more++;
+			continue;
+		}
+		char *q = quote_line(c->string, 32);
+		ok = ok && q;
+		fprintf(m, "%s%s", shown ? ", " : "", q ? q : "***");
+		free(q);
+		shown++;
+	}
+	if (more)
+		fprintf(m, " and %d more", more);
+	if (fclose(m) != 0 || !ok) {
+		free(buf);
+		return NULL;
+	}
+	return buf;
+}
+
 static enum cloudauth_result parse_token(const char *body, size_t len, long status,
                                          struct cloudauth_token *tok, char *reason, size_t cap)
 {
@@ -257,15 +321,11 @@ static enum cloudauth_result parse_token(const char *body, size_t len, long stat
 	const cJSON *at = cJSON_GetObjectItemCaseSensitive(j, "access_token");
 	if (!cJSON_IsString(at) || !at->valuestring || !*at->valuestring) {
 		/* name the keys that are there (never their values) */
-		char keys[256] = "";
-		size_t kl = 0;
-		for (const cJSON *c = j->child; c && kl + 40 < sizeof keys; c = c->next)
-			if (c->string)
-				kl += (size_t)snprintf(keys + kl, sizeof keys - kl, "%s%.32s",
-				                       kl ? ", " : "", c->string);
-		quote_line(keys, sizeof keys - 1, keys, sizeof keys);
+		char *keys = key_list(j);
 		reasonf(reason, cap, "the JSON answer (HTTP %ld) has no access_token%s%s%s",
-		        status, at ? " string" : "", *keys ? "; its keys: " : "", keys);
+		        status, at ? " string" : "", keys && *keys ? "; its keys: " : "",
+		        keys ? keys : "");
+		free(keys);
 		goto out;
 	}
 	const char *v = at->valuestring;
@@ -300,46 +360,55 @@ out:
 /* The endpoint's own account of an error: OAuth's error and error_description, Google's
  * {"error": {"message": ...}} or {"message": ...} - only these string fields, each masked,
  * never any other part of a JSON body (it may hold the token); the first line of a short text
- * body, masked; otherwise nothing but the body's size. */
-static void error_text(const char *body, size_t len, char *out, size_t cap)
+ * body, masked; otherwise nothing but the body's size. Each quote is cut visibly (100 bytes
+ * of the code, 300 of the description, 200 of a text). Malloc'd ("" when there is nothing to
+ * say); NULL when out of memory. */
+static char *error_text(const char *body, size_t len)
 {
-	out[0] = '\0';
 	if (!body || !len)
-		return;
+		return strdup("");
 	cJSON *j = cJSON_ParseWithLength(body, len);
 	const char *p = body;
 	while (p < body + len && (*p == '\n' || *p == '\r' || *p == ' ' || *p == '\t'))
 		p++;
 	bool json = j != NULL || (p < body + len && (*p == '{' || *p == '['));
+	char *out = NULL;
+	bool oom = false;
 	if (cJSON_IsObject(j)) {
 		const cJSON *e = cJSON_GetObjectItemCaseSensitive(j, "error");
 		const cJSON *d = cJSON_GetObjectItemCaseSensitive(j, "error_description");
 		const cJSON *m = cJSON_GetObjectItemCaseSensitive(j, "message");
-		char code[128] = "", desc[400] = "";
+		char *code = NULL, *desc = NULL;
 		if (cJSON_IsString(e) && e->valuestring)
-			quote_line(e->valuestring, 100, code, sizeof code);
+			oom = !(code = quote_line(e->valuestring, 100));
 		else if (cJSON_IsObject(e))
 			m = cJSON_GetObjectItemCaseSensitive(e, "message");
 		if (cJSON_IsString(d) && d->valuestring)
 			/* Entra ID appends "\r\nTrace ID: ..." lines: the first line says it */
-			quote_line(d->valuestring, 300, desc, sizeof desc);
+			oom = oom || !(desc = quote_line(d->valuestring, 300));
 		else if (cJSON_IsString(m) && m->valuestring)
-			quote_line(m->valuestring, 300, desc, sizeof desc);
-		snprintf(out, cap, "%s%s%s", code, *code && *desc ? ": " : "", desc);
+			oom = oom || !(desc = quote_line(m->valuestring, 300));
+		if (!oom && ((code && *code) || (desc && *desc)))
+			oom = !(out = dupf("%s%s%s", code ? code : "",
+			                   code && *code && desc && *desc ? ": " : "",
+			                   desc ? desc : ""));
+		free(code);
+		free(desc);
 	}
 	if (j) {
 		wipe_json(j);
 		cJSON_Delete(j);
 	}
-	if (out[0])
-		return;
+	if (oom)
+		return NULL;
+	if (out)
+		return out;
 	if (json || len > CLOUDAUTH_QUOTE_MAX || memchr(body, '\0', len))
 		/* a JSON body without an error text (or one cut short), or a long page: its size
 		 * only */
-		snprintf(out, cap, "a %s body of %zu bytes", json ? "JSON" : "text", len);
-	else
-		/* a short text: the first non-empty line, masked */
-		quote_line(p, 200, out, cap);
+		return dupf("a %s body of %zu bytes", json ? "JSON" : "text", len);
+	/* a short text: the first non-empty line, masked */
+	return quote_line(p, 200);
 }
 
 /* Register the access_token of any JSON answer as a secret, before a message is built. */
@@ -381,9 +450,10 @@ enum cloudauth_result cloudauth_parse_response(enum cloudauth_flow flow, long st
 		r = CLOUDAUTH_REFUSED;
 	else
 		r = CLOUDAUTH_BAD;
-	char text[600];
-	error_text(body, body_len, text, sizeof text);
-	reasonf(reason, cap, "HTTP %ld%s%s", status, *text ? ": " : "", text);
+	char *text = error_text(body, body_len);
+	reasonf(reason, cap, "HTTP %ld%s%s", status, text && *text ? ": " : "",
+	        text ? text : "(out of memory)");
+	free(text);
 	return r;
 }
 
@@ -445,10 +515,10 @@ enum cloudauth_result cloudauth_fetch(const struct cloudauth *ca, int64_t timeou
 		if (!assertion) {
 			/* the projected volume is there before the container starts; a failed read
 			 * is a rotation in progress or a broken mount: try again */
-			snprintf(reason, cap,
-			         "could not read the federated token file \"%s\" "
-			         "(AZURE_FEDERATED_TOKEN_FILE): %s",
-			         ca->token_file, why);
+			reasonf(reason, cap,
+			        "could not read the federated token file \"%s\" "
+			        "(AZURE_FEDERATED_TOKEN_FILE): %s",
+			        ca->token_file, why);
 			return CLOUDAUTH_TRANSIENT;
 		}
 		log_set_transient_secret(SLOT_ASSERTION, assertion);
@@ -489,12 +559,11 @@ out:
 	cloudauth_request_free(&req);
 	if (assertion)
 		wipe_free(assertion, 0);
-	if (r != CLOUDAUTH_OK) {
-		snprintf(reason, cap, "could not get an access token from %s (%s): %s", ca->name,
-		         ca->shown, why);
-		/* the endpoint's text could, in theory, quote what it was sent */
-		log_scrub(reason, cap);
-	}
+	if (r != CLOUDAUTH_OK)
+		/* the endpoint's text could, in theory, quote what it was sent: scrubbed whole
+		 * before it is cut to cap */
+		reasonf(reason, cap, "could not get an access token from %s (%s): %s", ca->name,
+		        ca->shown, why);
 	return r;
 }
 
@@ -534,46 +603,74 @@ static bool plain_base_url(const char *url)
 	return *host && *host != '/';
 }
 
-static void copy_trimmed(char *out, size_t cap, const char *s)
+/* Copy s without its trailing slashes into out; false (out untouched) when it does not fit:
+ * the caller refuses the value rather than use a cut one. */
+static bool copy_trimmed(char *out, size_t cap, const char *s)
 {
-	snprintf(out, cap, "%s", s);
-	size_t n = strlen(out);
-	while (n > 0 && out[n - 1] == '/')
-		out[--n] = '\0';
+	size_t n = strlen(s);
+	while (n > 0 && s[n - 1] == '/')
+		n--;
+	if (n >= cap)
+		return false;
+	memcpy(out, s, n);
+	out[n] = '\0';
+	return true;
 }
 
 /* A rejected variable's value as it may be quoted: everything before the last '@' (after
  * a scheme) masked - a userinfo password, or a token given as user name - then, for a URL,
- * http_redact_url() (query, fragment); for anything else, what follows a '?' or '#'. */
-static void shown_value(const char *value, char *out, size_t cap)
+ * http_redact_url() (query, fragment); for anything else, what follows a '?' or '#'.
+ * Whole and malloc'd; NULL when out of memory. */
+static char *shown_value(const char *value)
 {
-	char buf[1024];
+	char *buf;
 	const char *at = strrchr(value, '@');
 	if (at) {
 		const char *sch = strstr(value, "://");
 		int keep = sch && sch < at ? (int)(sch + 3 - value) : 0;
-		snprintf(buf, sizeof buf, "%.*s***@%s", keep, value, at + 1);
+		buf = dupf("%.*s***@%s", keep, value, at + 1);
 	} else {
-		snprintf(buf, sizeof buf, "%s", value);
+		buf = strdup(value);
 	}
+	if (!buf)
+		return NULL;
+	char *out;
 	if (strstr(buf, "://")) {
-		http_redact_url(buf, out, cap);
+		out = http_redact_url_dup(buf);
 	} else {
 		size_t n = strcspn(buf, "?#");
 		if (buf[n])
-			snprintf(buf + n + 1, sizeof buf - n - 1, "***");
-		snprintf(out, cap, "%s", buf);
+			buf[n + 1] = '\0';
+		out = dupf("%s%s", buf, buf[n] ? "***" : "");
 	}
-	OPENSSL_cleanse(buf, sizeof buf);
+	wipe_free(buf, 0);
+	return out;
 }
 
+/* The value is quoted redacted and scrubbed, then cut visibly to about 200 bytes. */
 static int bad_var(struct err *e, const char *var, const char *value, const char *detail,
                    const char *hint)
 {
-	char shown[1024];
-	shown_value(value, shown, sizeof shown);
-	return err_set(e, EXIT_CONFIG, "auth_config", hint, detail,
-	               "invalid value \"%.200s\" for %s", shown, var);
+	char *shown = shown_value(value);
+	char *scrubbed = shown ? log_scrubbed_dup(shown) : NULL;
+	char cut[256];
+	log_cut_copy(cut, sizeof cut, scrubbed ? scrubbed : "***");
+	free(shown);
+	log_wipe_free(scrubbed);
+	return err_set(e, EXIT_CONFIG, "auth_config", hint, detail, "invalid value \"%s\" for %s",
+	               cut, var);
+}
+
+/* A value that does not fit its field is refused, never cut. */
+static int too_long(struct err *e, const char *var, const char *value, size_t cap)
+{
+	char detail[128];
+	_Static_assert(sizeof detail > sizeof "It is 18446744073709551615 bytes long; at most "
+	                                      "18446744073709551615 are accepted.",
+	               "detail[] holds two sizes");
+	snprintf(detail, sizeof detail, "It is %zu bytes long; at most %zu are accepted.",
+	         strlen(value), cap - 1);
+	return bad_var(e, var, value, detail, "Check the value.");
 }
 
 static bool ok_id(const char *s)
@@ -582,6 +679,16 @@ static bool ok_id(const char *s)
 		if (!isalnum((unsigned char)*s) && *s != '-' && *s != '.' && *s != '_')
 			return false;
 	return true;
+}
+
+/* The request URL built from the variables would not fit url[]: refused, never cut. */
+static int url_too_long(struct err *e, struct cloudauth *ca, int n)
+{
+	ca->url[0] = '\0';
+	return err_set(e, EXIT_CONFIG, "auth_config",
+	               "Shorten the variables that make it up (the endpoint, resource and IDs).",
+	               NULL, "the URL of %s would be %d bytes long, more than the %zu accepted",
+	               ca->name, n, sizeof ca->url - 1);
 }
 
 static int load_azure(struct cloudauth *ca, struct err *e)
@@ -593,8 +700,9 @@ static int load_azure(struct cloudauth *ca, struct err *e)
 		               "Leave it unset for Azure's public cloud (" CLOUDAUTH_AZURE_RESOURCE
 		               "); sovereign clouds use e.g. "
 		               "https://ossrdbms-aad.database.usgovcloudapi.net.");
-	copy_trimmed(ca->resource, sizeof ca->resource,
-	             resource ? resource : CLOUDAUTH_AZURE_RESOURCE);
+	if (!copy_trimmed(ca->resource, sizeof ca->resource,
+	                  resource ? resource : CLOUDAUTH_AZURE_RESOURCE))
+		return too_long(e, "DBREADY_AZURE_RESOURCE", resource, sizeof ca->resource);
 	if (strlen(ca->resource) > 9 &&
 	    strcmp(ca->resource + strlen(ca->resource) - 9, "/.default") == 0)
 		ca->resource[strlen(ca->resource) - 9] = '\0';
@@ -605,6 +713,8 @@ static int load_azure(struct cloudauth *ca, struct err *e)
 		        "A client ID is a GUID such as 00000000-0000-0000-0000-000000000000.",
 		        "Set it to the client (application) ID of the managed identity or "
 		        "app registration.");
+	if (client && strlen(client) >= sizeof ca->client_id)
+		return too_long(e, "AZURE_CLIENT_ID", client, sizeof ca->client_id);
 	snprintf(ca->client_id, sizeof ca->client_id, "%s", client ? client : "");
 
 	const char *file = env("AZURE_FEDERATED_TOKEN_FILE");
@@ -614,7 +724,7 @@ static int load_azure(struct cloudauth *ca, struct err *e)
 		ca->endpoint_var = "AZURE_AUTHORITY_HOST";
 		const char *tenant = env("AZURE_TENANT_ID");
 		if (!client || !tenant) {
-			char detail[256];
+			char detail[256]; /* two variable names: < 64 bytes */
 			snprintf(detail, sizeof detail, "%s%s%s not set.",
 			         !client ? "AZURE_CLIENT_ID" : "",
 			         !client && !tenant ? " and " : "",
@@ -640,9 +750,14 @@ static int load_azure(struct cloudauth *ca, struct err *e)
 			        "contoso.onmicrosoft.com.",
 			        "Set it to the directory (tenant) ID of the app registration or "
 			        "managed identity.");
+		if (strlen(tenant) >= sizeof ca->tenant_id)
+			return too_long(e, "AZURE_TENANT_ID", tenant, sizeof ca->tenant_id);
+		if (strlen(file) >= sizeof ca->token_file)
+			return too_long(e, "AZURE_FEDERATED_TOKEN_FILE", file,
+			                sizeof ca->token_file);
 		snprintf(ca->tenant_id, sizeof ca->tenant_id, "%s", tenant);
 		snprintf(ca->token_file, sizeof ca->token_file, "%s", file);
-		char why[256];
+		char why[256]; /* strerror() or a fixed sentence: < 100 bytes */
 		char *a = read_assertion(file, why, sizeof why);
 		if (!a)
 			return err_set(
@@ -669,7 +784,13 @@ static int load_azure(struct cloudauth *ca, struct err *e)
 			        "address may use http:// (tests).",
 			        "Use an https:// URL.");
 		char base[1024];
-		copy_trimmed(base, sizeof base, authority ? authority : CLOUDAUTH_AZURE_AUTHORITY);
+		if (!copy_trimmed(base, sizeof base,
+		                  authority ? authority : CLOUDAUTH_AZURE_AUTHORITY))
+			return too_long(e, "AZURE_AUTHORITY_HOST", authority, sizeof base);
+		/* base < 1024 and tenant < 256 bytes: the URL fits url[2048] */
+		_Static_assert(sizeof ca->url >= sizeof base + sizeof ca->tenant_id +
+		                                         sizeof "//oauth2/v2.0/token",
+		               "the workload identity URL fits");
 		snprintf(ca->url, sizeof ca->url, "%s/%s/oauth2/v2.0/token", base, tenant);
 	} else {
 		ca->flow = FLOW_AZURE_IMDS;
@@ -683,7 +804,8 @@ static int load_azure(struct cloudauth *ca, struct err *e)
 			        "Leave it unset (" CLOUDAUTH_AZURE_IMDS "), or give e.g. "
 			        "http://127.0.0.1:8080.");
 		char base[1024];
-		copy_trimmed(base, sizeof base, imds ? imds : CLOUDAUTH_AZURE_IMDS);
+		if (!copy_trimmed(base, sizeof base, imds ? imds : CLOUDAUTH_AZURE_IMDS))
+			return too_long(e, "DBREADY_AZURE_IMDS_ENDPOINT", imds, sizeof base);
 		char *res = cloudauth_form_encode(ca->resource);
 		char *id = cloudauth_form_encode(ca->client_id);
 		if (!res || !id) {
@@ -691,12 +813,15 @@ static int load_azure(struct cloudauth *ca, struct err *e)
 			free(id);
 			return err_set(e, EXIT_INTERNAL, NULL, NULL, NULL, "out of memory");
 		}
-		snprintf(
+		/* the resource percent-encoded can triple: check that the URL fits */
+		int n = snprintf(
 		        ca->url, sizeof ca->url,
 		        "%s/metadata/identity/oauth2/token?api-version=2018-02-01&resource=%s%s%s",
 		        base, res, *id ? "&client_id=" : "", id);
 		free(res);
 		free(id);
+		if (n < 0 || (size_t)n >= sizeof ca->url)
+			return url_too_long(e, ca, n);
 	}
 	return EXIT_DONE;
 }
@@ -712,9 +837,11 @@ static int load_gcp(struct cloudauth *ca, struct err *e)
 		               "Google's client libraries read it as HOST or HOST:PORT.",
 		               "Write it without a scheme or path, e.g. 169.254.169.254 or "
 		               "127.0.0.1:8080.");
-	snprintf(ca->url, sizeof ca->url,
-	         "http://%s/computeMetadata/v1/instance/service-accounts/default/token",
-	         host ? host : CLOUDAUTH_GCE_METADATA_HOST);
+	int n = snprintf(ca->url, sizeof ca->url,
+	                 "http://%s/computeMetadata/v1/instance/service-accounts/default/token",
+	                 host ? host : CLOUDAUTH_GCE_METADATA_HOST);
+	if (n < 0 || (size_t)n >= sizeof ca->url)
+		return url_too_long(e, ca, n);
 	return EXIT_DONE;
 }
 
@@ -728,7 +855,7 @@ int cloudauth_load(const struct config *cfg, const struct dburl *u, struct cloud
 	const char *mode = cloudauth_mode_name(cfg->auth);
 	if (u->password_origin) {
 		bool env_pw = strcmp(u->password_origin, "PGPASSWORD") == 0;
-		char hint[512];
+		char hint[512]; /* a fixed sentence (< 200 bytes) and the mode name (< 10) */
 		snprintf(
 		        hint, sizeof hint,
 		        env_pw ? "Unset PGPASSWORD, or drop --auth=%s to log in with it."
@@ -747,6 +874,8 @@ int cloudauth_load(const struct config *cfg, const struct dburl *u, struct cloud
 	int rc = cfg->auth == AUTH_AZURE ? load_azure(ca, e) : load_gcp(ca, e);
 	if (rc != EXIT_DONE)
 		return rc;
+	/* a prefix of url: fits, as shown is as large */
+	_Static_assert(sizeof ca->shown >= sizeof ca->url, "shown holds the URL");
 	snprintf(ca->shown, sizeof ca->shown, "%.*s", (int)strcspn(ca->url, "?"), ca->url);
 	log_debug("--auth=%s: a fresh access token from %s (%s%s) is the password of every "
 	          "connection%s%s",
@@ -758,41 +887,60 @@ int cloudauth_load(const struct config *cfg, const struct dburl *u, struct cloud
 
 /* ---------- hints ---------- */
 
+/* Each hint function's last hint: malloc'd and sized to the text (it quotes the endpoint URL,
+ * up to 2 KiB, and IDs), replaced by the next call of the same function. */
+static char *hint_buf, *login_hint_buf;
+
+static const char *hintf(char **buf, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static const char *hintf(char **buf, const char *fmt, ...)
+{
+	free(*buf);
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	*buf = n >= 0 ? malloc((size_t)n + 1) : NULL;
+	if (!*buf)
+		return NULL; /* out of memory: no hint rather than a cut one */
+	va_start(ap, fmt);
+	vsnprintf(*buf, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	return *buf;
+}
+
 const char *cloudauth_hint(const struct cloudauth *ca, enum cloudauth_result result)
 {
-	static char hint[3072];
 	if (!ca)
 		return NULL;
 	if (result == CLOUDAUTH_BAD) {
-		snprintf(hint, sizeof hint,
-		         "What answered is not a token endpoint, or a broken one: check %s "
-		         "(currently %s) and that no proxy answers in its place (NO_PROXY).",
-		         ca->endpoint_var, ca->shown);
-		return hint;
+		return hintf(&hint_buf,
+		             "What answered is not a token endpoint, or a broken one: check %s "
+		             "(currently %s) and that no proxy answers in its place (NO_PROXY).",
+		             ca->endpoint_var, ca->shown);
 	}
 	switch (ca->flow) {
 	case FLOW_AZURE_IMDS:
 		if (result == CLOUDAUTH_REFUSED)
-			snprintf(
-			        hint, sizeof hint,
+			return hintf(
+			        &hint_buf,
 			        "Give the VM, scale set or AKS node pool a managed identity; with "
 			        "several user-assigned identities set AZURE_CLIENT_ID to the "
 			        "client ID of the one to use (%s%s%s).",
 			        *ca->client_id ? "now \"" : "now unset", ca->client_id,
 			        *ca->client_id ? "\"" : "");
 		else
-			snprintf(hint, sizeof hint,
-			         "The Instance Metadata Service answers only on Azure VMs and AKS "
-			         "nodes, at 169.254.169.254 and without a proxy: check that no "
-			         "NetworkPolicy blocks egress to it. In AKS, prefer workload "
-			         "identity (AZURE_FEDERATED_TOKEN_FILE); elsewhere, %s moves the "
-			         "endpoint.",
-			         ca->endpoint_var);
-		return hint;
+			return hintf(
+			        &hint_buf,
+			        "The Instance Metadata Service answers only on Azure VMs and AKS "
+			        "nodes, at 169.254.169.254 and without a proxy: check that no "
+			        "NetworkPolicy blocks egress to it. In AKS, prefer workload "
+			        "identity (AZURE_FEDERATED_TOKEN_FILE); elsewhere, %s moves the "
+			        "endpoint.",
+			        ca->endpoint_var);
 	case FLOW_AZURE_WORKLOAD:
 		if (result == CLOUDAUTH_REFUSED)
-			snprintf(
-			        hint, sizeof hint,
+			return hintf(
+			        &hint_buf,
 			        "Check the federated identity credential of client ID \"%s\" in "
 			        "tenant \"%s\": its issuer must be the cluster's OIDC issuer URL, "
 			        "its subject system:serviceaccount:NAMESPACE:NAME of this pod's "
@@ -800,38 +948,37 @@ const char *cloudauth_hint(const struct cloudauth *ca, enum cloudauth_result res
 			        "credential can take a minute to work.",
 			        ca->client_id, ca->tenant_id);
 		else
-			snprintf(hint, sizeof hint,
-			         "Check egress to %s (NetworkPolicy, firewall, proxy) and "
-			         "AZURE_AUTHORITY_HOST.",
-			         ca->shown);
-		return hint;
+			return hintf(&hint_buf,
+			             "Check egress to %s (NetworkPolicy, firewall, proxy) and "
+			             "AZURE_AUTHORITY_HOST.",
+			             ca->shown);
 	case FLOW_GCP_METADATA:
 		if (result == CLOUDAUTH_REFUSED)
-			snprintf(hint, sizeof hint,
-			         "Attach a service account to the VM, or in GKE bind this pod's "
-			         "Kubernetes service account to a Google service account "
-			         "(iam.gke.io/gcp-service-account) that has "
-			         "roles/cloudsql.instanceUser.");
+			return hintf(
+			        &hint_buf,
+			        "Attach a service account to the VM, or in GKE bind this pod's "
+			        "Kubernetes service account to a Google service account "
+			        "(iam.gke.io/gcp-service-account) that has "
+			        "roles/cloudsql.instanceUser.");
 		else
-			snprintf(hint, sizeof hint,
-			         "The metadata server answers only on Google Cloud (GCE, GKE, "
-			         "Cloud Run): check that %s resolves and that no NetworkPolicy "
-			         "blocks egress to 169.254.169.254 port 80; elsewhere, "
-			         "GCE_METADATA_HOST moves it.",
-			         CLOUDAUTH_GCE_METADATA_HOST);
-		return hint;
+			return hintf(
+			        &hint_buf,
+			        "The metadata server answers only on Google Cloud (GCE, GKE, "
+			        "Cloud Run): check that %s resolves and that no NetworkPolicy "
+			        "blocks egress to 169.254.169.254 port 80; elsewhere, "
+			        "GCE_METADATA_HOST moves it.",
+			        CLOUDAUTH_GCE_METADATA_HOST);
 	}
 	return NULL;
 }
 
 const char *cloudauth_login_hint(const struct cloudauth *ca, const char *user)
 {
-	static char hint[3072];
 	if (!ca)
 		return NULL;
 	if (ca->flow == FLOW_GCP_METADATA)
-		snprintf(
-		        hint, sizeof hint,
+		return hintf(
+		        &login_hint_buf,
 		        "The server took the access token but not as user \"%s\": the user is the "
 		        "service account's email without \".gserviceaccount.com\" (in the URL, "
 		        "\"@\" written as %%40), added with gcloud sql users create "
@@ -839,12 +986,11 @@ const char *cloudauth_login_hint(const struct cloudauth *ca, const char *user)
 		        "cloudsql.iam_authentication=on, reached over TLS.",
 		        user);
 	else
-		snprintf(
-		        hint, sizeof hint,
+		return hintf(
+		        &login_hint_buf,
 		        "The server took the access token but not as user \"%s\": the user is the "
 		        "managed identity's or app's name as created with "
 		        "pgaadauth_create_principal(), on a server with Microsoft Entra "
 		        "authentication on, reached over TLS.",
 		        user);
-	return hint;
 }

@@ -59,6 +59,8 @@ enum cloudauth_result {
 
 struct cloudauth {
 	enum cloudauth_flow flow;
+	/* Every field is filled whole or cloudauth_load() refuses the variable (exit 3): none is
+	 * ever cut. */
 	char url[2048];   /* the request URL (IMDS: with its query string; no secret in it) */
 	char shown[2048]; /* the URL without the query string, for messages */
 	const char *name; /* "the Azure Instance Metadata Service", ... */
@@ -127,7 +129,9 @@ char *cloudauth_form_encode(const char *s);
 void cloudauth_mask_jwts(char *s);
 
 /* The HINT for a failed token request (result != CLOUDAUTH_OK), or for the database refusing
- * a token (sqlstate 28P01/28000, user = the URL's user). */
+ * a token (sqlstate 28P01/28000, user = the URL's user). Whole (the endpoint URL and IDs are
+ * quoted as they are); valid until the next call of the same function; NULL when out of
+ * memory. */
 const char *cloudauth_hint(const struct cloudauth *ca, enum cloudauth_result result);
 const char *cloudauth_login_hint(const struct cloudauth *ca, const char *user);
 

@@ -4,6 +4,7 @@
 
 #include <ctype.h>
 #include <curl/curl.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,7 +16,24 @@
 #include "log.h"
 #include "signals.h"
 
-#define TARGET_MAX 2048 /* bytes of one target as written */
+#define TARGET_MAX DEPWAIT_TARGET_MAX
+
+/* A malloc'd printf, as long as the text; NULL when out of memory. */
+static char *dupf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static char *dupf(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	char *s = n >= 0 ? malloc((size_t)n + 1) : NULL;
+	if (!s)
+		return NULL;
+	va_start(ap, fmt);
+	vsnprintf(s, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	return s;
+}
 
 /* ---------- parsing ---------- */
 
@@ -71,17 +89,39 @@ static char *percent_decode(const char *s, size_t n)
 	return out;
 }
 
+/* err = "MESSAGE in --wait-for target "SHOWN"\nHINT: HINT", fmt having one %s for what. The
+ * message is built whole, scrubbed, and cut visibly (log_cut_copy) where it does not fit
+ * before the HINT, which is kept whole (a quoted value may be up to TARGET_MAX bytes long). */
 static int usage(char *err, size_t cap, const char *shown, const char *hint, const char *fmt,
                  const char *what)
 {
-	char msg[768];
-	snprintf(msg, sizeof msg, fmt, what ? what : "");
-	snprintf(err, cap, "%s in --wait-for target \"%s\"\nHINT: %s", msg, shown, hint);
+	if (!cap)
+		return EXIT_USAGE;
+	char *msg = dupf(fmt, what ? what : "");
+	char *line = msg ? dupf("%s in --wait-for target \"%s\"", msg, shown) : NULL;
+	char *full = line ? log_scrubbed_dup(line) : NULL;
+	const char *text = full ? full : "***";
+	size_t hl = strlen("\nHINT: ") + strlen(hint);
+	if (hl + 128 < cap) {
+		log_cut_copy(err, cap - hl, text);
+		size_t n = strlen(err);
+		snprintf(err + n, cap - n, "\nHINT: %s", hint);
+	} else {
+		char *joined = dupf("%s\nHINT: %s", text, hint);
+		log_cut_copy(err, cap, joined ? joined : text);
+		free(joined);
+	}
+	free(msg);
+	free(line);
+	log_wipe_free(full);
 	return EXIT_USAGE;
 }
 
-/* The '#' expectations: status=CODE, body=TEXT, timeout=D, joined by '&'. */
-static int parse_expectations(struct dep_target *t, const char *frag, char *err, size_t cap)
+/* The '#' expectations: status=CODE, body=TEXT, timeout=D, joined by '&'. hide: an '@'
+ * follows the '#', which may then be part of a password ("http://u:12#pw@h/" parses as host u,
+ * port 12): no key or value is quoted. */
+static int parse_expectations(struct dep_target *t, const char *frag, bool hide, char *err,
+                              size_t cap)
 {
 	static const char hint[] =
 	        "After '#' a target takes status=CODE, body=TEXT and timeout=DURATION, joined by "
@@ -90,34 +130,41 @@ static int parse_expectations(struct dep_target *t, const char *frag, char *err,
 	while (*p) {
 		size_t len = strcspn(p, "&");
 		const char *eq = memchr(p, '=', len);
-		char key[32];
-		size_t klen = eq ? (size_t)(eq - p) : len;
-		snprintf(key, sizeof key, "%.*s", (int)(klen < sizeof key ? klen : sizeof key - 1),
-		         p);
+		if (len == 0) { /* "a&&b" or a trailing '&' */
+			p += *p ? 1 : 0;
+			continue;
+		}
+		/* the key as written, whole: it is quoted in messages */
+		char *key = strndup(p, eq ? (size_t)(eq - p) : len);
+		if (!key)
+			return EXIT_INTERNAL;
+		const char *qkey = hide ? "***" : key; /* what messages quote */
 		if (!eq || eq + 1 == p + len) {
-			if (len == 0) { /* "a&&b" or a trailing '&' */
-				p += *p ? 1 : 0;
-				continue;
-			}
-			return usage(err, cap, t->shown, hint, "expectation \"%s\" has no value",
-			             key);
+			int urc = usage(err, cap, t->shown, hint,
+			                "expectation \"%s\" has no value", qkey);
+			free(key);
+			return urc;
 		}
 		const char *val = eq + 1;
 		size_t vlen = (size_t)(p + len - val);
 		char *v = percent_decode(val, vlen);
-		if (!v)
-			return usage(
+		if (!v) {
+			int urc = usage(
 			        err, cap, t->shown,
 			        "Write a '%' as %25 and other special characters percent-encoded.",
-			        "invalid percent-encoding in \"%s\"", key);
+			        "invalid percent-encoding in \"%s\"", qkey);
+			free(key);
+			return urc;
+		}
 		int rc = EXIT_DONE;
+		const char *qv = hide ? "***" : v;
 		if (strcmp(key, "status") == 0 && t->kind == DEP_HTTP) {
 			char *end;
 			long s = strtol(v, &end, 10);
 			if (!isdigit((unsigned char)v[0]) || *end || s < 100 || s > 599)
 				rc = usage(err, cap, t->shown,
 				           "Give one HTTP status code, e.g. status=204.",
-				           "invalid status \"%s\"", v);
+				           "invalid status \"%s\"", qv);
 			t->want_status = s;
 		} else if (strcmp(key, "body") == 0 && t->kind == DEP_HTTP) {
 			free(t->want_body);
@@ -130,11 +177,12 @@ static int parse_expectations(struct dep_target *t, const char *frag, char *err,
 				           "Write a duration above zero: 500ms, 2s, 1m (a bare "
 				           "number "
 				           "means seconds).",
-				           "invalid timeout \"%s\"", v);
+				           "invalid timeout \"%s\"", qv);
 			t->timeout_ms = ms;
 		} else {
-			rc = usage(err, cap, t->shown, hint, "unknown expectation \"%s\"", key);
+			rc = usage(err, cap, t->shown, hint, "unknown expectation \"%s\"", qkey);
 		}
+		free(key);
 		free(v);
 		if (rc != EXIT_DONE)
 			return rc;
@@ -253,6 +301,8 @@ static void hide_shown(struct dep_target *t, const char *tok)
 	size_t sl = starts_with_scheme(tok) ? (size_t)(strstr(tok, "://") - tok) + 3 : 0;
 	if (sl > 40)
 		sl = 0;
+	/* at most 40 bytes and "***": fits */
+	_Static_assert(sizeof t->shown > 40 + sizeof "***", "shown holds a scheme");
 	snprintf(t->shown, sizeof t->shown, "%.*s***", (int)sl, tok);
 }
 
@@ -277,14 +327,17 @@ static int parse_target(struct dep_target *t, const char *tok, size_t n, char *e
 	char text[TARGET_MAX + 1];
 	memset(t, 0, sizeof *t);
 	if (n > TARGET_MAX) {
-		/* redact the whole value first, then shorten */
+		/* redact the whole value first, then shorten (at a character boundary; the
+		 * message says it is the start of the target) */
 		shown_whole(t, tok, n);
 		if (strchr(tok + n, '@'))
 			hide_shown(t, tok);
+		size_t keep =
+		        strlen(t->shown) > 64 ? log_utf8_floor(t->shown, 64) : strlen(t->shown);
 		snprintf(err, cap,
-		         "--wait-for target \"%.64s...\" is longer than %d bytes\n"
+		         "--wait-for target \"%.*s...\" is longer than %d bytes (%zu)\n"
 		         "HINT: Shorten the URL.",
-		         t->shown, TARGET_MAX);
+		         (int)keep, t->shown, TARGET_MAX, n);
 		return EXIT_USAGE;
 	}
 	memcpy(text, tok, n);
@@ -315,15 +368,17 @@ static int parse_target(struct dep_target *t, const char *tok, size_t n, char *e
 		t->kind = DEP_HTTP;
 		rc = parse_http(t, text, err, cap);
 	} else {
-		char scheme[32];
-		snprintf(scheme, sizeof scheme, "%.*s", (int)(slen < 31 ? slen : 31), text);
+		char *scheme = strndup(text, slen); /* whole: slen <= TARGET_MAX */
+		if (!scheme)
+			return EXIT_INTERNAL;
 		rc = usage(err, cap, t->shown,
 		           "--wait-for takes tcp://, http:// and https:// targets; the database "
 		           "itself is waited for through DATABASE_URL.",
 		           "unsupported scheme \"%s\"", scheme);
+		free(scheme);
 	}
 	if (rc == EXIT_DONE && frag)
-		rc = parse_expectations(t, frag, err, cap);
+		rc = parse_expectations(t, frag, strchr(frag, '@') != NULL, err, cap);
 	if (rc == EXIT_DONE) /* valid: shown as written, without the '#' */
 		http_redact_url(text, t->shown, sizeof t->shown);
 	return rc;
@@ -371,6 +426,7 @@ void depwait_free(struct dep_list *l)
 	for (int i = 0; i < l->n; i++) {
 		free(l->t[i].url);
 		free(l->t[i].want_body);
+		free(l->t[i].reason);
 	}
 	free(l->t);
 	memset(l, 0, sizeof *l);
@@ -386,17 +442,20 @@ struct slot {
 	bool cut_short;   /* in flight: the deadline shortened its timeout */
 	bool done;        /* ready, or (retry = false) its one attempt failed */
 	struct backoff b;
-	char errbuf[CURL_ERROR_SIZE];
+	char errbuf[CURL_ERROR_SIZE]; /* libcurl writes at most CURL_ERROR_SIZE bytes */
 	char *body;
-	size_t body_len;
+	size_t body_len;  /* kept: at most DEPWAIT_MAX_BODY */
+	size_t body_seen; /* received, said in the reason when more than was kept */
 };
 
 static size_t on_body(char *data, size_t size, size_t nmemb, void *userdata)
 {
 	struct slot *s = userdata;
 	size_t n = size * nmemb;
+	s->body_seen += n;
 	if (!s->t->want_body || s->body_len >= DEPWAIT_MAX_BODY)
-		return n; /* read and dropped: only the beginning is searched */
+		return n; /* read and dropped: only the beginning is searched (the reason says so)
+		           */
 	size_t take = n < DEPWAIT_MAX_BODY - s->body_len ? n : DEPWAIT_MAX_BODY - s->body_len;
 	if (!s->body && !(s->body = malloc(DEPWAIT_MAX_BODY + 1)))
 		return 0;
@@ -439,6 +498,7 @@ static bool start_attempt(CURLM *m, struct slot *s, const struct config *cfg, in
 	}
 	s->errbuf[0] = '\0';
 	s->body_len = 0;
+	s->body_seen = 0;
 	if (s->body)
 		s->body[0] = '\0';
 	if (curl_multi_add_handle(m, h) != CURLM_OK) {
@@ -451,12 +511,14 @@ static bool start_attempt(CURLM *m, struct slot *s, const struct config *cfg, in
 	return true;
 }
 
-/* Judge a finished attempt: true = ready; else s->t->reason says why not. */
-static bool judge(struct slot *s, CURLcode res, char *why, size_t cap)
+/* Judge a finished attempt: true = ready; else *why (malloc'd, NULL when out of memory)
+ * says why not. */
+static bool judge(struct slot *s, CURLcode res, char **why)
 {
 	struct dep_target *t = s->t;
+	*why = NULL;
 	if (res != CURLE_OK) {
-		http_redact_error(s->errbuf[0] ? s->errbuf : curl_easy_strerror(res), why, cap);
+		*why = http_redact_error_dup(s->errbuf[0] ? s->errbuf : curl_easy_strerror(res));
 		return false;
 	}
 	if (t->kind == DEP_TCP)
@@ -465,37 +527,54 @@ static bool judge(struct slot *s, CURLcode res, char *why, size_t cap)
 	curl_easy_getinfo(s->h, CURLINFO_RESPONSE_CODE, &status);
 	if (t->want_status ? status != t->want_status : (status < 200 || status > 299)) {
 		if (t->want_status)
-			snprintf(why, cap, "HTTP status %ld, expected %ld", status,
-			         t->want_status);
+			*why = dupf("HTTP status %ld, expected %ld", status, t->want_status);
 		else
-			snprintf(why, cap, "HTTP status %ld, expected 2xx", status);
+			*why = dupf("HTTP status %ld, expected 2xx", status);
 		return false;
 	}
 	if (t->want_body && (!s->body || !strstr(s->body, t->want_body))) {
-		snprintf(why, cap, "HTTP status %ld, but the body does not contain \"%s\"", status,
-		         t->want_body);
+		if (s->body_seen > s->body_len)
+			*why = dupf(
+			        "HTTP status %ld, but the first %zu bytes of the body (of %zu) do "
+			        "not contain \"%s\"",
+			        status, s->body_len, s->body_seen, t->want_body);
+		else
+			*why = dupf("HTTP status %ld, but the body does not contain \"%s\"",
+			            status, t->want_body);
 		return false;
 	}
 	return true;
 }
 
-/* The targets not ready, for messages: "tcp://a, http://b". */
-static void not_ready_names(const struct dep_list *l, char *out, size_t cap)
+/* The targets not ready, for messages: "tcp://a, http://b", every one of them (malloc'd;
+ * NULL when out of memory). */
+static char *not_ready_names(const struct dep_list *l)
 {
-	size_t n = 0;
-	out[0] = '\0';
-	for (int i = 0; i < l->n && n + 1 < cap; i++)
-		if (!l->t[i].ready)
-			n += (size_t)snprintf(out + n, cap - n, "%s%s", n ? ", " : "",
-			                      l->t[i].shown);
+	char *buf = NULL;
+	size_t size = 0;
+	FILE *m = open_memstream(&buf, &size);
+	if (!m)
+		return NULL;
+	bool first = true;
+	for (int i = 0; i < l->n; i++)
+		if (!l->t[i].ready) {
+			fprintf(m, "%s%s", first ? "" : ", ", l->t[i].shown);
+			first = false;
+		}
+	if (fclose(m) != 0) {
+		free(buf);
+		return NULL;
+	}
+	return buf;
 }
 
 static void finished(struct slot *s, CURLcode res, bool retry, int64_t deadline)
 {
 	struct dep_target *t = s->t;
 	int64_t now = clock_ms();
-	char why[sizeof t->reason];
-	bool ok = judge(s, res, why, sizeof why);
+	char *why_owned = NULL;
+	bool ok = judge(s, res, &why_owned);
+	const char *why = why_owned ? why_owned : "out of memory";
 	long status = 0;
 	curl_easy_getinfo(s->h, CURLINFO_RESPONSE_CODE, &status);
 	struct log_fields lf = LOG_FIELDS_INIT;
@@ -506,17 +585,26 @@ static void finished(struct slot *s, CURLcode res, bool retry, int64_t deadline)
 		t->ready = true;
 		s->done = true;
 		lf.event = "dependency_ready";
+		/* "HTTP " and a long: 5 + 20 bytes */
 		char how[48] = "accepts connections";
+		_Static_assert(sizeof how >= sizeof "HTTP -9223372036854775808",
+		               "how[] holds a status");
 		if (t->kind == DEP_HTTP)
 			snprintf(how, sizeof how, "HTTP %ld", status);
 		log_emit(LOG_INFO, &lf, "dependency ready: %s (%s) after %d attempt%s", t->shown,
 		         how, t->attempts, t->attempts == 1 ? "" : "s");
+		free(why_owned);
 		return;
 	}
 	/* an attempt the deadline cut short says "timed out", which is not why the service is
 	 * not ready: keep the previous attempt's reason for the report (as wait.c does) */
-	if (!(s->cut_short && res == CURLE_OPERATION_TIMEDOUT && t->reason[0]))
-		snprintf(t->reason, sizeof t->reason, "%s", why);
+	if (!(s->cut_short && res == CURLE_OPERATION_TIMEDOUT && t->reason)) {
+		char *keep = strdup(why);
+		if (keep) {
+			free(t->reason);
+			t->reason = keep;
+		}
+	}
 	int64_t remaining = deadline < 0 ? -1 : deadline - now;
 	if (!retry || (deadline >= 0 && remaining <= 0)) {
 		s->done = !retry;
@@ -524,6 +612,7 @@ static void finished(struct slot *s, CURLcode res, bool retry, int64_t deadline)
 		lf.event = "dependency_attempt_failed";
 		log_emit(LOG_WARN, &lf, "attempt %d: %s not ready: %s", t->attempts, t->shown,
 		         why);
+		free(why_owned);
 		return;
 	}
 	int64_t sleep = backoff_next(&s->b, remaining);
@@ -531,48 +620,60 @@ static void finished(struct slot *s, CURLcode res, bool retry, int64_t deadline)
 	lf.event = "dependency_attempt_failed";
 	log_emit(LOG_WARN, &lf, "attempt %d: %s not ready: %s; next try in %lld ms", t->attempts,
 	         t->shown, why, (long long)sleep);
+	free(why_owned);
 }
 
+/* Every target not ready, whole (log_emit and termlog_write cut what is too long for a log
+ * line visibly); the lists are built on the heap: no target is dropped. */
 static int report_failure(const struct dep_list *l, const struct config *cfg, bool retry)
 {
-	char names[2048], detail[4096];
-	not_ready_names(l, names, sizeof names);
-	size_t n = 0;
+	char *names = not_ready_names(l);
+	char *detail = NULL, *line = NULL;
+	size_t dsize = 0, lsize = 0;
+	FILE *dm = open_memstream(&detail, &dsize);
+	FILE *lm = dm ? open_memstream(&line, &lsize) : NULL;
 	int bad = 0;
-	detail[0] = '\0';
-	for (int i = 0; i < l->n; i++) {
+	for (int i = 0; lm && i < l->n; i++) {
 		const struct dep_target *t = &l->t[i];
 		if (t->ready)
 			continue;
+		fprintf(dm, "%s%s: %s (%d attempt%s)", bad ? "\n" : "", t->shown,
+		        t->reason ? t->reason : "no attempt finished", t->attempts,
+		        t->attempts == 1 ? "" : "s");
+		fprintf(lm, "%s%s (%s)", bad ? "; " : "", t->shown, t->reason ? t->reason : "");
 		bad++;
-		if (n + 1 < sizeof detail)
-			n += (size_t)snprintf(detail + n, sizeof detail - n,
-			                      "%s%s: %s (%d attempt%s)", n ? "\n" : "", t->shown,
-			                      t->reason[0] ? t->reason : "no attempt finished",
-			                      t->attempts, t->attempts == 1 ? "" : "s");
+	}
+	bool ok = dm && lm;
+	if (lm && fclose(lm) != 0)
+		ok = false;
+	if (dm && fclose(dm) != 0)
+		ok = false;
+	if (!ok || !names) {
+		free(detail);
+		free(line);
+		free(names);
+		detail = line = names = NULL;
 	}
 	struct log_fields lf = LOG_FIELDS_INIT;
 	lf.event = "dependency_unreachable";
 	lf.exit_code = EXIT_HTTP;
-	lf.detail = detail;
+	lf.detail = detail ? detail : "out of memory listing the targets";
 	lf.hint = "Check that the service runs and is reachable from here (in Kubernetes the "
 	          "Service name, namespace, port and ready endpoints; a NetworkPolicy), that an "
 	          "https:// target's certificate chains to --http-ca-file, or raise --timeout.";
+	const char *shown_names = names ? names : "the --wait-for targets";
 	if (retry && cfg->timeout_ms)
 		log_emit(LOG_ERROR, &lf, "%s not ready within %lld ms: %s",
 		         bad == 1 ? "dependency" : "dependencies", (long long)cfg->timeout_ms,
-		         names);
+		         shown_names);
 	else
 		log_emit(LOG_ERROR, &lf, "%s not ready: %s",
-		         bad == 1 ? "dependency" : "dependencies", names);
-	char line[3000];
-	size_t ln = 0;
-	line[0] = '\0';
-	for (int i = 0; i < l->n && ln + 1 < sizeof line; i++)
-		if (!l->t[i].ready)
-			ln += (size_t)snprintf(line + ln, sizeof line - ln, "%s%s (%s)",
-			                       ln ? "; " : "", l->t[i].shown, l->t[i].reason);
-	termlog_write("error (exit %d): not ready: %s", EXIT_HTTP, line);
+		         bad == 1 ? "dependency" : "dependencies", shown_names);
+	termlog_write("error (exit %d): not ready: %s", EXIT_HTTP,
+	              line ? line : "the --wait-for targets");
+	free(names);
+	free(detail);
+	free(line);
 	return EXIT_HTTP;
 }
 
@@ -592,13 +693,14 @@ int depwait_run(struct dep_list *l, const struct config *cfg, bool retry, int64_
 		slots[i].t = &l->t[i];
 		l->t[i].ready = false;
 		l->t[i].attempts = 0;
-		l->t[i].reason[0] = '\0';
+		free(l->t[i].reason);
+		l->t[i].reason = NULL;
 		slots[i].next_at = start;
 		backoff_init(&slots[i].b, cfg->backoff_base_ms, cfg->backoff_cap_ms, 0);
 	}
-	char names[2048];
-	not_ready_names(l, names, sizeof names);
-	log_info("waiting for %s", names);
+	char *names = not_ready_names(l);
+	log_info("waiting for %s", names ? names : "the --wait-for targets");
+	free(names);
 
 	for (;;) {
 		int64_t now = clock_ms();
@@ -644,14 +746,16 @@ int depwait_run(struct dep_list *l, const struct config *cfg, bool retry, int64_
 			mc = curl_multi_perform(m, &busy);
 		if (signals_caught()) {
 			int sig = signals_caught();
-			not_ready_names(l, names, sizeof names);
+			names = not_ready_names(l);
+			const char *shown_names = names ? names : "the --wait-for targets";
 			struct log_fields lf = LOG_FIELDS_INIT;
 			lf.event = "signal";
 			lf.exit_code = EXIT_SIGNAL_BASE + sig;
 			log_emit(LOG_WARN, &lf, "stopped by %s while waiting for %s",
-			         signals_name(sig), names);
+			         signals_name(sig), shown_names);
 			termlog_write("stopped (exit %d): %s while waiting for %s",
-			              EXIT_SIGNAL_BASE + sig, signals_name(sig), names);
+			              EXIT_SIGNAL_BASE + sig, signals_name(sig), shown_names);
+			free(names);
 			rc = EXIT_SIGNAL_BASE + sig;
 			break;
 		}

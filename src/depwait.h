@@ -22,23 +22,28 @@
 #include <stdint.h>
 
 #include "cli.h"
+#include "http.h"
 
-#define DEPWAIT_MAX_TARGETS 32
+#define DEPWAIT_MAX_TARGETS 32          /* more is a usage error */
 #define DEPWAIT_MAX_BODY    (64 * 1024) /* bytes of a body searched for body=TEXT */
+#define DEPWAIT_TARGET_MAX  2048        /* bytes of one target as written; more is a usage error */
 
 enum dep_kind { DEP_TCP, DEP_HTTP };
 
 struct dep_target {
 	enum dep_kind kind;
-	char *url;          /* what libcurl gets: the URL without "#..."; tcp: http://HOST:PORT/ */
-	char shown[512];    /* redacted (http_redact_url), for every message */
+	char *url; /* what libcurl gets: the URL without "#..."; tcp: http://HOST:PORT/ */
+	/* redacted (http_redact_url), for every message; whole: a target is at most
+	 * DEPWAIT_TARGET_MAX bytes (longer ones are refused) and redaction adds at most
+	 * HTTP_REDACT_GROWTH */
+	char shown[DEPWAIT_TARGET_MAX + HTTP_REDACT_GROWTH + 1];
 	long want_status;   /* 0 = any 2xx */
 	char *want_body;    /* NULL = any body */
 	int64_t timeout_ms; /* per attempt; 0 = --connect-timeout */
 	/* filled by depwait_run */
 	bool ready;
 	int attempts;
-	char reason[512]; /* why the last attempt failed */
+	char *reason; /* why the last attempt failed (malloc'd, whole; NULL = none yet) */
 };
 
 struct dep_list {

@@ -3,6 +3,7 @@
 #include "http.h"
 
 #include <ctype.h>
+#include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,9 +16,7 @@
 #define DEFAULT_MAX_RESPONSE (64 * 1024)
 
 static bool initialised;
-static char ca_file[4096];
-
-static void redact(const char *url, char *out, size_t cap, bool hide_path);
+static char *ca_file; /* malloc'd, sized to the path; NULL = libcurl's default bundle */
 
 /* libcurl reads proxies from the environment and quotes a proxy URL, userinfo and all, in
  * some error texts ("Unsupported proxy scheme for 'htp://user:pw@proxy'"): register the
@@ -36,19 +35,22 @@ static void register_proxy_secrets(void)
 		const char *u = sep && sep < at ? sep + 3 : v;
 		const char *colon = memchr(u, ':', (size_t)(at - u));
 		const char *secret = colon && colon + 1 < at ? colon + 1 : u;
-		char buf[1024];
+		/* the whole password, however long: a prefix registered in its place would leave
+		 * the rest of it to be printed */
 		size_t n = (size_t)(at - secret);
-		if (n >= sizeof buf)
-			n = sizeof buf - 1;
-		memcpy(buf, secret, n);
-		buf[n] = '\0';
+		char *buf = strndup(secret, n);
+		if (!buf || n > INT_MAX) {
+			log_fail_closed();
+			log_wipe_free(buf);
+			continue;
+		}
 		log_add_secret(buf);
 		char *dec = curl_easy_unescape(NULL, buf, (int)n, NULL);
 		if (dec) {
 			log_add_secret(dec);
 			curl_free(dec);
 		}
-		memset(buf, 0, sizeof buf);
+		log_wipe_free(buf);
 	}
 }
 
@@ -71,14 +73,19 @@ void http_global_cleanup(void)
 	initialised = false;
 }
 
-void http_set_ca_file(const char *path)
+bool http_set_ca_file(const char *path)
 {
-	snprintf(ca_file, sizeof ca_file, "%s", path ? path : "");
+	free(ca_file);
+	ca_file = NULL;
+	if (!path || !*path)
+		return true;
+	ca_file = strdup(path);
+	return ca_file != NULL;
 }
 
 const char *http_ca_file(void)
 {
-	return ca_file[0] ? ca_file : NULL;
+	return ca_file;
 }
 
 void http_apply_common(CURL *h, long timeout_ms)
@@ -97,7 +104,7 @@ void http_apply_common(CURL *h, long timeout_ms)
 	/* on SIGTERM a pending name lookup is abandoned, not waited for (curl >= 7.87) */
 	curl_easy_setopt(h, CURLOPT_QUICK_EXIT, 1L);
 #endif
-	if (ca_file[0])
+	if (ca_file)
 		curl_easy_setopt(h, CURLOPT_CAINFO, ca_file);
 }
 
@@ -194,35 +201,68 @@ out:
 }
 
 /* Copy curl's error text to out, every word holding an '@' (a URL with userinfo, e.g. a
- * proxy's) redacted as a URL. */
+ * proxy's) redacted as a URL. The whole text is redacted first, however long its words, then
+ * cut visibly to cap (log_cut_copy): a word is never cut before its '@' is seen. */
 void http_redact_error(const char *text, char *out, size_t cap)
 {
 	if (!cap)
 		return;
+	char *full = http_redact_error_dup(text);
+	log_cut_copy(out, cap, full ? full : "***");
+	free(full);
+}
+
+char *http_redact_error_dup(const char *text)
+{
 	static const char delim[] = " \t\r\n'\"<>()[],;";
+	/* each word grows by at most HTTP_REDACT_GROWTH, and a word is at least one byte */
+	size_t len = strlen(text);
+	if (len > (SIZE_MAX - 1) / (HTTP_REDACT_GROWTH + 1))
+		return NULL;
+	size_t cap = len * (HTTP_REDACT_GROWTH + 1) + 1;
+	char *out = malloc(cap);
+	if (!out)
+		return NULL;
 	size_t o = 0;
 	out[0] = '\0';
-	while (*text && o + 1 < cap) {
+	while (*text) {
 		size_t w = strcspn(text, delim);
 		if (w == 0) {
 			out[o++] = *text++;
 			out[o] = '\0';
 			continue;
 		}
-		char word[CURL_ERROR_SIZE + 1];
-		size_t wn = w < CURL_ERROR_SIZE ? w : CURL_ERROR_SIZE;
-		memcpy(word, text, wn);
-		word[wn] = '\0';
-		if (memchr(word, '@', wn))
-			redact(word, out + o, cap - o, false);
-		else {
-			size_t k = wn < cap - 1 - o ? wn : cap - 1 - o;
-			memcpy(out + o, word, k);
-			out[o + k] = '\0';
+		if (memchr(text, '@', w)) {
+			char *word = strndup(text, w);
+			char *red = word ? http_redact_url_dup(word) : NULL;
+			free(word);
+			if (!red) {
+				free(out);
+				return NULL;
+			}
+			size_t rn = strlen(red);
+			memcpy(out + o, red, rn + 1);
+			o += rn;
+			free(red);
+		} else {
+			memcpy(out + o, text, w);
+			o += w;
+			out[o] = '\0';
 		}
-		o += strlen(out + o);
 		text += w;
 	}
+	return out;
+}
+
+/* resp->error from curl's text: userinfo redacted and registered secrets scrubbed in the
+ * whole text, then cut visibly to the field (a secret cut in half would not be recognised). */
+static void set_error(struct http_response *resp, const char *text)
+{
+	char *red = http_redact_error_dup(text);
+	char *full = red ? log_scrubbed_dup(red) : NULL;
+	log_cut_copy(resp->error, sizeof resp->error, full ? full : "***");
+	free(red);
+	log_wipe_free(full);
 }
 
 int http_perform(const struct http_request *req, struct http_response *resp)
@@ -278,9 +318,7 @@ int http_perform(const struct http_request *req, struct http_response *resp)
 	} else if (cc != CURLE_OK) {
 		/* curl's messages name host and port, but a proxy URL from the environment
 		 * is quoted whole: redact any userinfo */
-		http_redact_error(errbuf[0] ? errbuf : curl_easy_strerror(cc), resp->error,
-		                  sizeof resp->error);
-		log_scrub(resp->error, sizeof resp->error);
+		set_error(resp, errbuf[0] ? errbuf : curl_easy_strerror(cc));
 	} else {
 		resp->error[0] = '\0';
 		rc = 0;
@@ -299,19 +337,20 @@ void http_response_free(struct http_response *resp)
 	resp->body_len = 0;
 }
 
-/* A bounded string builder: appends what fits, always NUL-terminated. */
+/* A string builder over a buffer sized by the caller from HTTP_REDACT_GROWTH; a text that
+ * would not fit (the bound is wrong) sets overflow, and the caller fails closed. */
 struct sbuf {
 	char *p;
 	size_t cap, len;
+	bool overflow;
 };
 
 static void put(struct sbuf *b, const char *s, size_t n)
 {
-	if (b->len + 1 >= b->cap)
+	if (b->overflow || n > b->cap - 1 - b->len) {
+		b->overflow = true;
 		return;
-	size_t room = b->cap - 1 - b->len;
-	if (n > room)
-		n = room;
+	}
 	memcpy(b->p + b->len, s, n);
 	b->len += n;
 	b->p[b->len] = '\0';
@@ -333,14 +372,19 @@ static size_t scheme_len(const char *s)
 	return strncmp(s + i, "://", 3) == 0 ? i + 3 : 0;
 }
 
-static void redact(const char *url, char *out, size_t cap, bool hide_path)
+/* The redacted URL, whole, malloc'd; NULL when out of memory. Every piece is copied as it is
+ * or replaced by a mask at most 3 bytes longer than the one or more bytes it replaces: a
+ * userinfo ending in '@' by "***@" or "USER:***@", a query by "?***", a fragment by "#***",
+ * a hidden path by a slash and three stars. At most three masks: HTTP_REDACT_GROWTH (9). */
+static char *redact_dup(const char *url, bool hide_path)
 {
-	if (!cap)
-		return;
-	out[0] = '\0';
 	if (!url)
-		return;
-	struct sbuf b = {out, cap, 0};
+		url = "";
+	size_t cap = strlen(url) + HTTP_REDACT_GROWTH + 1;
+	struct sbuf b = {malloc(cap), cap, 0, false};
+	if (!b.p)
+		return NULL;
+	b.p[0] = '\0';
 	size_t sl = scheme_len(url);
 	put(&b, url, sl);
 	const char *p = url + sl;
@@ -362,21 +406,43 @@ static void redact(const char *url, char *out, size_t cap, bool hide_path)
 	size_t alen = strcspn(p, "/?#");
 	put(&b, p, alen);
 	p += alen;
-	if (!*p)
-		return;
-	if (hide_path) {
+	if (*p && hide_path) {
 		puts_(&b, "/***");
+	} else if (*p) {
+		size_t plen = strcspn(p, "?#");
+		put(&b, p, plen);
+		p += plen;
+		if (*p == '?') {
+			puts_(&b, "?***");
+			p += strcspn(p, "#");
+		}
+		if (*p == '#')
+			puts_(&b, "#***");
+	}
+	if (b.overflow) { /* cannot happen (see above); fail closed all the same */
+		snprintf(b.p, b.cap, "%s", cap > 3 ? "***" : "");
+	}
+	return b.p;
+}
+
+static void redact(const char *url, char *out, size_t cap, bool hide_path)
+{
+	if (!cap)
 		return;
-	}
-	size_t plen = strcspn(p, "?#");
-	put(&b, p, plen);
-	p += plen;
-	if (*p == '?') {
-		puts_(&b, "?***");
-		p += strcspn(p, "#");
-	}
-	if (*p == '#')
-		puts_(&b, "#***");
+	char *full = redact_dup(url, hide_path);
+	/* redacted whole, then cut visibly: a cut never shows a piece of a password */
+	log_cut_copy(out, cap, full ? full : "***");
+	free(full);
+}
+
+char *http_redact_url_dup(const char *url)
+{
+	return redact_dup(url, false);
+}
+
+char *http_redact_url_path_dup(const char *url)
+{
+	return redact_dup(url, true);
 }
 
 void http_redact_url(const char *url, char *out, size_t cap)

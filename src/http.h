@@ -30,7 +30,9 @@ struct http_response {
 	long status; /* HTTP status, 0 when no response */
 	char *body;  /* NUL-terminated, malloc'd (may be NULL) */
 	size_t body_len;
-	char error[256]; /* transport error when http_perform returns -1; never a secret */
+	/* transport error when http_perform returns -1; never a secret; curl's text (at most
+	 * CURL_ERROR_SIZE bytes) redacted, cut visibly if redaction made it longer */
+	char error[256];
 };
 
 /* curl_global_init once (later calls do nothing); 0 ok, -1 when libcurl cannot start. */
@@ -43,9 +45,10 @@ void http_global_cleanup(void);
  * timeout set to timeout_ms (at least 1 ms). */
 void http_apply_common(CURL *h, long timeout_ms);
 
-/* The CA bundle for HTTPS (copied); NULL = libcurl's default bundle (in the static build
- * and the image: /etc/ssl/certs/ca-certificates.crt). */
-void http_set_ca_file(const char *path);
+/* The CA bundle for HTTPS (copied whole, however long); NULL or "" = libcurl's default bundle
+ * (in the static build and the image: /etc/ssl/certs/ca-certificates.crt). false when out of
+ * memory (then no CA file is set: the caller must fail, not fall back to the default). */
+bool http_set_ca_file(const char *path);
 /* The CA file set, or NULL. */
 const char *http_ca_file(void);
 
@@ -57,21 +60,32 @@ const char *http_ca_file(void);
 int http_perform(const struct http_request *req, struct http_response *resp);
 void http_response_free(struct http_response *resp);
 
+/* A redacted URL is at most this many bytes longer than the URL (http.c says why). */
+#define HTTP_REDACT_GROWTH 9
+
 /* Copy url to out (capacity cap > 0) with the userinfo password, the query string and the
  * fragment replaced by "***" ("https://user:***@host/path?***"); a userinfo without a
  * password (a token used as user name, or "token:") becomes "***@". Everything from after
  * the scheme (or the start) up to the LAST '@' anywhere counts as userinfo, so a password
  * holding unencoded '/', '?', '#' or '@', or a mistyped scheme, is still masked. Never
- * fails; truncates (after redacting). */
+ * fails; what does not fit is cut visibly after redacting (log_cut_copy: "... (cut, N more
+ * bytes)"; no mark when cap is too small for one). A buffer of strlen(url) +
+ * HTTP_REDACT_GROWTH + 1 bytes always holds the whole result. */
 void http_redact_url(const char *url, char *out, size_t cap);
+/* The same, whole and malloc'd (the caller frees it); NULL when out of memory. */
+char *http_redact_url_dup(const char *url);
 
 /* Like http_redact_url, but everything after the host (path, query, fragment) becomes one
  * masked path, a slash and three stars, e.g. "https://hooks.slack.com" + "/" + "***": for
  * URLs whose path is the secret (Slack, Teams, Discord webhooks). */
 void http_redact_url_path(const char *url, char *out, size_t cap);
+char *http_redact_url_path_dup(const char *url);
 
 /* Copy an error text (curl's) to out (capacity cap), every word holding an '@' (a URL with
- * userinfo, e.g. an environment proxy's that curl quotes) redacted like http_redact_url. */
+ * userinfo, e.g. an environment proxy's that curl quotes) redacted like http_redact_url,
+ * then cut visibly when it does not fit. */
 void http_redact_error(const char *text, char *out, size_t cap);
+/* The same, whole and malloc'd; NULL when out of memory. */
+char *http_redact_error_dup(const char *text);
 
 #endif

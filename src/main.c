@@ -53,7 +53,7 @@ static int report_usage(const struct config *cfg, int rc, char *err)
  * deps) and the webhook URL. Returns EXIT_DONE or the exit code, having reported it. */
 static int setup_http(const struct config *cfg, struct dep_list *deps)
 {
-	char err[1024];
+	char err[1024]; /* depwait_parse cuts a longer message visibly, keeping its HINT */
 	int rc = depwait_parse(cfg->wait_for, cfg->nwait_for, deps, err, sizeof err);
 	if (rc == EXIT_USAGE)
 		return report_usage(cfg, rc, err);
@@ -74,7 +74,10 @@ static int setup_http(const struct config *cfg, struct dep_list *deps)
 		termlog_write("error (exit %d): %s", rc, e.msg);
 		return rc;
 	}
-	http_set_ca_file(cfg->http_ca_file);
+	if (!http_set_ca_file(cfg->http_ca_file)) {
+		log_error("out of memory");
+		return EXIT_INTERNAL;
+	}
 	if (http_global_init() != 0) {
 		log_error("could not initialise libcurl");
 		return EXIT_INTERNAL;
@@ -85,7 +88,7 @@ static int setup_http(const struct config *cfg, struct dep_list *deps)
 int main(int argc, char **argv)
 {
 	struct config cfg;
-	char err[1024];
+	char err[1024]; /* cli_parse cuts a longer message visibly (cli.c) */
 	if (signals_install() != 0) {
 		fprintf(stderr, "dbready: error: could not install signal handlers\n");
 		return EXIT_INTERNAL;

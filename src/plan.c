@@ -7,7 +7,28 @@
 #include <string.h>
 
 #include "exitcode.h"
+#include "log.h"
 #include "source.h"
+
+/* The longest cut mark copy_hash() writes. */
+#define HASH_MARK_MAX (sizeof "\xE2\x80\xA6 (cut, 18446744073709551615 more bytes)" - 1)
+_Static_assert(sizeof((struct migration *)0)->recorded_hash > HASH_MARK_MAX + 16,
+               "a cut recorded hash keeps a useful prefix");
+
+/* The history row's hash into out (recorded_hash[65]): whole when it fits, which a SHA-256
+ * (64 hex digits) always does; anything longer (the history table holds any text) is cut
+ * visibly at a character boundary, "... (cut, N more bytes)". */
+static void copy_hash(char *out, size_t cap, const char *hash)
+{
+	size_t len = strlen(hash);
+	if (len < cap) {
+		memcpy(out, hash, len + 1);
+		return;
+	}
+	size_t keep = log_utf8_floor(hash, cap - 1 - HASH_MARK_MAX);
+	memcpy(out, hash, keep);
+	snprintf(out + keep, cap - keep, "\xE2\x80\xA6 (cut, %zu more bytes)", len - keep);
+}
 
 const char *plan_state_name(enum mig_state s)
 {
@@ -63,8 +84,7 @@ bool plan_build(struct migset *set, const struct history *h, struct plan *p)
 			p->applied++;
 		} else if (found >= 0) {
 			m->state = MIG_CHANGED;
-			snprintf(m->recorded_hash, sizeof m->recorded_hash, "%s",
-			         h->rows[found].hash);
+			copy_hash(m->recorded_hash, sizeof m->recorded_hash, h->rows[found].hash);
 			matched[found] = true;
 			p->changed++;
 		} else if (newest && key_newer(newest, key)) {
@@ -99,28 +119,69 @@ void plan_free(struct plan *p)
 	memset(p, 0, sizeof *p);
 }
 
+/* One DETAIL line for an offending migration (malloc'd), NULL when it is not one. */
+static char *offence(const struct migration *m, bool ooo)
+{
+	char *line = NULL;
+	size_t size = 0;
+	FILE *f;
+	if (m->state == MIG_CHANGED) {
+		if (!(f = open_memstream(&line, &size)))
+			return NULL;
+		fprintf(f, "%s was edited after it was applied: recorded hash %s, file hash %s.",
+		        m->file, m->recorded_hash, m->hash);
+	} else if (m->state == MIG_OUT_OF_ORDER && ooo) {
+		if (!(f = open_memstream(&line, &size)))
+			return NULL;
+		fprintf(f, "%s is not applied but is older than the newest applied migration.",
+		        m->file);
+	} else {
+		return NULL;
+	}
+	if (fclose(f) != 0) {
+		free(line);
+		return NULL;
+	}
+	return line;
+}
+
 int plan_check(const struct migset *set, const struct plan *p, bool allow_out_of_order,
                struct err *e)
 {
 	bool ooo = p->out_of_order && !allow_out_of_order;
 	if (!p->changed && !ooo)
 		return EXIT_DONE;
-	char detail[4096] = "";
-	size_t len = 0;
-	for (int i = 0; i < set->n && len + 200 < sizeof detail; i++) {
+	/* One line per offending file, as many as fit struct err's DETAIL with room for the
+	 * closing "and N more" line, which counts the rest: none is dropped silently. The first
+	 * line always goes in; err_set() cuts it visibly if it alone is too long. */
+	const size_t room = sizeof e->detail - sizeof "\nand 2147483647 more migrations.";
+	char *detail = NULL;
+	size_t size = 0;
+	FILE *f = open_memstream(&detail, &size);
+	int listed = 0, more = 0;
+	for (int i = 0; i < set->n; i++) {
 		const struct migration *m = &set->m[i];
-		if (m->state == MIG_CHANGED)
-			len += (size_t)snprintf(
-			        detail + len, sizeof detail - len,
-			        "%s%s was edited after it was applied: recorded hash %s, "
-			        "file hash %s.",
-			        len ? "\n" : "", m->file, m->recorded_hash, m->hash);
-		else if (m->state == MIG_OUT_OF_ORDER && ooo)
-			len += (size_t)snprintf(detail + len, sizeof detail - len,
-			                        "%s%s is not applied but is older than the newest "
-			                        "applied migration.",
-			                        len ? "\n" : "", m->file);
+		if (m->state != MIG_CHANGED && !(m->state == MIG_OUT_OF_ORDER && ooo))
+			continue;
+		char *line = f ? offence(m, ooo) : NULL;
+		long len = line ? ftell(f) : -1;
+		if (line && more == 0 && (listed == 0 || (size_t)len + 1 + strlen(line) < room)) {
+			fprintf(f, "%s%s", listed ? "\n" : "", line);
+			listed++;
+		} else {
+			more++; /* no room (or out of memory): counted */
+		}
+		free(line);
 	}
+	if (f && more)
+		fprintf(f, "%sand %d more migration%s.", listed ? "\n" : "", more,
+		        more == 1 ? "" : "s");
+	if (f && fclose(f) != 0) {
+		free(detail);
+		detail = NULL;
+	}
+	if (!f)
+		detail = NULL;
 	if (p->changed)
 		err_set(e, EXIT_MIGRATIONS, "diverged",
 		        "Restore the applied files as they were (git log -p on them) and put the "
@@ -136,5 +197,6 @@ int plan_check(const struct migset *set, const struct plan *p, bool allow_out_of
 		        detail, "%d migration%s older than the newest applied one %s not applied",
 		        p->out_of_order, p->out_of_order == 1 ? "" : "s",
 		        p->out_of_order == 1 ? "is" : "are");
+	free(detail);
 	return EXIT_MIGRATIONS;
 }

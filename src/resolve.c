@@ -7,6 +7,7 @@
 #include <netdb.h>
 #include <poll.h>
 #include <pthread.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -69,6 +70,18 @@ static void *lookup_thread(void *arg)
 	return NULL;
 }
 
+/* msg from a format, built whole and cut visibly to cap (log_vformat_scrubbed): the caller's
+ * buffer is its own size, and a host name is quoted. */
+static void msgf(char *msg, size_t cap, const char *fmt, ...)
+        __attribute__((format(printf, 3, 4)));
+static void msgf(char *msg, size_t cap, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	log_vformat_scrubbed(msg, cap, fmt, ap);
+	va_end(ap);
+}
+
 enum resolve_result resolve_hosts(const struct dburl *u, int64_t timeout_ms, char *msg, size_t cap)
 {
 	struct lookup *l = calloc(1, sizeof *l);
@@ -76,6 +89,11 @@ enum resolve_result resolve_hosts(const struct dburl *u, int64_t timeout_ms, cha
 		return RESOLVE_OK; /* let libpq try; it will report what goes wrong */
 	pthread_mutex_init(&l->mu, NULL);
 	l->wfd = -1;
+	/* at most u->nhosts <= DBURL_MAX_HOSTS names: the arrays hold them all */
+	_Static_assert(sizeof l->names / sizeof l->names[0] ==
+	                       sizeof u->hosts / sizeof u->hosts[0],
+	               "one slot per host of the URL");
+	bool oom = false;
 	for (int i = 0; i < u->nhosts; i++) {
 		const struct dbhost *h = &u->hosts[i];
 		if (h->is_socket || h->has_hostaddr)
@@ -83,10 +101,12 @@ enum resolve_result resolve_hosts(const struct dburl *u, int64_t timeout_ms, cha
 		l->names[l->n] = strdup(h->name);
 		l->ports[l->n] = strdup(h->port);
 		l->gai[l->n] = -1;
+		oom = oom || !l->names[l->n] || !l->ports[l->n];
 		l->n++;
 	}
-	if (l->n == 0 || u->nhosts > l->n) {
-		/* nothing to look up, or a socket/hostaddr entry libpq can use anyway */
+	if (l->n == 0 || u->nhosts > l->n || oom) {
+		/* nothing to look up, or a socket/hostaddr entry libpq can use anyway (or out of
+		 * memory: let libpq try, it reports what goes wrong) */
 		l->refs = 1;
 		lookup_release(l);
 		return RESOLVE_OK;
@@ -137,17 +157,17 @@ enum resolve_result resolve_hosts(const struct dburl *u, int64_t timeout_ms, cha
 			pthread_mutex_unlock(&l->mu);
 			if (rr == RESOLVE_FAILED) {
 				/* name the first host and the resolver's own words for why */
-				snprintf(msg, cap, "could not resolve host name \"%s\": %s%s",
-				         l->names[0],
-				         g == EAI_SYSTEM ? strerror(errno) : gai_strerror(g),
-				         l->n > 1 ? " (nor the other hosts)" : "");
+				msgf(msg, cap, "could not resolve host name \"%s\": %s%s",
+				     l->names[0],
+				     g == EAI_SYSTEM ? strerror(errno) : gai_strerror(g),
+				     l->n > 1 ? " (nor the other hosts)" : "");
 			}
 			break;
 		}
 	}
 	if (rr == RESOLVE_TIMEOUT)
-		snprintf(msg, cap, "timed out after %lld ms resolving host name \"%s\"",
-		         (long long)timeout_ms, l->names[0]);
+		msgf(msg, cap, "timed out after %lld ms resolving host name \"%s\"",
+		     (long long)timeout_ms, l->names[0]);
 	close(fds[0]);
 	lookup_release(l);
 	return rr;

@@ -2,7 +2,10 @@
 #define _POSIX_C_SOURCE 200809L
 #include "wait.h"
 
+#include <limits.h>
+#include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "backoff.h"
@@ -11,32 +14,49 @@
 #include "log.h"
 #include "signals.h"
 
+/* The hint wait_hint() formatted last: malloc'd and sized to the text (a host name, user or
+ * database name is quoted whole), replaced by the next call. */
+static char *hint_buf;
+
+static const char *hintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static const char *hintf(const char *fmt, ...)
+{
+	free(hint_buf);
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	hint_buf = n >= 0 ? malloc((size_t)n + 1) : NULL;
+	if (!hint_buf)
+		return NULL; /* out of memory: no hint rather than a cut one */
+	va_start(ap, fmt);
+	vsnprintf(hint_buf, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	return hint_buf;
+}
+
 const char *wait_hint(const struct attempt *a, const struct dburl *u)
 {
-	static char hint[1024];
 	const char *host = u->nhosts ? u->hosts[0].name : "?";
 	const char *port = u->nhosts ? u->hosts[0].port : "5432";
 	switch (a->kind) {
 	case FAIL_DNS:
-		snprintf(
-		        hint, sizeof hint,
+		return hintf(
 		        "Check the host name \"%s\": in Kubernetes, the Service name and "
 		        "namespace "
 		        "(SERVICE.NAMESPACE.svc.cluster.local) and that the Service exists; in "
 		        "compose, the service name. If the database is still being created, raise "
 		        "--timeout.",
 		        host);
-		return hint;
 	case FAIL_DNS_TIMEOUT:
 		return "The DNS server did not answer: check the cluster DNS (CoreDNS) and any "
 		       "NetworkPolicy that blocks egress to port 53.";
 	case FAIL_NETWORK:
-		snprintf(hint, sizeof hint,
-		         "Is the server running and listening on \"%s\" port %s? Check the port, "
-		         "the "
-		         "server's listen_addresses, and that the Service has ready endpoints.",
-		         host, port);
-		return hint;
+		return hintf(
+		        "Is the server running and listening on \"%s\" port %s? Check the port, "
+		        "the "
+		        "server's listen_addresses, and that the Service has ready endpoints.",
+		        host, port);
 	case FAIL_TIMEOUT:
 		return "Nothing answered in time: a NetworkPolicy, security group or firewall may "
 		       "drop the packets, or the host is wrong. Raise --connect-timeout if the "
@@ -68,46 +88,38 @@ const char *wait_hint(const struct attempt *a, const struct dburl *u)
 	if (strcmp(s, "28P01") == 0 && u->auth)
 		return cloudauth_login_hint(u->auth, u->user);
 	if (strcmp(s, "28P01") == 0)
-		snprintf(hint, sizeof hint,
-		         "Check the password of user \"%s\" in the URL (and the Secret it comes "
-		         "from); after a password rotation, restart with the new one.",
-		         u->user);
-	else if (strcmp(s, "28000") == 0)
-		snprintf(hint, sizeof hint,
-		         "Check that role \"%s\" exists and that a pg_hba.conf rule lets it "
-		         "connect "
-		         "to database \"%s\" from this address (with TLS if the rule says "
-		         "hostssl).",
-		         u->user, u->dbname);
-	else if (strcmp(s, "3D000") == 0)
-		snprintf(hint, sizeof hint,
-		         "Create the database (CREATE DATABASE \"%s\"), or fix the database name "
-		         "at "
-		         "the end of the URL.",
-		         u->dbname);
-	else if (strcmp(s, "42501") == 0)
-		snprintf(hint, sizeof hint,
-		         "Let the role connect: GRANT CONNECT ON DATABASE \"%s\" TO \"%s\", and "
-		         "check "
-		         "that it has LOGIN.",
-		         u->dbname, u->user);
-	else if (strcmp(s, "57P03") == 0)
+		return hintf(
+		        "Check the password of user \"%s\" in the URL (and the Secret it comes "
+		        "from); after a password rotation, restart with the new one.",
+		        u->user);
+	if (strcmp(s, "28000") == 0)
+		return hintf("Check that role \"%s\" exists and that a pg_hba.conf rule lets it "
+		             "connect "
+		             "to database \"%s\" from this address (with TLS if the rule says "
+		             "hostssl).",
+		             u->user, u->dbname);
+	if (strcmp(s, "3D000") == 0)
+		return hintf(
+		        "Create the database (CREATE DATABASE \"%s\"), or fix the database name "
+		        "at "
+		        "the end of the URL.",
+		        u->dbname);
+	if (strcmp(s, "42501") == 0)
+		return hintf(
+		        "Let the role connect: GRANT CONNECT ON DATABASE \"%s\" TO \"%s\", and "
+		        "check "
+		        "that it has LOGIN.",
+		        u->dbname, u->user);
+	if (strcmp(s, "57P03") == 0)
 		return "The server is starting up, shutting down or in recovery.";
-	else if (strcmp(s, "53300") == 0)
+	if (strcmp(s, "53300") == 0)
 		return "All connection slots are taken: raise max_connections, or lower the "
 		       "application's pool size.";
-	else
-		return NULL;
-	return hint;
+	return NULL;
 }
 
-/* One line of reason: the first line of a possibly multi-line libpq message. */
-static void first_line(const char *text, char *out, size_t cap)
-{
-	size_t n = strcspn(text, "\n");
-	snprintf(out, cap, "%.*s", (int)(n < cap ? n : cap - 1), text);
-}
-
+/* The server version as text ("16.4", "9.6.24"): three ints and two dots at most. */
+#define VERSION_TEXT_MAX sizeof "-2147483648.-2147483648.-2147483648"
 static void format_version(int v, char *out, size_t cap)
 {
 	if (v >= 100000)
@@ -228,7 +240,7 @@ void wait_for_database(const struct config *cfg, const struct dburl *u, bool ret
 		lf.attempt = r->attempts;
 		lf.sqlstate = a->sqlstate;
 		if (a->cls == ATTEMPT_OK) {
-			char ver[32];
+			char ver[VERSION_TEXT_MAX];
 			format_version(a->server_version, ver, sizeof ver);
 			lf.event = "ready";
 			lf.duration_ms = r->elapsed_ms;
@@ -275,15 +287,17 @@ void wait_for_database(const struct config *cfg, const struct dburl *u, bool ret
 			return;
 		}
 		int64_t sleep = backoff_next(&b, remaining);
-		char line[512];
-		first_line(a->reason, line, sizeof line);
+		/* the first line of a possibly multi-line libpq message, whole (reason is bounded
+		 * by struct attempt; the final report's DETAIL has every line) */
+		int line_len = (int)strcspn(a->reason, "\n");
+		_Static_assert(sizeof a->reason <= INT_MAX, "a line length fits an int");
 		struct log_fields af = lf;
 		af.event = "attempt_failed";
 		af.detail = NULL;
 		af.hint = NULL;
 		af.duration_ms = a->duration_ms;
-		log_emit(LOG_WARN, &af, "attempt %d: %s not ready: %s; next try in %lld ms",
-		         r->attempts, u->redacted, line, (long long)sleep);
+		log_emit(LOG_WARN, &af, "attempt %d: %s not ready: %.*s; next try in %lld ms",
+		         r->attempts, u->redacted, line_len, a->reason, (long long)sleep);
 		int sig = signals_sleep(sleep);
 		if (sig) {
 			r->elapsed_ms = clock_ms() - start;

@@ -31,7 +31,8 @@ void wait_for_database(const struct config *cfg, const struct dburl *u, bool ret
  * reachable", "access token refused", ...). */
 const char *wait_failure(const struct wait_result *r);
 
-/* The HINT for a failed attempt: what to check, by kind and SQLSTATE. */
+/* The HINT for a failed attempt: what to check, by kind and SQLSTATE (NULL: none). Host, user
+ * and database names are quoted whole; valid until the next call. */
 const char *wait_hint(const struct attempt *a, const struct dburl *u);
 
 #endif

@@ -215,6 +215,7 @@ int main(int argc, char **argv)
 	suite_depwait();
 	suite_notify();
 	suite_cloudauth();
+	suite_buffers();
 	suite_log();
 	env_restore();
 	for (size_t i = 0; i < NENV; i++)

@@ -63,6 +63,7 @@ void suite_http(void);
 void suite_depwait(void);
 void suite_notify(void);
 void suite_cloudauth(void);
+void suite_buffers(void);
 void suite_log(void);
 
 #endif
