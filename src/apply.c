@@ -397,8 +397,8 @@ static int body_tx(struct apply_ctx *c, const int *idx, int n, const int *next, 
 			             mig >= 0 ? c->set->m[idx[mig]].name : m0->name, part,
 			             msg ? msg : PQresultErrorMessage(o.failed_res));
 			snprintf(e->sqlstate, sizeof e->sqlstate, "%s", st ? st : "");
-			snprintf(e->migration, sizeof e->migration, "%s",
-			         mig >= 0 ? c->set->m[idx[mig]].name : m0->name);
+			log_cut_copy(e->migration, sizeof e->migration,
+			             mig >= 0 ? c->set->m[idx[mig]].name : m0->name);
 		}
 		pipeline_rollback(c->conn);
 	} else if (o.broken) {
@@ -535,6 +535,8 @@ static int check_session(struct apply_ctx *c, const struct migration *m, const c
 /* What of a migration run statement by statement remains, as observed: `ran` statements
  * succeeded, the first `committed` of them were committed (the session was outside any
  * transaction after them). */
+/* out holds REMAINS_MAX: the fixed text is under 400 bytes, the rest are numbers */
+#define REMAINS_MAX 768
 static void remains(const struct migration *m, int ran, int committed, char *out, size_t cap)
 {
 	char range[48];
@@ -566,7 +568,7 @@ static void remains(const struct migration *m, int ran, int committed, char *out
 static int run_statements(struct apply_ctx *c, const struct migration *m, struct err *e)
 {
 	int ran = 0, committed = 0;
-	char after[768];
+	char after[REMAINS_MAX];
 	for (int s = 0; s < m->stmts.n; s++) {
 		const struct sql_stmt *st = &m->stmts.stmts[s];
 		PGresult *res = NULL;
@@ -605,7 +607,7 @@ static int run_statements(struct apply_ctx *c, const struct migration *m, struct
 			             "stopped by %s in statement %d of \"%s\"", signals_name(sig),
 			             s + 1, m->name);
 		} else {
-			char known[1024];
+			char known[REMAINS_MAX + 64]; /* after and a sentence with a number */
 			snprintf(known, sizeof known,
 			         "Whether statement %d took effect is unknown. %s", s + 1, after);
 			rc = err_set(e, EXIT_APPLY, "connection_lost",

@@ -19,8 +19,9 @@ bool utf8_sanitize(char **buf, size_t *len);
 size_t utf8_invalid_at(const char *s, size_t len);
 
 /* A printable copy of the NUL-terminated s for messages: valid UTF-8 is kept, control
- * characters and bytes that are not valid UTF-8 are written as \xHH. Cut short (at a whole
- * character) to fit size bytes with the NUL; returns the length written. */
+ * characters and bytes that are not valid UTF-8 are written as \xHH. What does not fit in
+ * size bytes (with the NUL) is cut at a whole character and the cut is marked ("… (cut, N
+ * more bytes)"); returns the length written. */
 size_t utf8_escape(const char *s, char *out, size_t size);
 
 /* Number of characters (code points) in a valid UTF-8 buffer. */

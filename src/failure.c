@@ -8,6 +8,7 @@
 
 #include "checksum.h"
 #include "exitcode.h"
+#include "log.h"
 
 /* Excerpt lines longer than this many characters are cut, visibly ("…"). */
 #define EXCERPT_LINE_CHARS 160
@@ -148,7 +149,7 @@ int failure_report(const struct migration *m, const struct sql_stmt *st, PGresul
 		err_set(e, EXIT_APPLY, "migration_failed", hint, detail ? detail : aftermath,
 		        "migration \"%s\" failed at COMMIT: %s", m->name, primary);
 	snprintf(e->sqlstate, sizeof e->sqlstate, "%s", sqlstate ? sqlstate : "");
-	snprintf(e->migration, sizeof e->migration, "%s", m->name);
+	log_cut_copy(e->migration, sizeof e->migration, m->name); /* names are not secrets */
 	free(detail);
 	free(ex);
 	return EXIT_APPLY;

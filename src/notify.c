@@ -259,11 +259,13 @@ static cJSON *json_doc(const struct notify_doc *d)
 	return o;
 }
 
-/* Slack's mrkdwn wants &, < and > escaped; appends what fits to buf. */
+/* Slack's mrkdwn wants &, < and > escaped; appends s to buf, or what fits of it, cut at a
+ * character boundary and marked (Slack limits a text to 3000 characters, a field to 2000). */
 static void mrkdwn(char *buf, size_t cap, const char *s)
 {
-	size_t n = strlen(buf);
-	for (; s && *s && n + 6 < cap; s++) {
+	static const char mark[] = "… (cut)";
+	size_t n = strlen(buf), start = n;
+	for (; s && *s && n + 6 + sizeof mark < cap; s++) {
 		const char *rep = *s == '&'   ? "&amp;"
 		                  : *s == '<' ? "&lt;"
 		                  : *s == '>' ? "&gt;"
@@ -274,6 +276,18 @@ static void mrkdwn(char *buf, size_t cap, const char *s)
 		} else {
 			buf[n++] = *s;
 		}
+	}
+	if (s && *s) {
+		/* not inside a character: drop a lead byte whose continuation did not fit */
+		while (n > start && ((unsigned char)*s & 0xC0) == 0x80 &&
+		       ((unsigned char)buf[n - 1] & 0x80)) {
+			bool lead = ((unsigned char)buf[n - 1] & 0xC0) == 0xC0;
+			n--;
+			if (lead)
+				break;
+		}
+		memcpy(buf + n, mark, sizeof mark - 1);
+		n += sizeof mark - 1;
 	}
 	buf[n] = '\0';
 }
@@ -327,12 +341,18 @@ static cJSON *slack_doc(const struct notify_doc *d)
 	                   : d->exit_code > EXIT_SIGNAL_BASE ? ":warning:"
 	                                                     : ":x:";
 	char text[3000], head[2900] = "";
-	if (d->message && *d->message) /* the termination log's line names the exit code */
-		snprintf(text, sizeof text, "dbready %s on %s: %s", d->command,
-		         d->host ? d->host : "?", d->message);
-	else
-		snprintf(text, sizeof text, "dbready %s on %s: %s (exit %d)", d->command,
-		         d->host ? d->host : "?", word, d->exit_code);
+	const char *host = d->host ? d->host : "?";
+	size_t flen = strlen(d->command) + strlen(host) + strlen(word) +
+	              (d->message ? strlen(d->message) : 0) + 64;
+	char *full = malloc(flen);
+	if (full && d->message && *d->message) /* the termination log's line names the code */
+		snprintf(full, flen, "dbready %s on %s: %s", d->command, host, d->message);
+	else if (full)
+		snprintf(full, flen, "dbready %s on %s: %s (exit %d)", d->command, host, word,
+		         d->exit_code);
+	/* Slack's limit: cut visibly (the texts were scrubbed when they were made) */
+	log_cut_copy(text, sizeof text, full ? full : "dbready: out of memory");
+	free(full);
 	appendf(head, sizeof head, "%s ", icon);
 	appendf(head, sizeof head, "*dbready %s*: ", d->command);
 	mrkdwn(head, sizeof head, word);

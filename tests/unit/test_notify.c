@@ -1,6 +1,7 @@
 /* test_notify.c - the outcome webhook's documents (README "Outcome webhook"): the JSON shape,
  * Slack's text + blocks, and no registered secret in either. */
 #include <cjson/cJSON.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "exitcode.h"
@@ -116,6 +117,35 @@ static void slack_body(const void *arg)
 	cJSON_free(text);
 }
 
+/* Slack's limits (3000 characters of text): a long message is cut visibly, at a character
+ * boundary, never silently. */
+static void slack_cut_body(const void *arg)
+{
+	(void)arg;
+	static char msg[5000];
+	size_t n = 0;
+	n += (size_t)snprintf(msg, sizeof msg, "error (exit 7): ");
+	while (n + 3 < sizeof msg) { /* "é" is two bytes: a byte cut would land inside one */
+		msg[n++] = '\xC3';
+		msg[n++] = '\xA9';
+	}
+	msg[n] = '\0';
+	struct notify_doc d = sample(EXIT_APPLY, msg);
+	char *text = notify_payload(&d, NOTIFY_SLACK);
+	cJSON *o = text ? cJSON_Parse(text) : NULL;
+	EXPECT(o != NULL, "not JSON");
+	const char *t = str(o, "text");
+	EXPECT_CONTAINS(t, "… (cut, ");
+	EXPECT(t && strlen(t) < 3000, "text is %zu bytes", t ? strlen(t) : 0);
+	EXPECT(t && !strstr(t, "\xEF\xBF\xBD"), "a character was split: %s", t ? t : "(null)");
+	const cJSON *b0 = cJSON_GetArrayItem(cJSON_GetObjectItem(o, "blocks"), 0);
+	const char *head = str(cJSON_GetObjectItem(b0, "text"), "text");
+	EXPECT_CONTAINS(head, "… (cut)");
+	EXPECT(head && !strstr(head, "\xEF\xBF\xBD"), "head split a character");
+	cJSON_Delete(o);
+	cJSON_free(text);
+}
+
 /* Whatever a caller passes, a registered secret never reaches the document. */
 static void secret_body(const void *arg)
 {
@@ -143,6 +173,10 @@ void suite_notify(void)
 	}
 	if (unit_begin("notify: Slack text and blocks")) {
 		unit_isolated(slack_body, NULL);
+		unit_end();
+	}
+	if (unit_begin("notify: Slack texts cut visibly at a character boundary")) {
+		unit_isolated(slack_cut_body, NULL);
 		unit_end();
 	}
 	if (unit_begin("notify: no registered secret in either document")) {
