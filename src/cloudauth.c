@@ -36,23 +36,6 @@ static const char *env(const char *name)
 	return v && *v ? v : NULL;
 }
 
-/* A malloc'd printf, as long as the text; NULL when out of memory. */
-static char *dupf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static char *dupf(const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	int n = vsnprintf(NULL, 0, fmt, ap);
-	va_end(ap);
-	char *s = n >= 0 ? malloc((size_t)n + 1) : NULL;
-	if (!s)
-		return NULL;
-	va_start(ap, fmt);
-	vsnprintf(s, (size_t)n + 1, fmt, ap);
-	va_end(ap);
-	return s;
-}
-
 /* Wipe and free a NUL-terminated secret. */
 static void wipe_free(char *s, size_t len)
 {
@@ -168,7 +151,7 @@ static char *quote_line(const char *text, size_t max)
 	size_t keep = max; /* ASCII: any byte is a character boundary */
 	while (keep > 0 && line[keep - 1] == ' ')
 		keep--;
-	char *out = dupf("%.*s\xE2\x80\xA6 (cut, %zu more bytes)", (int)keep, line, o - keep);
+	char *out = log_dupf("%.*s\xE2\x80\xA6 (cut, %zu more bytes)", (int)keep, line, o - keep);
 	OPENSSL_cleanse(line, len);
 	free(line);
 	return out;
@@ -389,9 +372,9 @@ static char *error_text(const char *body, size_t len)
 		else if (cJSON_IsString(m) && m->valuestring)
 			oom = oom || !(desc = quote_line(m->valuestring, 300));
 		if (!oom && ((code && *code) || (desc && *desc)))
-			oom = !(out = dupf("%s%s%s", code ? code : "",
-			                   code && *code && desc && *desc ? ": " : "",
-			                   desc ? desc : ""));
+			oom = !(out = log_dupf("%s%s%s", code ? code : "",
+			                       code && *code && desc && *desc ? ": " : "",
+			                       desc ? desc : ""));
 		free(code);
 		free(desc);
 	}
@@ -406,7 +389,7 @@ static char *error_text(const char *body, size_t len)
 	if (json || len > CLOUDAUTH_QUOTE_MAX || memchr(body, '\0', len))
 		/* a JSON body without an error text (or one cut short), or a long page: its size
 		 * only */
-		return dupf("a %s body of %zu bytes", json ? "JSON" : "text", len);
+		return log_dupf("a %s body of %zu bytes", json ? "JSON" : "text", len);
 	/* a short text: the first non-empty line, masked */
 	return quote_line(p, 200);
 }
@@ -628,7 +611,7 @@ static char *shown_value(const char *value)
 	if (at) {
 		const char *sch = strstr(value, "://");
 		int keep = sch && sch < at ? (int)(sch + 3 - value) : 0;
-		buf = dupf("%.*s***@%s", keep, value, at + 1);
+		buf = log_dupf("%.*s***@%s", keep, value, at + 1);
 	} else {
 		buf = strdup(value);
 	}
@@ -641,7 +624,7 @@ static char *shown_value(const char *value)
 		size_t n = strcspn(buf, "?#");
 		if (buf[n])
 			buf[n + 1] = '\0';
-		out = dupf("%s%s", buf, buf[n] ? "***" : "");
+		out = log_dupf("%s%s", buf, buf[n] ? "***" : "");
 	}
 	wipe_free(buf, 0);
 	return out;

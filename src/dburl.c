@@ -121,24 +121,6 @@ static void pct_decode(const char *s, size_t n, char *out, size_t cap)
 	out[o] = '\0';
 }
 
-/* A malloc'd vsnprintf (NULL when out of memory): messages that quote user input are built
- * whole, then cut visibly by add_finding()/log_emit(), never silently by a fixed buffer. */
-static char *fmt_dup(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static char *fmt_dup(const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	int n = vsnprintf(NULL, 0, fmt, ap);
-	va_end(ap);
-	char *out = n >= 0 ? malloc((size_t)n + 1) : NULL;
-	if (!out)
-		return NULL;
-	va_start(ap, fmt);
-	vsnprintf(out, (size_t)n + 1, fmt, ap);
-	va_end(ap);
-	return out;
-}
-
 /* Register [s, s+n) as a secret, as it is and percent-decoded (libpq quotes either). */
 static void add_secret_forms(const char *s, size_t n)
 {
@@ -427,11 +409,11 @@ static bool check_raw_password(struct dburl *u, const char *scheme_end,
 	if (bad_pct)
 		cat(chars, sizeof chars, "%s\"%%\" as %%25", *chars ? ", " : "");
 	char *hint =
-	        fmt_dup("Percent-encode the password: write %s, e.g. %.*s%.*s:%s@%s (password "
-	                "masked). In a shell: python3 -c 'import urllib.parse,sys; "
-	                "print(urllib.parse.quote(sys.argv[1], safe=\"\"))' \"$PASSWORD\"",
-	                chars, (int)(scheme_end - u->text_start), u->text_start, (int)ri->user_len,
-	                ri->user, enc, ri->after);
+	        log_dupf("Percent-encode the password: write %s, e.g. %.*s%.*s:%s@%s (password "
+	                 "masked). In a shell: python3 -c 'import urllib.parse,sys; "
+	                 "print(urllib.parse.quote(sys.argv[1], safe=\"\"))' \"$PASSWORD\"",
+	                 chars, (int)(scheme_end - u->text_start), u->text_start,
+	                 (int)ri->user_len, ri->user, enc, ri->after);
 	free(enc);
 	if (at || slash || bad_pct) {
 		const char *what = at ? "\"@\"" : slash ? "\"/\"" : "\"%\"";
@@ -686,7 +668,7 @@ static void relay_parse_error(struct dburl *u, const char *libpq_msg)
 	/* scrubbed whole first: libpq quotes the whole URI, which a cut could split mid-secret;
 	 * add_finding() cuts it visibly */
 	char *said = log_scrubbed_dup(libpq_msg);
-	char *detail = fmt_dup("libpq says: %s", said ? said : "***");
+	char *detail = log_dupf("libpq says: %s", said ? said : "***");
 	log_wipe_free(said);
 	if (!detail) {
 		add_finding(u, LOG_ERROR, "out_of_memory", NULL, NULL, "out of memory");

@@ -18,23 +18,6 @@
 
 #define TARGET_MAX DEPWAIT_TARGET_MAX
 
-/* A malloc'd printf, as long as the text; NULL when out of memory. */
-static char *dupf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static char *dupf(const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	int n = vsnprintf(NULL, 0, fmt, ap);
-	va_end(ap);
-	char *s = n >= 0 ? malloc((size_t)n + 1) : NULL;
-	if (!s)
-		return NULL;
-	va_start(ap, fmt);
-	vsnprintf(s, (size_t)n + 1, fmt, ap);
-	va_end(ap);
-	return s;
-}
-
 /* ---------- parsing ---------- */
 
 /* "scheme://" at s: a letter, then letters, digits, '+', '-', '.', then "://" */
@@ -97,8 +80,8 @@ static int usage(char *err, size_t cap, const char *shown, const char *hint, con
 {
 	if (!cap)
 		return EXIT_USAGE;
-	char *msg = dupf(fmt, what ? what : "");
-	char *line = msg ? dupf("%s in --wait-for target \"%s\"", msg, shown) : NULL;
+	char *msg = log_dupf(fmt, what ? what : "");
+	char *line = msg ? log_dupf("%s in --wait-for target \"%s\"", msg, shown) : NULL;
 	char *full = line ? log_scrubbed_dup(line) : NULL;
 	const char *text = full ? full : "***";
 	size_t hl = strlen("\nHINT: ") + strlen(hint);
@@ -107,7 +90,7 @@ static int usage(char *err, size_t cap, const char *shown, const char *hint, con
 		size_t n = strlen(err);
 		snprintf(err + n, cap - n, "\nHINT: %s", hint);
 	} else {
-		char *joined = dupf("%s\nHINT: %s", text, hint);
+		char *joined = log_dupf("%s\nHINT: %s", text, hint);
 		log_cut_copy(err, cap, joined ? joined : text);
 		free(joined);
 	}
@@ -527,20 +510,20 @@ static bool judge(struct slot *s, CURLcode res, char **why)
 	curl_easy_getinfo(s->h, CURLINFO_RESPONSE_CODE, &status);
 	if (t->want_status ? status != t->want_status : (status < 200 || status > 299)) {
 		if (t->want_status)
-			*why = dupf("HTTP status %ld, expected %ld", status, t->want_status);
+			*why = log_dupf("HTTP status %ld, expected %ld", status, t->want_status);
 		else
-			*why = dupf("HTTP status %ld, expected 2xx", status);
+			*why = log_dupf("HTTP status %ld, expected 2xx", status);
 		return false;
 	}
 	if (t->want_body && (!s->body || !strstr(s->body, t->want_body))) {
 		if (s->body_seen > s->body_len)
-			*why = dupf(
+			*why = log_dupf(
 			        "HTTP status %ld, but the first %zu bytes of the body (of %zu) do "
 			        "not contain \"%s\"",
 			        status, s->body_len, s->body_seen, t->want_body);
 		else
-			*why = dupf("HTTP status %ld, but the body does not contain \"%s\"",
-			            status, t->want_body);
+			*why = log_dupf("HTTP status %ld, but the body does not contain \"%s\"",
+			                status, t->want_body);
 		return false;
 	}
 	return true;

@@ -71,6 +71,11 @@ void log_vformat_scrubbed(char *out, size_t cap, const char *fmt, va_list ap);
 /* The same, whole, malloc'd (free with log_wipe_free); NULL when out of memory. */
 char *log_vformat_scrubbed_dup(const char *fmt, va_list ap);
 
+/* A malloc'd printf, as long as the text (not scrubbed: scrub or cut it where it is shown);
+ * NULL when out of memory. Messages that quote user input are built whole this way, then cut
+ * visibly where they are shown, never silently by a fixed buffer. */
+char *log_dupf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
 /* Copy full into out (capacity cap). What does not fit is cut at a UTF-8 character boundary
  * and the cut is marked: "... (cut, N more bytes)" (an ellipsis character). Scrub first. */
 void log_cut_copy(char *out, size_t cap, const char *full);
