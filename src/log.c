@@ -559,7 +559,7 @@ const char *termlog_last(void)
 	return termlog_line;
 }
 
-static const char *file_type_name(mode_t m)
+const char *log_file_type_name(mode_t m)
 {
 	return S_ISDIR(m)    ? "a directory"
 	       : S_ISFIFO(m) ? "a FIFO (named pipe)"
@@ -578,7 +578,8 @@ static int termlog_open(char *why, size_t cap)
 {
 	struct stat st;
 	if (stat(termlog_path, &st) == 0 && !S_ISREG(st.st_mode) && !S_ISCHR(st.st_mode)) {
-		snprintf(why, cap, "It is %s, not a regular file.", file_type_name(st.st_mode));
+		snprintf(why, cap, "It is %s, not a regular file.",
+		         log_file_type_name(st.st_mode));
 		return -1;
 	}
 	/* Kubernetes creates /dev/termination-log; elsewhere only a named file is created */
@@ -590,7 +591,8 @@ static int termlog_open(char *why, size_t cap)
 	}
 	/* the path may have changed since stat(): decide on what was opened */
 	if (fstat(fd, &st) != 0 || (!S_ISREG(st.st_mode) && !S_ISCHR(st.st_mode))) {
-		snprintf(why, cap, "It is %s, not a regular file.", file_type_name(st.st_mode));
+		snprintf(why, cap, "It is %s, not a regular file.",
+		         log_file_type_name(st.st_mode));
 		close(fd);
 		return -1;
 	}

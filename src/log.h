@@ -14,6 +14,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 enum log_level { LOG_ERROR = 0, LOG_WARN = 1, LOG_INFO = 2, LOG_DEBUG = 3 };
 enum log_format { LOG_TEXT = 0, LOG_JSON = 1 };
@@ -70,6 +71,9 @@ char *log_scrubbed_dup(const char *text);
 void log_vformat_scrubbed(char *out, size_t cap, const char *fmt, va_list ap);
 /* The same, whole, malloc'd (free with log_wipe_free); NULL when out of memory. */
 char *log_vformat_scrubbed_dup(const char *fmt, va_list ap);
+
+/* What a file of mode m is, for a DETAIL ("a FIFO (named pipe)", "a socket", ...). */
+const char *log_file_type_name(mode_t m);
 
 /* A malloc'd printf, as long as the text (not scrubbed: scrub or cut it where it is shown);
  * NULL when out of memory. Messages that quote user input are built whole this way, then cut

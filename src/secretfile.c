@@ -10,15 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static const char *type_name(mode_t m)
-{
-	return S_ISDIR(m)    ? "a directory"
-	       : S_ISFIFO(m) ? "a FIFO (named pipe)"
-	       : S_ISSOCK(m) ? "a socket"
-	       : S_ISCHR(m)  ? "a character device"
-	       : S_ISBLK(m)  ? "a block device"
-	                     : "not a regular file";
-}
+#include "log.h"
 
 int secretfile_read(const char *path, size_t max, char **out, char *detail, size_t detail_cap)
 {
@@ -34,7 +26,7 @@ int secretfile_read(const char *path, size_t max, char **out, char *detail, size
 			snprintf(detail, detail_cap, "It is larger than %zu bytes.", max);
 		else if (fd >= 0)
 			snprintf(detail, detail_cap, "It is %s, not a regular file.",
-			         type_name(st.st_mode));
+			         log_file_type_name(st.st_mode));
 		else
 			snprintf(detail, detail_cap, "%s.", strerror(saved));
 		if (fd >= 0)

@@ -61,22 +61,6 @@ static bool append(char ***arr, int *n, const char *name)
 	return true;
 }
 
-/* What a file type is, for a DETAIL. */
-static const char *mode_kind(mode_t mode)
-{
-	if (S_ISFIFO(mode))
-		return "a FIFO (named pipe)";
-	if (S_ISSOCK(mode))
-		return "a socket";
-	if (S_ISCHR(mode))
-		return "a character device";
-	if (S_ISBLK(mode))
-		return "a block device";
-	if (S_ISDIR(mode))
-		return "a directory";
-	return "not a regular file";
-}
-
 /* Why path is not a regular file, as a DETAIL sentence. errnum is stat()'s errno, or 0 when
  * stat() succeeded and filled st. Returns false when it is a regular file after all. */
 static bool why_odd(const char *path, int errnum, const struct stat *st, char *why, size_t size)
@@ -85,7 +69,8 @@ static bool why_odd(const char *path, int errnum, const struct stat *st, char *w
 	if (errnum == 0) {
 		if (S_ISREG(st->st_mode))
 			return false;
-		snprintf(why, size, "It is %s, not a regular file.", mode_kind(st->st_mode));
+		snprintf(why, size, "It is %s, not a regular file.",
+		         log_file_type_name(st->st_mode));
 	} else if (errnum == ELOOP) {
 		snprintf(why, size, "It is a symbolic link that loops (%s).", strerror(errnum));
 	} else if ((errnum == ENOENT || errnum == ENOTDIR) && lstat(path, &lst) == 0 &&
