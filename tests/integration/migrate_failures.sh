@@ -6,6 +6,7 @@
 # held elsewhere (--lock-timeout) and --statement-timeout.
 . "$(dirname "$0")/../lib/harness.sh"
 . "$(dirname "$0")/../lib/migrate.sh"
+HISTORY_TABLE=drizzle.__drizzle_migrations
 
 FIXTURES=$REPO_ROOT/tests/fixtures
 
@@ -27,19 +28,6 @@ journal_add() {
 		                     "tag": tag, "breakpoints": True})
 		json.dump(j, open(p, "w"), indent=2)
 	PY
-}
-
-exists() { # exists DB TABLE: t when public.TABLE exists
-	q main "$1" "SELECT to_regclass('public.$2') IS NOT NULL"
-}
-
-history_count() { # history_count DB [TABLE]: its rows, -1 when the table does not exist
-	local t=${2:-drizzle.__drizzle_migrations}
-	if [ "$(q main "$1" "SELECT to_regclass('$t') IS NULL")" = t ]; then
-		echo -1
-	else
-		q main "$1" "SELECT count(*) FROM $t"
-	fi
 }
 
 pg_start main || true

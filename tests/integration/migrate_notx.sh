@@ -10,18 +10,6 @@
 FIXTURES=$REPO_ROOT/tests/fixtures
 PGBOUNCER=${PGBOUNCER:-/usr/sbin/pgbouncer}
 
-exists() { # exists DB TABLE
-	q main "$1" "SELECT to_regclass('public.$2') IS NOT NULL"
-}
-
-history_count() { # history_count DB: rows of public.dbready_migrations, -1 without the table
-	if [ "$(q main "$1" "SELECT to_regclass('public.dbready_migrations') IS NULL")" = t ]; then
-		echo -1
-	else
-		q main "$1" 'SELECT count(*) FROM public.dbready_migrations'
-	fi
-}
-
 index_valid() { # index_valid DB INDEX: t/f, empty when missing
 	q main "$1" "SELECT i.indisvalid FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid WHERE c.relname = '$2'"
 }

@@ -10,10 +10,6 @@
 FIXTURES=$REPO_ROOT/tests/fixtures
 SLOW=$FIXTURES/migrate-plain-sleep
 
-exists() { # exists DB TABLE
-	q main "$1" "SELECT to_regclass('public.$2') IS NOT NULL"
-}
-
 recorded() { # recorded DB: the recorded versions, comma-separated; "none" without a table
 	if [ "$(q main "$1" "SELECT to_regclass('public.dbready_migrations') IS NULL")" = t ]; then
 		echo none

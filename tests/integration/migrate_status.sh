@@ -10,10 +10,6 @@
 FIXTURES=$REPO_ROOT/tests/fixtures
 D4=$FIXTURES/migrate-drizzle4
 
-exists() { # exists DB RELATION (schema-qualified or public)
-	q main "$1" "SELECT to_regclass('$2') IS NOT NULL"
-}
-
 # status_valid NAME FILE DIR COUNTS [HISTORY_TABLE]: FILE is a `status --json` document of
 # the documented shape for the migrations in DIR, with COUNTS ("applied=4,pending=0,...")
 status_valid() {

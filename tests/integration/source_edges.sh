@@ -46,19 +46,6 @@ set_when() {
 	PY
 }
 
-exists() { # exists DB TABLE: t when public.TABLE exists
-	q main "$1" "SELECT to_regclass('public.$2') IS NOT NULL"
-}
-
-history_count() { # history_count DB [TABLE]: its rows, -1 when the table does not exist
-	local t=${2:-public.dbready_migrations}
-	if [ "$(q main "$1" "SELECT to_regclass('$t') IS NULL")" = t ]; then
-		echo -1
-	else
-		q main "$1" "SELECT count(*) FROM $t"
-	fi
-}
-
 pg_start main || true
 pg_create_app main || true
 OFFLINE_URL=$(pg_url app "$CANARY" app)

@@ -8,6 +8,24 @@ q() {
 		2>>"$T/pg/$1/psql.log"
 }
 
+exists() { # exists DB TABLE: t when TABLE (public unless schema-qualified) exists, else f
+	case $2 in
+	*.*) q main "$1" "SELECT to_regclass('$2') IS NOT NULL" ;;
+	*) q main "$1" "SELECT to_regclass('public.$2') IS NOT NULL" ;;
+	esac
+}
+
+# history_count DB [TABLE]: the history table's rows, -1 when it does not exist (TABLE:
+# default $HISTORY_TABLE, else public.dbready_migrations)
+history_count() {
+	local t=${2:-${HISTORY_TABLE:-public.dbready_migrations}}
+	if [ "$(q main "$1" "SELECT to_regclass('$t') IS NULL")" = t ]; then
+		echo -1
+	else
+		q main "$1" "SELECT count(*) FROM $t"
+	fi
+}
+
 new_db() { # new_db DB: a fresh database owned by app; prints its URL
 	pg_sql main <<<"CREATE DATABASE \"$1\" OWNER app;" || true
 	pg_url app "$CANARY" "$1"
