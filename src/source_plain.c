@@ -79,6 +79,79 @@ static int check_name(const struct source_dir *d, const char *f, struct err *e)
 	               d->path);
 }
 
+/* Another tool's markers (formats.md, "Safety first"): a file with sections that tool runs
+ * one at a time must never be run whole. goose: "-- +goose <annotation>" (goose's own
+ * annotations, case-insensitive); dbmate: "-- migrate:up" / "-- migrate:down" (any spaces
+ * after the dashes, as dbmate's regular expression allows). */
+static const char *foreign_marker(const char *line, size_t n, const char **tool)
+{
+	static const char *const goose[] = {"up",           "down",           "statementbegin",
+	                                    "statementend", "no transaction", "envsub"};
+	if (n < 2 || line[0] != '-' || line[1] != '-')
+		return NULL;
+	size_t i = 2;
+	while (i < n && (line[i] == ' ' || line[i] == '\t'))
+		i++;
+	if (n - i >= 6 && strncasecmp(line + i, "+goose", 6) == 0) {
+		size_t w = i + 6;
+		while (w < n && (line[w] == ' ' || line[w] == '\t'))
+			w++;
+		for (size_t k = 0; k < sizeof goose / sizeof *goose; k++) {
+			size_t len = strlen(goose[k]);
+			if (n - w >= len && strncasecmp(line + w, goose[k], len) == 0) {
+				*tool = "goose";
+				return line;
+			}
+		}
+	}
+	if (n - i >= 10 && (strncmp(line + i, "migrate:up", 10) == 0 ||
+	                    (n - i >= 12 && strncmp(line + i, "migrate:down", 12) == 0))) {
+		*tool = "dbmate";
+		return line;
+	}
+	return NULL;
+}
+
+static int check_markers(const struct migration *m, struct err *e)
+{
+	const char *p = m->text, *end = m->text + m->text_len;
+	for (int line = 1; p < end; line++) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
+		if (n && p[n - 1] == '\r')
+			n--;
+		const char *tool = NULL;
+		if (foreign_marker(p, n, &tool)) {
+			/* the marker line, at most 100 bytes of it (escaped: at most 4 bytes each)
+			 */
+			char name[768], raw[104], marker[420], detail[1024];
+			utf8_escape(m->file, name, sizeof name);
+			snprintf(raw, sizeof raw, "%.*s", (int)(n < 100 ? n : 100), p);
+			utf8_escape(raw, marker, sizeof marker);
+			snprintf(detail, sizeof detail,
+			         "Line %d says \"%s\"%s: %s runs the sections of such a file one "
+			         "at "
+			         "a time and never runs its down section; run whole as plain SQL, "
+			         "the "
+			         "file would undo itself (or delete data).",
+			         line, marker, n > 100 ? " (cut)" : "", tool);
+			return err_set(
+			        e, EXIT_MIGRATIONS, "foreign_markers",
+			        "This is a folder of another migration tool, which dbready does "
+			        "not read yet: apply it with that tool, or remove the markers "
+			        "and the down sections if the files are meant as plain SQL.",
+			        detail,
+			        "migration file \"%s\" carries %s's markers and cannot run as "
+			        "plain SQL",
+			        name, tool);
+		}
+		if (!nl)
+			break;
+		p = nl + 1;
+	}
+	return EXIT_DONE;
+}
+
 static int by_version(const void *x, const void *y)
 {
 	const struct migration *a = x, *b = y;
@@ -138,6 +211,8 @@ int source_plain_load(const struct source_dir *d, struct migset *set, struct err
 			               set->m[i - 1].file, set->m[i].file, set->m[i].version);
 	for (int i = 0; i < set->n; i++) {
 		rc = source_prepare(d->path, &set->m[i], FORMAT_PLAIN, e);
+		if (rc == EXIT_DONE)
+			rc = check_markers(&set->m[i], e);
 		if (rc != EXIT_DONE)
 			return rc;
 	}

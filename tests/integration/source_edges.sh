@@ -249,4 +249,29 @@ truncate -s $((64 * 1024 * 1024 + 1)) "$DIR/0001_big.sql"
 run_dbready "size: a file over 64 MiB (check)" 6 check --url "$OFFLINE_URL" --dir "$DIR"
 assert_contains "$RUN_ERR" "larger than 64 MiB"
 
+# --- (6) another tool's markers: never run whole as plain SQL (formats.md, Safety first) ----
+# a goose file with its Down section, and a dbmate file, named like plain migrations: run
+# whole, each would create its table and drop it again, and record itself as applied
+DIR=$(folder goose-as-plain)
+printf '%s\n' '-- +goose Up' 'CREATE TABLE g (id int);' '' '-- +goose Down' 'DROP TABLE g;' \
+	>"$DIR/00001_g.sql"
+run_dbready "markers: a goose file (check)" 6 check --url "$OFFLINE_URL" --dir "$DIR"
+assert_contains "$RUN_ERR" 'migration file "00001_g.sql" carries goose'"'"'s markers and cannot run as plain SQL'
+assert_contains "$RUN_ERR" 'Line 1 says "-- +goose Up"'
+URL=$(new_db goose_plain)
+run_dbready "markers: a goose file (run)" 6 run --url "$URL" --dir "$DIR" --timeout 10s
+check "markers: nothing of the goose file ran, nothing recorded" \
+	test "$(exists goose_plain g):$(history_count goose_plain)" = "f:-1"
+DIR=$(folder dbmate-as-plain)
+printf '%s\n' 'CREATE TABLE before_marker (id int);' '-- migrate:up' 'CREATE TABLE d (id int);' \
+	'-- migrate:down' 'DROP TABLE d;' >"$DIR/20240101000000_d.sql"
+run_dbready "markers: a dbmate file (check)" 6 check --url "$OFFLINE_URL" --dir "$DIR"
+assert_contains "$RUN_ERR" "carries dbmate's markers"
+assert_contains "$RUN_ERR" 'Line 2 says "-- migrate:up"'
+# the words inside a statement or a longer comment are no marker
+DIR=$(folder markers-not)
+printf '%s\n' "-- note: +goose annotations are not used here" \
+	"CREATE TABLE mn (note text DEFAULT '-- +goose Down');" >"$DIR/0001_mn.sql"
+run_dbready "markers: words in a string" 0 run --url "$(new_db markers_not)" --dir "$DIR" --timeout 10s
+
 harness_finish
