@@ -14,6 +14,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "format.h"
 #include "exitcode.h"
 #include "version.h"
 
@@ -193,15 +194,10 @@ static int set_option(struct config *cfg, const struct opt *o, const char *value
 		return EXIT_DONE;
 	case OPT_FORMAT:
 		if (strcmp(value, "auto") == 0)
-			cfg->format = FORMAT_AUTO;
-		else if (strcmp(value, "drizzle") == 0)
-			cfg->format = FORMAT_DRIZZLE;
-		else if (strcmp(value, "plain") == 0)
-			cfg->format = FORMAT_PLAIN;
-		else {
-			usage_msg(err, errcap,
-			          "invalid value \"%s\" for %s\nHINT: Use auto, drizzle or plain.",
-			          value, source);
+			cfg->format = NULL;
+		else if (!(cfg->format = format_find(value))) {
+			usage_msg(err, errcap, "invalid value \"%s\" for %s\nHINT: Use auto, %s.",
+			          value, source, format_names());
 			return EXIT_USAGE;
 		}
 		return EXIT_DONE;
@@ -378,7 +374,7 @@ static void set_defaults(struct config *cfg)
 	memset(cfg, 0, sizeof *cfg);
 	cfg->cmd = CMD_RUN;
 	cfg->dir = "/migrations";
-	cfg->format = FORMAT_AUTO;
+	cfg->format = NULL;
 	cfg->timeout_ms = 60 * 1000;
 	cfg->backoff_base_ms = 100;
 	cfg->backoff_cap_ms = 500;

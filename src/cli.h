@@ -27,7 +27,7 @@ enum command {
 	CMD_HELP,
 };
 
-enum mig_format { FORMAT_AUTO, FORMAT_DRIZZLE, FORMAT_PLAIN };
+struct format;
 enum tx_mode { TX_PER_MIGRATION, TX_ALL };
 enum notify_format { NOTIFY_JSON, NOTIFY_SLACK };
 /* --auth: where the database password comes from (cloudauth.h) */
@@ -44,8 +44,8 @@ struct config {
 	const char *url_file_origin;
 	enum auth_mode auth; /* --auth or DBREADY_AUTH */
 	const char *dir;
-	enum mig_format format;
-	int64_t timeout_ms; /* 0 = forever */
+	const struct format *format; /* --format; NULL = auto (from the folder) */
+	int64_t timeout_ms;          /* 0 = forever */
 	int64_t backoff_base_ms;
 	int64_t backoff_cap_ms;
 	int64_t connect_timeout_ms;

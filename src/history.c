@@ -78,12 +78,12 @@ static int parse_table_name(const char *spec, char *schema, char *table, size_t 
 	return 0;
 }
 
-int history_init(struct history *h, enum mig_format fmt, const char *spec, struct err *e)
+int history_init(struct history *h, const struct format *fmt, const char *spec, struct err *e)
 {
 	memset(h, 0, sizeof *h);
 	h->format = fmt;
-	const char *schema = fmt == FORMAT_DRIZZLE ? "drizzle" : "public";
-	const char *table = fmt == FORMAT_DRIZZLE ? "__drizzle_migrations" : "dbready_migrations";
+	const char *schema = fmt->schema;
+	const char *table = fmt->table;
 	char sbuf[IDENT_MAX + 1], tbuf[IDENT_MAX + 1];
 	if (spec && parse_table_name(spec, sbuf, tbuf, sizeof sbuf) != 0)
 		return err_set(
@@ -169,14 +169,8 @@ int history_read(PGconn *conn, struct history *h, struct err *e)
 	PQclear(res);
 	if (!h->exists)
 		return EXIT_DONE;
-	char sql[512];
-	if (h->format == FORMAT_DRIZZLE)
-		snprintf(sql, sizeof sql,
-		         "SELECT coalesce(created_at::text, ''), hash, NULL FROM %s ORDER BY id",
-		         h->qname);
-	else
-		snprintf(sql, sizeof sql,
-		         "SELECT version, checksum, name FROM %s ORDER BY version", h->qname);
+	char sql[HISTORY_SQL_MAX];
+	snprintf(sql, sizeof sql, h->format->read_sql, h->qname);
 	if (!pipeline_query(conn, sql, NULL, 0, &res, &o)) {
 		if (!res)
 			return history_broken(e, &o, conn, "read the history table");
@@ -214,33 +208,14 @@ const char *history_create_schema_sql(const struct history *h, char *buf, size_t
 
 const char *history_create_table_sql(const struct history *h, char *buf, size_t cap)
 {
-	if (h->format == FORMAT_DRIZZLE)
-		/* drizzle-orm's pg-core migrator, statement for statement */
-		snprintf(buf, cap,
-		         "CREATE TABLE IF NOT EXISTS %s (\n"
-		         "\t\t\tid SERIAL PRIMARY KEY,\n"
-		         "\t\t\thash text NOT NULL,\n"
-		         "\t\t\tcreated_at bigint\n"
-		         "\t\t)",
-		         h->qname);
-	else
-		snprintf(buf, cap,
-		         "CREATE TABLE IF NOT EXISTS %s (\n"
-		         "\tversion text PRIMARY KEY,\n"
-		         "\tname text NOT NULL,\n"
-		         "\tchecksum text NOT NULL,\n"
-		         "\tapplied_at timestamptz NOT NULL DEFAULT now(),\n"
-		         "\tduration_ms integer NOT NULL,\n"
-		         "\tapplied_by text NOT NULL\n"
-		         ")",
-		         h->qname);
+	h->format->create_sql(h->qname, buf, cap);
 	return buf;
 }
 
 /* the column that holds a migration's key, as text */
 static const char *key_column(const struct history *h)
 {
-	return h->format == FORMAT_DRIZZLE ? "created_at::text" : "version";
+	return h->format->key_sql;
 }
 
 const char *history_guard_sql(const struct history *h, bool exists, char *buf, size_t cap)
@@ -292,29 +267,7 @@ const char *history_insert_sql(const struct history *h, const struct migration *
                                const char **params, int *nparams)
 {
 	static char sql[HISTORY_SQL_MAX];
-	if (h->format == FORMAT_DRIZZLE) {
-		/* the row drizzle-orm writes: hash and the journal's "when" */
-		params[0] = m->hash;
-		params[1] = m->key;
-		*nparams = 2;
-		snprintf(sql, sizeof sql,
-		         "INSERT INTO %s (\"hash\", \"created_at\") VALUES ($1, $2)", h->qname);
-	} else {
-		params[0] = m->version;
-		params[1] = m->name;
-		params[2] = m->hash;
-		params[3] = applied_by;
-		params[4] = duration_ms;
-		*nparams = duration_ms ? 5 : 4;
-		/* duration: the transaction's age when its last statement runs */
-		snprintf(
-		        sql, sizeof sql,
-		        "INSERT INTO %s (version, name, checksum, duration_ms, applied_by) VALUES "
-		        "($1, $2, $3, %s, $4)",
-		        h->qname,
-		        duration_ms ? "$5::integer"
-		                    : "(extract(epoch FROM clock_timestamp() - now()) * "
-		                      "1000)::integer");
-	}
+	h->format->insert_sql(h->qname, m, applied_by, duration_ms, sql, sizeof sql, params,
+	                      nparams);
 	return sql;
 }

@@ -14,6 +14,7 @@
 
 #include "cli.h"
 #include "err.h"
+#include "format.h"
 #include "migration.h"
 
 struct hrow {
@@ -23,7 +24,7 @@ struct hrow {
 };
 
 struct history {
-	enum mig_format format;
+	const struct format *format;
 	char schema[128];
 	char table[128];
 	char qname[300]; /* "schema"."table", quoted */
@@ -35,7 +36,7 @@ struct history {
 
 /* Name the table: spec is --history-table ("schema.table" or "table") or NULL for the
  * format's default. EXIT_DONE or EXIT_USAGE with e filled. */
-int history_init(struct history *h, enum mig_format fmt, const char *spec, struct err *e);
+int history_init(struct history *h, const struct format *fmt, const char *spec, struct err *e);
 
 /* Load the rows (none when the table does not exist yet). EXIT_DONE, or an error. */
 int history_read(PGconn *conn, struct history *h, struct err *e);

@@ -9,8 +9,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "cli.h"
 #include "sqlsplit.h"
+
+struct format;
 
 enum mig_state {
 	MIG_PENDING,      /* not applied, newer than everything applied */
@@ -44,7 +45,7 @@ struct migration {
 };
 
 struct migset {
-	enum mig_format format; /* FORMAT_DRIZZLE or FORMAT_PLAIN, never AUTO */
+	const struct format *format; /* the folder's format (format.h) */
 	char *dir;
 	struct migration *m;
 	int n;

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "exitcode.h"
+#include "format.h"
 #include "log.h"
 #include "source.h"
 
@@ -46,15 +47,13 @@ const char *plan_state_name(enum mig_state s)
 
 static bool key_match(const struct history *h, const char *row_key, const char *file_key)
 {
-	if (h->format == FORMAT_PLAIN)
-		return plain_version_cmp(row_key, file_key) == 0;
-	return strcmp(row_key, file_key) == 0;
+	return h->format->key_equal(row_key, file_key);
 }
 
 /* is row key a newer than b (numerically; drizzle keys are numbers too) */
 static bool key_newer(const char *a, const char *b)
 {
-	return plain_version_cmp(a, b) > 0;
+	return source_version_cmp(a, b) > 0;
 }
 
 bool plan_build(struct migset *set, const struct history *h, struct plan *p)

@@ -8,12 +8,8 @@
 #include <string.h>
 
 #include "apply.h"
+#include "format.h"
 #include "log.h"
-
-static const char *format_name(enum mig_format f)
-{
-	return f == FORMAT_DRIZZLE ? "drizzle" : "plain";
-}
 
 /* cJSON copies bytes >= 0x80 as they are; a file name or a history row may not be UTF-8,
  * and a JSON document must be (RFC 8259 §8.1): invalid bytes become U+FFFD. */
@@ -54,10 +50,10 @@ static cJSON *migration_json(const struct migset *set, const struct migration *m
 	cJSON *j = cJSON_CreateObject();
 	cJSON_AddStringToObject(j, "name", m->name);
 	cJSON_AddStringToObject(j, "file", m->file);
-	if (set->format == FORMAT_DRIZZLE)
-		cJSON_AddNumberToObject(j, "created_at", (double)m->when);
+	if (set->format->key_is_number)
+		cJSON_AddNumberToObject(j, set->format->key_label, strtod(m->key, NULL));
 	else
-		cJSON_AddStringToObject(j, "version", m->version);
+		cJSON_AddStringToObject(j, set->format->key_label, m->key);
 	cJSON_AddStringToObject(j, "hash", m->hash);
 	if (state) {
 		cJSON_AddStringToObject(j, "state", plan_state_name(m->state));
@@ -76,7 +72,7 @@ void report_check(const struct config *cfg, const struct dburl *u, const struct 
 		cJSON *o = cJSON_CreateObject();
 		cJSON_AddStringToObject(o, "target", u->redacted);
 		cJSON_AddStringToObject(o, "dir", set->dir);
-		cJSON_AddStringToObject(o, "format", format_name(set->format));
+		cJSON_AddStringToObject(o, "format", set->format->name);
 		cJSON_AddStringToObject(o, "history_table", h->qname);
 		cJSON *arr = cJSON_AddArrayToObject(o, "migrations");
 		for (int i = 0; i < set->n; i++)
@@ -86,7 +82,7 @@ void report_check(const struct config *cfg, const struct dburl *u, const struct 
 	}
 	printf("target:     %s\n", shown(u->redacted));
 	printf("migrations: %s (%s format, %d migration%s, history %s)\n", shown(set->dir),
-	       format_name(set->format), set->n, set->n == 1 ? "" : "s", shown(h->qname));
+	       set->format->name, set->n, set->n == 1 ? "" : "s", shown(h->qname));
 	for (int i = 0; i < set->n; i++) {
 		const char *why = no_tx(set, &set->m[i], 0);
 		printf("  %-40s %.12s%s%s%s\n", shown(set->m[i].name), set->m[i].hash,
@@ -103,8 +99,7 @@ void report_unknown(const struct history *h, const struct plan *p)
 		lf.hint = "It was applied from files this folder does not have: an older or newer "
 		          "release, or a deleted migration. Nothing is done about it.";
 		log_emit(LOG_WARN, &lf, "%s records %s %s (hash %.12s), which has no file here",
-		         h->qname, h->format == FORMAT_DRIZZLE ? "created_at" : "version",
-		         *r->key ? r->key : "NULL", r->hash);
+		         h->qname, h->format->key_label, *r->key ? r->key : "NULL", r->hash);
 	}
 }
 
@@ -114,7 +109,7 @@ void report_status(const struct config *cfg, const struct dburl *u, const struct
 	if (cfg->json) {
 		cJSON *o = cJSON_CreateObject();
 		cJSON_AddStringToObject(o, "target", u->redacted);
-		cJSON_AddStringToObject(o, "format", format_name(set->format));
+		cJSON_AddStringToObject(o, "format", set->format->name);
 		cJSON_AddStringToObject(o, "history_table", h->qname);
 		cJSON *arr = cJSON_AddArrayToObject(o, "migrations");
 		for (int i = 0; i < set->n; i++)
@@ -123,8 +118,7 @@ void report_status(const struct config *cfg, const struct dburl *u, const struct
 		for (int i = 0; i < p->nunknown; i++) {
 			const struct hrow *r = &h->rows[p->unknown[i]];
 			cJSON *j = cJSON_CreateObject();
-			cJSON_AddStringToObject(
-			        j, h->format == FORMAT_DRIZZLE ? "created_at" : "version", r->key);
+			cJSON_AddStringToObject(j, h->format->key_label, r->key);
 			cJSON_AddStringToObject(j, "hash", r->hash);
 			cJSON_AddItemToArray(unk, j);
 		}
@@ -138,7 +132,7 @@ void report_status(const struct config *cfg, const struct dburl *u, const struct
 		return;
 	}
 	printf("target:  %s\nhistory: %s (%s format)\n\n", shown(u->redacted), shown(h->qname),
-	       format_name(set->format));
+	       set->format->name);
 	for (int i = 0; i < set->n; i++) {
 		const struct migration *m = &set->m[i];
 		printf("  %-13s %s", plan_state_name(m->state), shown(m->name));
@@ -149,8 +143,7 @@ void report_status(const struct config *cfg, const struct dburl *u, const struct
 	for (int i = 0; i < p->nunknown; i++) {
 		const struct hrow *r = &h->rows[p->unknown[i]];
 		printf("  %-13s %s %s (hash %.12s): in the database, not on disk\n", "unknown",
-		       h->format == FORMAT_DRIZZLE ? "created_at" : "version",
-		       *r->key ? shown(r->key) : "NULL", shown(r->hash));
+		       h->format->key_label, *r->key ? shown(r->key) : "NULL", shown(r->hash));
 	}
 	printf("\n%d applied, %d pending, %d changed, %d out of order, %d unknown\n", p->applied,
 	       p->pending, p->changed, p->out_of_order, p->nunknown);

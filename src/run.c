@@ -15,7 +15,7 @@
 #include "plan.h"
 #include "report.h"
 #include "signals.h"
-#include "source.h"
+#include "format.h"
 #include "wait.h"
 
 static int fail(const struct err *e)
@@ -31,7 +31,7 @@ static int fail(const struct err *e)
 /* Validate the files before any network (behaviour.md §1: check stops here). */
 static int load(const struct config *cfg, struct migset *set, struct history *h, struct err *e)
 {
-	int rc = source_load(cfg->dir, cfg->format, set, e);
+	int rc = format_load(cfg->dir, cfg->format, set, e);
 	if (rc == EXIT_DONE)
 		rc = history_init(h, set->format, cfg->history_table, e);
 	return rc;

@@ -15,8 +15,6 @@
 #include "exitcode.h"
 #include "log.h"
 
-#define BREAKPOINT "--> statement-breakpoint"
-
 static int by_name(const void *a, const void *b)
 {
 	return strcmp(*(char *const *)a, *(char *const *)b);
@@ -277,14 +275,15 @@ static bool append_split(struct sql_split *dst, struct sql_split *src, size_t of
 
 /* The statements of m as they are sent: drizzle files are cut at "--> statement-breakpoint"
  * first, as drizzle-orm does, then split. */
-static bool split_statements(const struct migration *m, enum mig_format fmt, struct sql_split *out)
+static bool split_statements(const struct migration *m, const char *breakpoint,
+                             struct sql_split *out)
 {
-	if (fmt != FORMAT_DRIZZLE)
+	if (!breakpoint)
 		return sql_split(m->text, m->text_len, out);
 	memset(out, 0, sizeof *out);
 	size_t at = 0;
 	for (;;) {
-		const char *next = strstr(m->text + at, BREAKPOINT);
+		const char *next = strstr(m->text + at, breakpoint);
 		size_t end = next ? (size_t)(next - m->text) : m->text_len;
 		struct sql_split part;
 		if (!sql_split(m->text + at, end - at, &part))
@@ -295,7 +294,7 @@ static bool split_statements(const struct migration *m, enum mig_format fmt, str
 			return false;
 		if (!next)
 			return true;
-		at = end + strlen(BREAKPOINT);
+		at = end + strlen(breakpoint);
 	}
 }
 
@@ -358,7 +357,8 @@ static int refuse_copy(const struct migration *m, const struct sql_stmt *st, str
 	        in ? "FROM STDIN" : "TO STDOUT", m->file, line, col);
 }
 
-int source_prepare(const char *dir, struct migration *m, enum mig_format fmt, struct err *e)
+int source_prepare(const char *dir, struct migration *m, bool decode_utf8, const char *breakpoint,
+                   struct err *e)
 {
 	char *text;
 	size_t len;
@@ -368,7 +368,7 @@ int source_prepare(const char *dir, struct migration *m, enum mig_format fmt, st
 	/* drizzle-orm decodes the file as UTF-8 (invalid bytes become U+FFFD) and hashes and
 	 * sends that text; the plain format hashes and sends the bytes as they are, and the
 	 * server judges their encoding (as with psql -f). Either way one copy is kept. */
-	if (fmt == FORMAT_DRIZZLE && !utf8_sanitize(&text, &len)) {
+	if (decode_utf8 && !utf8_sanitize(&text, &len)) {
 		free(text);
 		return err_set(e, EXIT_INTERNAL, NULL, NULL, NULL, "out of memory");
 	}
@@ -389,7 +389,7 @@ int source_prepare(const char *dir, struct migration *m, enum mig_format fmt, st
 	size_t first = strcspn(text, "\r\n");
 	m->directive_no_tx = first >= sizeof directive - 1 &&
 	                     strncmp(text, directive, sizeof directive - 1) == 0;
-	if (!split_statements(m, fmt, &m->stmts))
+	if (!split_statements(m, breakpoint, &m->stmts))
 		return err_set(e, EXIT_INTERNAL, NULL, NULL, NULL, "out of memory");
 	for (int i = 0; i < m->stmts.n; i++)
 		if (m->stmts.stmts[i].kind == SQL_KIND_COPY_STDIN ||
@@ -427,73 +427,32 @@ struct migration *migset_add(struct migset *s)
 	return m;
 }
 
-/* Prisma keeps one folder per migration with a migration.sql inside. */
-static bool looks_like_prisma(const struct source_dir *d)
+/* Compare two digit strings as numbers of any length ("10" > "9", "0010" == "10"). */
+int source_version_cmp(const char *a, const char *b)
 {
-	for (int i = 0; i < d->nsubdirs; i++) {
-		char path[4096];
-		struct stat st;
-		snprintf(path, sizeof path, "%s/%s/migration.sql", d->path, d->subdirs[i]);
-		if (stat(path, &st) == 0)
-			return true;
-	}
-	return false;
+	while (*a == '0' && a[1])
+		a++;
+	while (*b == '0' && b[1])
+		b++;
+	size_t la = strlen(a), lb = strlen(b);
+	if (la != lb)
+		return la < lb ? -1 : 1;
+	return strcmp(a, b);
 }
 
-int source_load(const char *dir, enum mig_format fmt, struct migset *set, struct err *e)
+int source_probe(const char *dir, const char *rel, char *why, size_t cap)
 {
-	memset(set, 0, sizeof *set);
-	struct source_dir d;
-	int rc = source_list(dir, &d, e);
-	if (rc != EXIT_DONE) {
-		source_free(&d);
-		return rc;
+	char path[4096];
+	if ((size_t)snprintf(path, sizeof path, "%s/%s", dir, rel) >= sizeof path) {
+		snprintf(why, cap, "The path is longer than %zu bytes.", sizeof path - 1);
+		return -1;
 	}
-	char journal[4096];
 	struct stat st;
-	snprintf(journal, sizeof journal, "%s/meta/_journal.json", dir);
-	bool has_journal = stat(journal, &st) == 0;
-	/* a journal that is a dangling symlink or a loop must not make a drizzle folder look
-	 * plain (its files would be applied under another history table) */
-	int errnum = has_journal ? 0 : errno;
-	char why[1536];
-	if (!has_journal && fmt != FORMAT_PLAIN && lstat(journal, &st) == 0 &&
-	    why_odd(journal, errnum, &st, why, sizeof why)) {
-		source_free(&d);
-		return err_set(e, EXIT_MIGRATIONS, "journal_unreadable",
-		               "Mount the journal the link points to, or restore "
-		               "meta/_journal.json from version control.",
-		               why, "\"%s\" cannot be read", journal);
-	}
-	if (fmt == FORMAT_AUTO) {
-		bool prisma = looks_like_prisma(&d);
-		if (has_journal && prisma) {
-			source_free(&d);
-			return err_set(
-			        e, EXIT_CONFIG, "format_ambiguous",
-			        "Say which one with --format=drizzle or --format=plain.",
-			        "It has a drizzle journal (meta/_journal.json) and Prisma-style "
-			        "folders with migration.sql.",
-			        "the folder \"%s\" matches more than one migration format", dir);
-		}
-		if (prisma) {
-			source_free(&d);
-			return err_set(
-			        e, EXIT_CONFIG, "format_unsupported",
-			        "dbready reads drizzle and plain numbered folders today; Prisma's "
-			        "layout is a later format.",
-			        NULL, "the folder \"%s\" looks like a Prisma migrations folder",
-			        dir);
-		}
-		fmt = has_journal ? FORMAT_DRIZZLE : FORMAT_PLAIN;
-		log_debug("migrations in %s: %s format (%s)", dir,
-		          fmt == FORMAT_DRIZZLE ? "drizzle" : "plain",
-		          has_journal ? "meta/_journal.json found" : "no drizzle journal");
-	}
-	set->format = fmt;
-	set->dir = strdup(dir);
-	rc = fmt == FORMAT_DRIZZLE ? source_drizzle_load(&d, set, e)
-	                           : source_plain_load(&d, set, e);
-	source_free(&d);
-	return rc;
+	if (stat(path, &st) == 0)
+		return 1; /* source_read() judges what it is */
+	int errnum = errno;
+	if (errnum == ENOTDIR || (errnum == ENOENT && lstat(path, &st) != 0))
+		return 0; /* not there at all (a dangling link is there) */
+	why_odd(path, errnum, &st, why, cap);
+	return -1;
 }

@@ -1,9 +1,10 @@
-/* source.h - the migrations directory as mounted: listed, its format detected, read once.
+/* source.h - the folder reader: the migrations directory as mounted, listed and read once.
  *
  * A Kubernetes ConfigMap volume holds files as symlinks through a hidden "..data" directory:
  * entries are followed with stat() (never d_type) and names starting with "." are skipped.
- * source_load() fills a migset (see migration.h) or a struct err with exit code 3 (directory
- * unusable) or 6 (files invalid). A migration file is at most MIGRATION_FILE_MAX bytes and is
+ * It lies below the format files (format_*.c), which call it to list and read their folders;
+ * errors come back as a struct err with exit code 3 (directory unusable) or 6 (files
+ * invalid). A migration file is at most MIGRATION_FILE_MAX bytes and is
  * read whole, once; only regular files are read (a FIFO would block open() or read() forever).
  */
 #ifndef DBREADY_SOURCE_H
@@ -47,16 +48,15 @@ int source_read(const char *dir, const char *name, char **buf, size_t *len, stru
  * files as drizzle-orm decodes them (invalid UTF-8 as U+FFFD). One copy of the text is kept.
  * A file with COPY ... FROM STDIN or TO STDOUT is refused (exit 6): dbready sends statements
  * only, never a COPY data stream. */
-int source_prepare(const char *dir, struct migration *m, enum mig_format fmt, struct err *e);
+int source_prepare(const char *dir, struct migration *m, bool decode_utf8, const char *breakpoint,
+                   struct err *e);
 
-/* List, detect (fmt FORMAT_AUTO) and load every migration. */
-int source_load(const char *dir, enum mig_format fmt, struct migset *set, struct err *e);
+/* What dir/rel is: 1 something stat() sees (source_read() then judges whether it is a
+ * regular file), 0 nothing there, -1 a dangling symbolic link, a loop or another entry
+ * stat() cannot follow (why: a sentence saying which). */
+int source_probe(const char *dir, const char *rel, char *why, size_t cap);
 
-/* Compare plain versions as numbers of any length ("10" > "9", "0010" == "10"). */
-int plain_version_cmp(const char *a, const char *b);
-
-/* The format loaders (source_drizzle.c, source_plain.c). */
-int source_drizzle_load(const struct source_dir *d, struct migset *set, struct err *e);
-int source_plain_load(const struct source_dir *d, struct migset *set, struct err *e);
+/* Compare versions as numbers of any length ("10" > "9", "0010" == "10"). */
+int source_version_cmp(const char *a, const char *b);
 
 #endif

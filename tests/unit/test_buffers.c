@@ -15,6 +15,7 @@
 #include "depwait.h"
 #include "err.h"
 #include "exitcode.h"
+#include "format.h"
 #include "history.h"
 #include "http.h"
 #include "log.h"
@@ -326,12 +327,12 @@ static void plan_body(const void *arg)
 	const struct plan_case *c = arg;
 	struct migset set;
 	memset(&set, 0, sizeof set);
-	set.format = FORMAT_DRIZZLE;
+	set.format = format_find("drizzle");
 	set.n = c->nchanged;
 	set.m = calloc((size_t)c->nchanged, sizeof *set.m);
 	struct history h;
 	memset(&h, 0, sizeof h);
-	h.format = FORMAT_DRIZZLE;
+	h.format = format_find("drizzle");
 	h.n = c->nchanged;
 	h.rows = calloc((size_t)c->nchanged, sizeof *h.rows);
 	for (int i = 0; i < c->nchanged; i++) {

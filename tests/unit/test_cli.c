@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "format.h"
 #include "exitcode.h"
 #include "unit.h"
 
@@ -251,7 +252,6 @@ static const struct parse_case parse_cases[] = {
 static void field_text(const struct config *c, const char *field, char *out, size_t cap)
 {
 	static const char *const levels[] = {"error", "warn", "info", "debug"};
-	static const char *const formats[] = {"auto", "drizzle", "plain"};
 #define STR(f)  snprintf(out, cap, "%s", c->f ? c->f : "(null)")
 #define NUM(f)  snprintf(out, cap, "%lld", (long long)c->f)
 #define BOOL(f) snprintf(out, cap, "%s", c->f ? "true" : "false")
@@ -284,7 +284,7 @@ static void field_text(const struct config *c, const char *field, char *out, siz
 	else if (strcmp(field, "termination_log") == 0)
 		STR(termination_log);
 	else if (strcmp(field, "format") == 0)
-		snprintf(out, cap, "%s", formats[c->format]);
+		snprintf(out, cap, "%s", c->format ? c->format->name : "auto");
 	else if (strcmp(field, "tx") == 0)
 		snprintf(out, cap, "%s", c->tx == TX_ALL ? "all" : "per-migration");
 	else if (strcmp(field, "log_format") == 0)

@@ -1,4 +1,5 @@
-/* source_drizzle.c - drizzle-kit's folder: meta/_journal.json and <tag>.sql files. */
+/* format_drizzle.c - drizzle-kit's folder (meta/_journal.json and <tag>.sql files) and
+ * drizzle-orm's history table, "drizzle"."__drizzle_migrations". */
 #define _POSIX_C_SOURCE 200809L
 #include <cjson/cJSON.h>
 #include <math.h>
@@ -8,8 +9,12 @@
 
 #include "checksum.h"
 #include "exitcode.h"
+#include "format.h"
 #include "log.h"
 #include "source.h"
+
+/* drizzle-kit cuts statements at this line; drizzle-orm splits on it before sending */
+#define BREAKPOINT "--> statement-breakpoint"
 
 /* line:column of a byte offset, for a journal that does not parse */
 static void position(const char *text, size_t off, int *line, int *col)
@@ -124,7 +129,7 @@ static int load_entries(const struct source_dir *d, cJSON *entries, struct migse
 			        "of them), or regenerate the migrations.",
 			        detail, "migration file \"%s\" is missing", m->file);
 		}
-		int rc = source_prepare(d->path, m, FORMAT_DRIZZLE, e);
+		int rc = source_prepare(d->path, m, true, BREAKPOINT, e);
 		if (rc != EXIT_DONE)
 			return rc;
 	}
@@ -155,7 +160,7 @@ static void warn_orphans(const struct source_dir *d, const struct migset *set)
 	}
 }
 
-int source_drizzle_load(const struct source_dir *d, struct migset *set, struct err *e)
+static int load(const struct source_dir *d, struct migset *set, struct err *e)
 {
 	char *text = NULL;
 	size_t len;
@@ -208,3 +213,76 @@ int source_drizzle_load(const struct source_dir *d, struct migset *set, struct e
 		warn_orphans(d, set);
 	return rc;
 }
+
+/* ---------- the folder's shape ---------- */
+
+/* A folder with meta/_journal.json is drizzle-kit's. A journal that is a dangling link or a
+ * loop must not make the folder look plain (its files would be applied under another
+ * history table): that is an error, not "no journal". */
+static int detect(const struct source_dir *d, const char **why, struct err *e)
+{
+	char odd[1536];
+	switch (source_probe(d->path, "meta/_journal.json", odd, sizeof odd)) {
+	case 1:
+		*why = "meta/_journal.json found";
+		return 1;
+	case 0:
+		*why = "no drizzle journal (meta/_journal.json)";
+		return 0;
+	default:
+		err_set(e, EXIT_MIGRATIONS, "journal_unreadable",
+		        "Mount the journal the link points to, or restore meta/_journal.json from "
+		        "version control.",
+		        odd, "\"%s/meta/_journal.json\" cannot be read", d->path);
+		return -1;
+	}
+}
+
+/* ---------- the history table ---------- */
+
+/* drizzle-orm's pg-core migrator, statement for statement */
+static void create_sql(const char *qname, char *buf, size_t cap)
+{
+	snprintf(buf, cap,
+	         "CREATE TABLE IF NOT EXISTS %s (\n"
+	         "\t\t\tid SERIAL PRIMARY KEY,\n"
+	         "\t\t\thash text NOT NULL,\n"
+	         "\t\t\tcreated_at bigint\n"
+	         "\t\t)",
+	         qname);
+}
+
+/* the row drizzle-orm writes: the hash and the journal's "when" */
+static void insert_sql(const char *qname, const struct migration *m, const char *applied_by,
+                       const char *duration_ms, char *buf, size_t cap, const char **params,
+                       int *nparams)
+{
+	(void)applied_by;
+	(void)duration_ms;
+	params[0] = m->hash;
+	params[1] = m->key;
+	*nparams = 2;
+	snprintf(buf, cap, "INSERT INTO %s (\"hash\", \"created_at\") VALUES ($1, $2)", qname);
+}
+
+static bool key_equal(const char *row_key, const char *file_key)
+{
+	return strcmp(row_key, file_key) == 0;
+}
+
+const struct format format_drizzle = {
+        .name = "drizzle",
+        .detect = detect,
+        .load = load,
+        .decode_utf8 = true, /* drizzle-orm reads the file as UTF-8 */
+        .breakpoint = BREAKPOINT,
+        .schema = "drizzle",
+        .table = "__drizzle_migrations",
+        .key_label = "created_at",
+        .key_is_number = true,
+        .key_sql = "created_at::text",
+        .read_sql = "SELECT coalesce(created_at::text, ''), hash, NULL FROM %s ORDER BY id",
+        .create_sql = create_sql,
+        .insert_sql = insert_sql,
+        .key_equal = key_equal,
+};

@@ -1,4 +1,5 @@
-/* source_plain.c - numbered SQL files: <version>_<name>.sql, applied in numeric order. */
+/* format_plain.c - numbered SQL files (<version>_<name>.sql, numeric order) and dbready's
+ * own history table, "public"."dbready_migrations". */
 #define _POSIX_C_SOURCE 200809L
 #include <ctype.h>
 #include <stdio.h>
@@ -8,6 +9,7 @@
 
 #include "checksum.h"
 #include "exitcode.h"
+#include "format.h"
 #include "log.h"
 #include "source.h"
 
@@ -15,19 +17,6 @@ static bool ends_with(const char *s, const char *suffix)
 {
 	size_t a = strlen(s), b = strlen(suffix);
 	return a >= b && strcmp(s + a - b, suffix) == 0;
-}
-
-/* Compare two digit strings as numbers of any length ("10" > "9", "0010" == "10"). */
-int plain_version_cmp(const char *a, const char *b)
-{
-	while (*a == '0' && a[1])
-		a++;
-	while (*b == '0' && b[1])
-		b++;
-	size_t la = strlen(a), lb = strlen(b);
-	if (la != lb)
-		return la < lb ? -1 : 1;
-	return strcmp(a, b);
 }
 
 /* A name the plain format would load: <digits>_<name>.sql, not a *.down.sql. */
@@ -155,10 +144,10 @@ static int check_markers(const struct migration *m, struct err *e)
 static int by_version(const void *x, const void *y)
 {
 	const struct migration *a = x, *b = y;
-	return plain_version_cmp(a->version, b->version);
+	return source_version_cmp(a->version, b->version);
 }
 
-int source_plain_load(const struct source_dir *d, struct migset *set, struct err *e)
+static int load(const struct source_dir *d, struct migset *set, struct err *e)
 {
 	int rc = check_odd(d, e);
 	if (rc != EXIT_DONE)
@@ -204,13 +193,13 @@ int source_plain_load(const struct source_dir *d, struct migset *set, struct err
 	if (set->n > 1)
 		qsort(set->m, (size_t)set->n, sizeof *set->m, by_version);
 	for (int i = 1; i < set->n; i++)
-		if (plain_version_cmp(set->m[i - 1].version, set->m[i].version) == 0)
+		if (source_version_cmp(set->m[i - 1].version, set->m[i].version) == 0)
 			return err_set(e, EXIT_MIGRATIONS, "version_duplicate",
 			               "Give each migration its own version number.", NULL,
 			               "\"%s\" and \"%s\" have the same version %s",
 			               set->m[i - 1].file, set->m[i].file, set->m[i].version);
 	for (int i = 0; i < set->n; i++) {
-		rc = source_prepare(d->path, &set->m[i], FORMAT_PLAIN, e);
+		rc = source_prepare(d->path, &set->m[i], false, NULL, e);
 		if (rc == EXIT_DONE)
 			rc = check_markers(&set->m[i], e);
 		if (rc != EXIT_DONE)
@@ -218,3 +207,61 @@ int source_plain_load(const struct source_dir *d, struct migset *set, struct err
 	}
 	return EXIT_DONE;
 }
+
+/* ---------- the history table ---------- */
+
+static void create_sql(const char *qname, char *buf, size_t cap)
+{
+	snprintf(buf, cap,
+	         "CREATE TABLE IF NOT EXISTS %s (\n"
+	         "\tversion text PRIMARY KEY,\n"
+	         "\tname text NOT NULL,\n"
+	         "\tchecksum text NOT NULL,\n"
+	         "\tapplied_at timestamptz NOT NULL DEFAULT now(),\n"
+	         "\tduration_ms integer NOT NULL,\n"
+	         "\tapplied_by text NOT NULL\n"
+	         ")",
+	         qname);
+}
+
+static void insert_sql(const char *qname, const struct migration *m, const char *applied_by,
+                       const char *duration_ms, char *buf, size_t cap, const char **params,
+                       int *nparams)
+{
+	params[0] = m->version;
+	params[1] = m->name;
+	params[2] = m->hash;
+	params[3] = applied_by;
+	params[4] = duration_ms;
+	*nparams = duration_ms ? 5 : 4;
+	/* duration: the transaction's age when its last statement runs */
+	snprintf(buf, cap,
+	         "INSERT INTO %s (version, name, checksum, duration_ms, applied_by) VALUES "
+	         "($1, $2, $3, %s, $4)",
+	         qname,
+	         duration_ms ? "$5::integer"
+	                     : "(extract(epoch FROM clock_timestamp() - now()) * 1000)::integer");
+}
+
+/* "0010" and "10" are one version */
+static bool key_equal(const char *row_key, const char *file_key)
+{
+	return source_version_cmp(row_key, file_key) == 0;
+}
+
+const struct format format_plain = {
+        .name = "plain",
+        .detect = NULL, /* the fallback: any folder of numbered .sql files */
+        .load = load,
+        .decode_utf8 = false,
+        .breakpoint = NULL,
+        .schema = "public",
+        .table = "dbready_migrations",
+        .key_label = "version",
+        .key_is_number = false,
+        .key_sql = "version",
+        .read_sql = "SELECT version, checksum, name FROM %s ORDER BY version",
+        .create_sql = create_sql,
+        .insert_sql = insert_sql,
+        .key_equal = key_equal,
+};

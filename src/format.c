@@ -1,0 +1,132 @@
+/* format.c - the format table, and picking the format of a folder. */
+#define _POSIX_C_SOURCE 200809L
+#include "format.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "exitcode.h"
+#include "log.h"
+#include "source.h"
+
+/* the formats (one file each); a new one is one line here */
+extern const struct format format_drizzle, format_plain;
+static const struct format *const table[] = {
+        &format_drizzle,
+        &format_plain,
+};
+#define NFORMATS (sizeof table / sizeof *table)
+
+const struct format *format_find(const char *name)
+{
+	for (size_t i = 0; i < NFORMATS; i++)
+		if (strcmp(table[i]->name, name) == 0)
+			return table[i];
+	return NULL;
+}
+
+const char *format_names(void)
+{
+	static char names[256];
+	if (!names[0])
+		for (size_t i = 0; i < NFORMATS; i++) {
+			size_t n = strlen(names);
+			/* the names are the table's own constants: they fit by construction */
+			snprintf(names + n, sizeof names - n, "%s%s", i ? ", " : "",
+			         table[i]->name);
+		}
+	return names;
+}
+
+/* Prisma keeps one folder per migration with a migration.sql inside: a layout dbready
+ * recognises but does not read yet. */
+static bool looks_like_prisma(const struct source_dir *d)
+{
+	for (int i = 0; i < d->nsubdirs; i++) {
+		char rel[4096], why[256];
+		snprintf(rel, sizeof rel, "%s/migration.sql", d->subdirs[i]);
+		if (source_probe(d->path, rel, why, sizeof why) == 1)
+			return true;
+	}
+	return false;
+}
+
+/* The format of d from its shape: the one whose detect() matches, else the fallback. */
+static const struct format *pick(const struct source_dir *d, struct err *e)
+{
+	const struct format *found = NULL, *fallback = NULL;
+	const char *found_why = NULL;
+	for (size_t i = 0; i < NFORMATS; i++) {
+		const char *why = NULL;
+		if (!table[i]->detect) {
+			fallback = table[i];
+			continue;
+		}
+		int r = table[i]->detect(d, &why, e);
+		if (r < 0)
+			return NULL;
+		if (r > 0 && found) {
+			err_set(e, EXIT_CONFIG, "format_ambiguous", "Say which one with --format.",
+			        NULL,
+			        "the folder \"%s\" matches more than one migration format (%s: "
+			        "%s; "
+			        "%s: %s)",
+			        d->path, found->name, found_why, table[i]->name, why);
+			return NULL;
+		}
+		if (r > 0) {
+			found = table[i];
+			found_why = why;
+		}
+	}
+	bool prisma = looks_like_prisma(d);
+	if (prisma && found) {
+		err_set(e, EXIT_CONFIG, "format_ambiguous", "Say which one with --format.",
+		        "It has Prisma-style folders with migration.sql too.",
+		        "the folder \"%s\" matches more than one migration format (%s: %s)",
+		        d->path, found->name, found_why);
+		return NULL;
+	}
+	if (prisma) {
+		err_set(e, EXIT_CONFIG, "format_unsupported",
+		        "dbready reads drizzle and plain numbered folders today; Prisma's layout "
+		        "is a "
+		        "later format.",
+		        NULL, "the folder \"%s\" looks like a Prisma migrations folder", d->path);
+		return NULL;
+	}
+	if (found)
+		log_debug("migrations in %s: %s format (%s)", d->path, found->name, found_why);
+	else
+		log_debug("migrations in %s: %s format (no other format's marks)", d->path,
+		          fallback->name);
+	return found ? found : fallback;
+}
+
+int format_load(const char *dir, const struct format *f, struct migset *set, struct err *e)
+{
+	memset(set, 0, sizeof *set);
+	struct source_dir d;
+	int rc = source_list(dir, &d, e);
+	if (rc == EXIT_DONE && !f) {
+		f = pick(&d, e);
+		if (!f)
+			rc = e->code;
+	} else if (rc == EXIT_DONE && f->detect) {
+		/* an explicit format still refuses a broken folder of its own (a dangling
+		 * journal) instead of reading around it */
+		const char *why;
+		if (f->detect(&d, &why, e) < 0)
+			rc = e->code;
+	}
+	if (rc == EXIT_DONE) {
+		set->format = f;
+		set->dir = strdup(dir);
+		rc = set->dir ? f->load(&d, set, e)
+		              : err_set(e, EXIT_INTERNAL, NULL, NULL, NULL, "out of memory");
+	}
+	source_free(&d);
+	return rc;
+}
