@@ -101,16 +101,33 @@ static int no_answer(struct apply_ctx *c, const struct pipe_outcome *o, const ch
 /* ---------- one transaction: its items ---------- */
 
 /*
- * A transaction is opened by [BEGIN, SET LOCAL statement_timeout, guard] and a Sync: the
- * guard (history_guard_sql) takes the transaction-scoped advisory lock without waiting and
- * says whether the history changed since it was read. Only then is the body sent: [CREATE
- * SCHEMA, CREATE TABLE] when the history table is new, every statement of every migration
- * followed by its history row, COMMIT - and, when another migration follows, the next
- * transaction's [BEGIN, SET LOCAL, guard], all before one Sync. So a run of n migrations
- * costs n + 1 round trips, and a runner that loses the race rolls back a transaction that
- * did nothing: no statement ever fails on purpose, and the server logs no error.
+ * A transaction is opened by [BEGIN ISOLATION LEVEL READ COMMITTED, SET LOCAL
+ * statement_timeout, the try-lock, the history check] and a Sync: pg_try_advisory_xact_lock
+ * takes the lock without waiting, and the check (history_guard_sql), a statement of its own
+ * so that its snapshot is taken after the lock is held, says whether the history changed
+ * since it was read. (In one statement, the snapshot would predate the lock: a runner whose
+ * try-lock succeeds just after another runner committed would not see that commit and apply
+ * the same migration again.) Only then is the body sent: [CREATE SCHEMA, CREATE TABLE] when
+ * the history table is new, every statement of every migration followed by its history row,
+ * COMMIT - and, when another migration follows, the next transaction's opening, all before
+ * one Sync. So a run of n migrations costs n + 1 round trips, and a runner that loses the race
+ * rolls back a transaction that did nothing: no statement ever fails on purpose, and the
+ * server logs no error.
  */
-enum item_kind { IT_BEGIN, IT_TIMEOUT, IT_GUARD, IT_SCHEMA, IT_TABLE, IT_STMT, IT_ROW, IT_COMMIT };
+enum item_kind {
+	IT_BEGIN,
+	IT_TIMEOUT,
+	IT_LOCK,
+	IT_GUARD,
+	IT_SCHEMA,
+	IT_TABLE,
+	IT_STMT,
+	IT_ROW,
+	IT_COMMIT
+};
+
+/* the opening: BEGIN, SET LOCAL statement_timeout, the try-lock, the history check */
+#define OPEN_ITEMS 4
 
 struct guard {
 	bool open;    /* a transaction is open with its guard answered */
@@ -128,11 +145,12 @@ struct txgen {
 	int n_items;
 	/* strings the items point to while they are sent */
 	char *keys; /* the opening guard's $2 */
-	const char *guard_params[2];
+	const char *lock_params[1];
+	const char *guard_params[1];
 	char guard_sql[HISTORY_SQL_MAX];
 	char schema_sql[HISTORY_SQL_MAX], table_sql[HISTORY_SQL_MAX];
 	const char *row_params[5];
-	PGresult *guard_res, *commit_res;
+	PGresult *lock_res, *guard_res, *commit_res;
 	/* the cursor (items are asked for in order) */
 	int cur_mig, cur_stmt;
 };
@@ -168,7 +186,7 @@ static enum item_kind locate(const struct txgen *g, int i, int *mig, int *stmt)
 			return IT_COMMIT;
 		i--;
 	}
-	return i == 0 ? IT_BEGIN : i == 1 ? IT_TIMEOUT : IT_GUARD;
+	return i == 0 ? IT_BEGIN : i == 1 ? IT_TIMEOUT : i == 2 ? IT_LOCK : IT_GUARD;
 }
 
 static void gen_item(void *ctx, int i, struct pipe_item *it)
@@ -178,7 +196,16 @@ static void gen_item(void *ctx, int i, struct pipe_item *it)
 	int mig, stmt;
 	switch (locate(g, i, &mig, &stmt)) {
 	case IT_BEGIN:
-		it->sql = "BEGIN";
+		/* READ COMMITTED whatever default_transaction_isolation says: the history check
+		 * must take its snapshot after the lock is held, which a REPEATABLE READ
+		 * transaction (its snapshot taken at the try-lock) would not */
+		it->sql = "BEGIN ISOLATION LEVEL READ COMMITTED";
+		break;
+	case IT_LOCK:
+		it->sql = "SELECT pg_try_advisory_xact_lock($1::bigint)";
+		it->params = g->lock_params;
+		it->nparams = 1;
+		it->keep = &g->lock_res;
 		break;
 	case IT_TIMEOUT:
 		it->sql = c->set_timeout;
@@ -186,7 +213,7 @@ static void gen_item(void *ctx, int i, struct pipe_item *it)
 	case IT_GUARD:
 		it->sql = g->guard_sql;
 		it->params = g->guard_params;
-		it->nparams = 2;
+		it->nparams = 1;
 		it->keep = &g->guard_res;
 		break;
 	case IT_SCHEMA:
@@ -226,7 +253,7 @@ static bool gen_opening(struct txgen *g, const int *idx, int n, bool exists)
 {
 	struct apply_ctx *c = g->c;
 	history_guard_sql(c->h, exists, g->guard_sql, sizeof g->guard_sql);
-	g->guard_params[0] = c->lock_key;
+	g->lock_params[0] = c->lock_key;
 	if (exists) {
 		struct migration **ms = malloc((size_t)(n ? n : 1) * sizeof *ms);
 		if (!ms)
@@ -237,9 +264,9 @@ static bool gen_opening(struct txgen *g, const int *idx, int n, bool exists)
 		free(ms);
 		if (!g->keys)
 			return false;
-		g->guard_params[1] = g->keys;
+		g->guard_params[0] = g->keys;
 	} else {
-		g->guard_params[1] = c->h->qname;
+		g->guard_params[0] = c->h->qname;
 	}
 	return true;
 }
@@ -247,17 +274,20 @@ static bool gen_opening(struct txgen *g, const int *idx, int n, bool exists)
 static void gen_free(struct txgen *g)
 {
 	free(g->keys);
+	PQclear(g->lock_res);
 	PQclear(g->guard_res);
 	PQclear(g->commit_res);
 	memset(g, 0, sizeof *g);
 }
 
-/* Read the guard's answer into gd. */
-static void read_guard(PGresult *r, struct guard *gd)
+/* Read the opening's answers (the try-lock's and the history check's) into gd. */
+static void read_guard(PGresult *lock, PGresult *check, struct guard *gd)
 {
-	gd->open = r && PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1;
-	gd->locked = gd->open && strcmp(PQgetvalue(r, 0, 0), "t") == 0;
-	gd->changed = gd->open && strcmp(PQgetvalue(r, 0, 1), "t") == 0;
+	gd->open = lock && check && PQresultStatus(lock) == PGRES_TUPLES_OK &&
+	           PQntuples(lock) == 1 && PQresultStatus(check) == PGRES_TUPLES_OK &&
+	           PQntuples(check) == 1;
+	gd->locked = gd->open && strcmp(PQgetvalue(lock, 0, 0), "t") == 0;
+	gd->changed = gd->open && strcmp(PQgetvalue(check, 0, 0), "t") == 0;
 }
 
 static const char *plural(int n)
@@ -274,7 +304,7 @@ static int open_tx(struct apply_ctx *c, const int *idx, int n, struct guard *gd,
 		gen_free(&g);
 		return err_set(e, EXIT_INTERNAL, NULL, NULL, NULL, "out of memory");
 	}
-	struct pipe_source src = {3, gen_item, &g};
+	struct pipe_source src = {OPEN_ITEMS, gen_item, &g};
 	struct pipe_outcome o;
 	pipeline_run(c->conn, &src, NULL, &o);
 	int rc = EXIT_DONE;
@@ -288,11 +318,11 @@ static int open_tx(struct apply_ctx *c, const int *idx, int n, struct guard *gd,
 		             c->set->m[idx[0]].name, PQresultErrorMessage(o.failed_res));
 		snprintf(e->sqlstate, sizeof e->sqlstate, "%s", st ? st : "");
 		PQclear(o.failed_res);
-	} else if (o.broken || !g.guard_res) {
+	} else if (o.broken || !g.lock_res || !g.guard_res) {
 		rc = no_answer(c, &o, "taking the migration lock", e);
 	}
 	if (rc == EXIT_DONE)
-		read_guard(g.guard_res, gd);
+		read_guard(g.lock_res, g.guard_res, gd);
 	gen_free(&g);
 	if (rc != EXIT_DONE || !gd->locked || gd->changed)
 		pipeline_rollback(c->conn);
@@ -326,7 +356,7 @@ static int body_tx(struct apply_ctx *c, const int *idx, int n, const int *next, 
 		return err_set(e, EXIT_INTERNAL, NULL, NULL, NULL, "out of memory");
 	}
 	int nbody = body_items(&g);
-	struct pipe_source src = {nbody + (next ? 3 : 0), gen_item, &g};
+	struct pipe_source src = {nbody + (next ? OPEN_ITEMS : 0), gen_item, &g};
 	struct pipe_outcome o;
 	pipeline_run(c->conn, &src, lockwatch_start(&c->watch, c->conn, c->set->m[idx[0]].name),
 	             &o);
@@ -339,7 +369,7 @@ static int body_tx(struct apply_ctx *c, const int *idx, int n, const int *next, 
 	                            "back: nothing of them remains";
 	if (committed) {
 		c->h->exists = true;
-		read_guard(g.guard_res, gd);
+		read_guard(g.lock_res, g.guard_res, gd);
 		if (next && !gd->open)
 			pipeline_rollback(c->conn); /* the next opening did not finish */
 	} else if (o.failed >= 0 && o.failed < nbody) {

@@ -221,14 +221,10 @@ static const char *key_column(const struct history *h)
 const char *history_guard_sql(const struct history *h, bool exists, char *buf, size_t cap)
 {
 	if (exists)
-		snprintf(buf, cap,
-		         "SELECT pg_try_advisory_xact_lock($1::bigint), "
-		         "EXISTS (SELECT 1 FROM %s WHERE %s = ANY ($2::text[]))",
+		snprintf(buf, cap, "SELECT EXISTS (SELECT 1 FROM %s WHERE %s = ANY ($1::text[]))",
 		         h->qname, key_column(h));
 	else
-		snprintf(buf, cap,
-		         "SELECT pg_try_advisory_xact_lock($1::bigint), "
-		         "to_regclass($2) IS NOT NULL");
+		snprintf(buf, cap, "SELECT to_regclass($1) IS NOT NULL");
 	return buf;
 }
 

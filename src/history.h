@@ -50,11 +50,11 @@ void history_free_rows(struct history *h);
 const char *history_create_schema_sql(const struct history *h, char *buf, size_t cap);
 const char *history_create_table_sql(const struct history *h, char *buf, size_t cap);
 
-/* SQL: one row (locked, changed): takes the transaction-scoped advisory lock without waiting
- * ($1, the lock key as text) and says whether the history changed under the runner's feet:
- * exists: whether any of the keys $2 (history_keys_array) is recorded now; !exists: whether
- * the table ($2 = qname) has appeared since it was read. Neither raises an error, so a race
- * leaves nothing in the server's log. */
+/* SQL: whether the history changed under the runner's feet, run after the lock is held and
+ * as a statement of its own, so that (at READ COMMITTED) its snapshot is taken after the
+ * lock: exists: whether any of the keys $1 (history_keys_array) is recorded now; !exists:
+ * whether the table ($1 = qname) has appeared since it was read. Neither raises an error, so
+ * a race leaves nothing in the server's log. */
 const char *history_guard_sql(const struct history *h, bool exists, char *buf, size_t cap);
 
 /* SQL: whether any of the keys $1 (history_keys_array) is recorded. */

@@ -17,24 +17,13 @@ RUNNERS=20
 # 0 for each, then the history, the logs and pg_locks.
 stampede() {
 	local name=$1 url=$2 db=$3
-	local names=() dirs=() pids=()
 	local i errors_before
 	errors_before=$(server_errors main)
-	gate_arm
-	for i in $(seq 1 "$RUNNERS"); do
-		start_dbready "$name: runner $i" run --url "$url" --dir "$DOKPLOY" --timeout 30s \
-			--lock-timeout 60s
-		names+=("$RUN_NAME")
-		dirs+=("$RUN_DIR")
-		pids+=("$RUN_PID")
-	done
-	gate_release
-	local t0=$GATE_T0
+	racers "$RUNNERS" "$name: runner" run --url "$url" --dir "$DOKPLOY" --timeout 30s \
+		--lock-timeout 60s
+	local t0=$GATE_T0 dirs=("${RACER_DIRS[@]}")
 	for i in $(seq 0 $((RUNNERS - 1))); do
-		RUN_NAME=${names[$i]} RUN_DIR=${dirs[$i]} RUN_PID=${pids[$i]}
-		RUN_OUT=$RUN_DIR/stdout RUN_ERR=$RUN_DIR/stderr RUN_TERMLOG=$RUN_DIR/termination-log
-		RUN_START_MS=$t0
-		finish_dbready 0 90
+		racer_finish "$i" 0 90
 	done
 	say "# $name: all $RUNNERS runners done $(($(now_ms) - t0)) ms after the release"
 

@@ -116,6 +116,29 @@ gate_release() {
 	exec 3>&-
 }
 
+# racers N NAME ARGS...: N `dbready ARGS` runs, named "NAME 1".."NAME N", held in the gate
+# and released together; sets RACER_NAMES, RACER_DIRS, RACER_PIDS and GATE_T0
+racers() {
+	local n=$1 name=$2 i
+	shift 2
+	RACER_NAMES=() RACER_DIRS=() RACER_PIDS=()
+	gate_arm
+	for i in $(seq 1 "$n"); do
+		start_dbready "$name $i" "$@"
+		RACER_NAMES+=("$RUN_NAME") RACER_DIRS+=("$RUN_DIR") RACER_PIDS+=("$RUN_PID")
+	done
+	gate_release
+}
+
+# racer_finish I EXIT LIMIT_S: wait for racer I (from 0) as finish_dbready does; it becomes
+# the current run (RUN_ERR, RUN_TERMLOG, ...) for the assertions that follow
+racer_finish() {
+	RUN_NAME=${RACER_NAMES[$1]} RUN_DIR=${RACER_DIRS[$1]} RUN_PID=${RACER_PIDS[$1]}
+	RUN_OUT=$RUN_DIR/stdout RUN_ERR=$RUN_DIR/stderr RUN_TERMLOG=$RUN_DIR/termination-log
+	RUN_START_MS=$GATE_T0
+	finish_dbready "$2" "$3"
+}
+
 # server_errors SERVER: the number of ERROR lines in the server's log so far (a run of
 # dbready, even a race, must add none: managed services alert on them)
 server_errors() {
