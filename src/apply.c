@@ -867,6 +867,9 @@ static int run_all(struct apply_ctx *c, const int *idx, int n, struct err *e)
 		if (!gd.open && (rc = open_tx(c, &idx[pos], bn, &gd, e)) != EXIT_DONE)
 			break;
 		if (!gd.locked) {
+			/* an opening sent after the previous COMMIT may have lost the lock to
+			 * another runner: end that transaction before waiting */
+			pipeline_rollback(c->conn);
 			gd.open = false;
 			if ((rc = wait_lock(c, deadline, &logged, e)) != EXIT_DONE)
 				break;
