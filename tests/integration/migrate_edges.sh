@@ -139,8 +139,10 @@ DO $$ BEGIN PERFORM pg_sleep(30); EXCEPTION WHEN query_canceled THEN RAISE NOTIC
 mig "$D/swallow" 2_next.sql 'CREATE TABLE never_started (id int);'
 URL=$(new_db swallow)
 start_dbready "signal: the cancel is swallowed, COMMIT runs" run --url "$URL" --dir "$D/swallow" --timeout 10s
+# inside pg_sleep itself (wait_event PgSleep): a cancel that lands while the DO statement is
+# still being parsed or bound fails it outside its handler, and is rightly reported rolled back
 for i in $(seq 1 100); do
-	[ "$(q main swallow "SELECT count(*) FROM pg_stat_activity WHERE query LIKE '%pg_sleep(30)%' AND state = 'active' AND pid <> pg_backend_pid()")" -ge 1 ] && break
+	[ "$(q main swallow "SELECT count(*) FROM pg_stat_activity WHERE query LIKE '%pg_sleep(30)%' AND wait_event = 'PgSleep' AND pid <> pg_backend_pid()")" -ge 1 ] && break
 	sleep 0.05
 done
 kill -TERM "$RUN_PID"
@@ -281,7 +283,7 @@ URL=$(new_db lost)
 backend_of() { # backend_of DB: the pid of the backend running pg_sleep(30) in DB, once it runs
 	local i pid
 	for i in $(seq 1 100); do
-		pid=$(q main "$1" "SELECT pid FROM pg_stat_activity WHERE query LIKE '%pg_sleep(30)%' AND state = 'active' AND pid <> pg_backend_pid() LIMIT 1")
+		pid=$(q main "$1" "SELECT pid FROM pg_stat_activity WHERE query LIKE '%pg_sleep(30)%' AND wait_event = 'PgSleep' AND pid <> pg_backend_pid() LIMIT 1")
 		[ -n "$pid" ] && echo "$pid" && return 0
 		sleep 0.05
 	done
