@@ -247,34 +247,32 @@ mkdir -p "$D/race"
 for i in $(seq -w 1 60); do
 	printf 'CREATE TABLE race_%s (id int);\nINSERT INTO race_%s VALUES (1);\n' "$i" "$i" >"$D/race/${i}_race.sql"
 done
-URL=$(new_db race)
-errors_before=$(server_errors main)
-racers 20 "race: runner" run --url "$URL" --dir "$D/race" --timeout 30s --lock-timeout 60s
-for i in $(seq 0 19); do
-	racer_finish "$i" 0 90
-done
-check "race: 60 migrations recorded once each" \
-	test "$(q main race 'SELECT count(*), count(DISTINCT version) FROM public.dbready_migrations')" = "60|60"
-errors=$(($(server_errors main) - errors_before))
-check "race: 20 runners left no ERROR in the server log ($errors)" test "$errors" = 0
-if [ "$errors" != 0 ]; then
-	grep 'ERROR:' "$T/pg/main/server.log" | tail -n 5 | sed 's/^/#   /'
-fi
+# race DB LABEL: 20 runners of the 60 generated migrations released together against DB: all
+# exit 0, each migration recorded once, no ERROR added to the server log
+race() {
+	local db=$1 label=$2 i errors_before errors
+	errors_before=$(server_errors main)
+	racers 20 "$label: runner" run --url "$(pg_url app "$CANARY" "$db")" --dir "$D/race" \
+		--timeout 30s --lock-timeout 60s
+	for i in $(seq 0 19); do
+		racer_finish "$i" 0 90
+	done
+	check "$label: 60 migrations recorded once each" \
+		test "$(q main "$db" 'SELECT count(*), count(DISTINCT version) FROM public.dbready_migrations')" = "60|60"
+	errors=$(($(server_errors main) - errors_before))
+	check "$label: 20 runners left no ERROR in the server log ($errors)" test "$errors" = 0
+	if [ "$errors" != 0 ]; then
+		grep 'ERROR:' "$T/pg/main/server.log" | tail -n 5 | sed 's/^/#   /'
+	fi
+}
+new_db race >/dev/null
+race race "race"
 # the same where the database defaults to SERIALIZABLE: dbready's transactions run at READ
 # COMMITTED (the history check must see a commit that happened before its lock), so the race
 # neither re-applies a migration nor ends in serialization failures
-URL=$(new_db race_ser)
+new_db race_ser >/dev/null
 pg_sql main <<<"ALTER DATABASE race_ser SET default_transaction_isolation = 'serializable';" || true
-errors_before=$(server_errors main)
-racers 20 "race, SERIALIZABLE by default: runner" run --url "$URL" --dir "$D/race" --timeout 30s \
-	--lock-timeout 60s
-for i in $(seq 0 19); do
-	racer_finish "$i" 0 90
-done
-check "race, SERIALIZABLE by default: 60 migrations recorded once each" \
-	test "$(q main race_ser 'SELECT count(*), count(DISTINCT version) FROM public.dbready_migrations')" = "60|60"
-errors=$(($(server_errors main) - errors_before))
-check "race, SERIALIZABLE by default: no ERROR in the server log ($errors)" test "$errors" = 0
+race race_ser "race, SERIALIZABLE by default"
 
 # --- lost connections (last: the second one makes the server restart its backends) ---------
 # the server ends the session before the COMMIT ran: known not committed, said so
