@@ -7,7 +7,10 @@
 . "$(dirname "$0")/../lib/harness.sh"
 . "$(dirname "$0")/../lib/migrate.sh"
 
-CORPORA=${DBREADY_CORPORA:-/work/shared/corpora}
+# the real-world corpora beside the checkout (as the Makefile), or DBREADY_CORPORA
+CORPORA=${DBREADY_CORPORA:-$REPO_ROOT/../shared/corpora}
+[ -d "$CORPORA" ] ||
+	harness_skip "corpora: $CORPORA does not exist (set DBREADY_CORPORA to the real-world corpora)"
 DOKPLOY=$CORPORA/dokploy/migrations
 PGBOUNCER=${PGBOUNCER:-/usr/sbin/pgbouncer}
 RUNNERS=20

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# migrate_corpora.sh - real-world migration folders (/work/shared/corpora, formats.md,
+# migrate_corpora.sh - real-world migration folders (../shared/corpora, formats.md,
 # behaviour.md §3) applied with `dbready run`: the resulting schema must equal the corpus'
 # expected-schema.sql (a plain psql application of the same SQL), and a second run applies
 # nothing. drizzle folders are used as they are; the prisma, golang-migrate, goose and flyway
@@ -8,7 +8,10 @@
 . "$(dirname "$0")/../lib/harness.sh"
 . "$(dirname "$0")/../lib/migrate.sh"
 
-CORPORA=${DBREADY_CORPORA:-/work/shared/corpora}
+# the real-world corpora beside the checkout (as the Makefile), or DBREADY_CORPORA
+CORPORA=${DBREADY_CORPORA:-$REPO_ROOT/../shared/corpora}
+[ -d "$CORPORA" ] ||
+	harness_skip "corpora: $CORPORA does not exist (set DBREADY_CORPORA to the real-world corpora)"
 
 # schema_matches NAME DB EXPECTED [PG_DUMP_ARGS...]: pg_dump --schema-only of DB equals
 # EXPECTED, ignoring the "Dumped from/by" version comments and \restrict/\unrestrict lines

@@ -657,6 +657,16 @@ harness_finish() {
 	exit
 }
 
+# harness_skip REASON: the whole file cannot run here (a missing input, not a failure): say
+# "# SKIP REASON" once and end the file as finished, with what passed so far
+harness_skip() {
+	say "# SKIP $1"
+	say "# $TEST_FILE: $PASS passed, $FAIL failed"
+	: >"$T/finished"
+	[ "$FAIL" -eq 0 ]
+	exit
+}
+
 # Stop everything this file started: background children first, then the servers
 # (immediate: nothing to keep), by pid and data dir only.
 harness_cleanup() {
