@@ -312,16 +312,27 @@ void log_vformat_scrubbed(char *out, size_t cap, const char *fmt, va_list ap)
 	log_wipe_free(full);
 }
 
-char *log_vformat_scrubbed_dup(const char *fmt, va_list ap)
+/* A malloc'd vsnprintf as long as the text; *len its length. NULL when out of memory. */
+static char *vdupf(const char *fmt, va_list ap, size_t *len)
 {
 	va_list ap2;
 	va_copy(ap2, ap);
 	int n = vsnprintf(NULL, 0, fmt, ap2);
 	va_end(ap2);
-	char *full = n >= 0 ? malloc((size_t)n + 1) : NULL;
+	char *s = n >= 0 ? malloc((size_t)n + 1) : NULL;
+	if (!s)
+		return NULL;
+	vsnprintf(s, (size_t)n + 1, fmt, ap);
+	*len = (size_t)n;
+	return s;
+}
+
+char *log_vformat_scrubbed_dup(const char *fmt, va_list ap)
+{
+	size_t n;
+	char *full = vdupf(fmt, ap, &n);
 	if (!full)
 		return NULL;
-	vsnprintf(full, (size_t)n + 1, fmt, ap);
 	log_scrub(full, (size_t)n + 1);
 	/* wipe the rest: scrubbing shortened the text, and the bytes past its end may still
 	 * hold what the secrets were shifted over */
@@ -655,13 +666,8 @@ char *log_dupf(const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	int n = vsnprintf(NULL, 0, fmt, ap);
-	va_end(ap);
-	char *s = n >= 0 ? malloc((size_t)n + 1) : NULL;
-	if (!s)
-		return NULL;
-	va_start(ap, fmt);
-	vsnprintf(s, (size_t)n + 1, fmt, ap);
+	size_t n;
+	char *s = vdupf(fmt, ap, &n);
 	va_end(ap);
 	return s;
 }
