@@ -139,10 +139,7 @@ struct txgen {
 	struct apply_ctx *c;
 	const int *idx; /* the body's migrations (n = 0: only an opening) */
 	int n;
-	bool create;     /* the body creates the history table */
-	const int *next; /* the migrations whose transaction opens after the COMMIT, or NULL */
-	int nnext;
-	int n_items;
+	bool create; /* the body creates the history table */
 	/* strings the items point to while they are sent */
 	char *keys; /* the opening guard's $2 */
 	const char *lock_params[1];
@@ -151,8 +148,10 @@ struct txgen {
 	char schema_sql[HISTORY_SQL_MAX], table_sql[HISTORY_SQL_MAX];
 	const char *row_params[5];
 	PGresult *lock_res, *guard_res, *commit_res;
-	/* the cursor (items are asked for in order) */
-	int cur_mig, cur_stmt;
+	/* where locate() last found a migration: items are asked for in order, so the walk
+	 * goes on from there (a run of n migrations in one transaction stays linear) */
+	int cur_mig;  /* a body migration, from 0 */
+	int cur_base; /* the body-relative item index of its first statement */
 };
 
 static int body_items(const struct txgen *g)
@@ -166,22 +165,28 @@ static int body_items(const struct txgen *g)
 }
 
 /* Map item i to what it is (and its migration and statement). */
-static enum item_kind locate(const struct txgen *g, int i, int *mig, int *stmt)
+static enum item_kind locate(struct txgen *g, int i, int *mig, int *stmt)
 {
 	*mig = *stmt = -1;
 	if (g->n > 0) {
 		if (g->create && i < 2)
 			return i == 0 ? IT_SCHEMA : IT_TABLE;
 		i -= g->create ? 2 : 0;
-		for (int k = 0; k < g->n; k++) {
+		if (i < g->cur_base) /* asked out of order (a failure's item): walk again */
+			g->cur_mig = g->cur_base = 0;
+		for (int k = g->cur_mig; k < g->n; k++) {
 			int ns = g->c->set->m[g->idx[k]].stmts.n;
-			if (i <= ns) {
+			if (i - g->cur_base <= ns) {
+				int at = i - g->cur_base;
+				g->cur_mig = k;
 				*mig = k;
-				*stmt = i < ns ? i : -1;
-				return i < ns ? IT_STMT : IT_ROW;
+				*stmt = at < ns ? at : -1;
+				return at < ns ? IT_STMT : IT_ROW;
 			}
-			i -= ns + 1;
+			g->cur_base += ns + 1;
 		}
+		g->cur_mig = g->n;
+		i -= g->cur_base;
 		if (i == 0)
 			return IT_COMMIT;
 		i--;
@@ -343,8 +348,7 @@ static int open_tx(struct apply_ctx *c, const int *idx, int n, struct guard *gd,
 static int body_tx(struct apply_ctx *c, const int *idx, int n, const int *next, int nnext,
                    struct guard *gd, struct err *e)
 {
-	struct txgen g = {
-	        .c = c, .idx = idx, .n = n, .create = !c->h->exists, .next = next, .nnext = nnext};
+	struct txgen g = {.c = c, .idx = idx, .n = n, .create = !c->h->exists};
 	if (g.create) {
 		/* created under the lock: concurrent CREATE TABLE IF NOT EXISTS can collide */
 		history_create_schema_sql(c->h, g.schema_sql, sizeof g.schema_sql);
