@@ -19,6 +19,18 @@ mig() {
 	printf '%s\n' "$3" >"$1/$2"
 }
 
+# backend_of DB: the pid of the backend inside pg_sleep(30) in DB (wait_event PgSleep, not
+# merely active on the statement that calls it), once there is one
+backend_of() {
+	local i pid
+	for i in $(seq 1 100); do
+		pid=$(q main "$1" "SELECT pid FROM pg_stat_activity WHERE query LIKE '%pg_sleep(30)%' AND wait_event = 'PgSleep' AND pid <> pg_backend_pid() LIMIT 1")
+		[ -n "$pid" ] && echo "$pid" && return 0
+		sleep 0.05
+	done
+	return 1
+}
+
 recorded() { # recorded DB [TABLE]: the recorded versions, comma-separated
 	q main "$1" "SELECT coalesce(string_agg(version, ',' ORDER BY version::numeric), '') FROM ${2:-public.dbready_migrations}"
 }
@@ -139,12 +151,9 @@ DO $$ BEGIN PERFORM pg_sleep(30); EXCEPTION WHEN query_canceled THEN RAISE NOTIC
 mig "$D/swallow" 2_next.sql 'CREATE TABLE never_started (id int);'
 URL=$(new_db swallow)
 start_dbready "signal: the cancel is swallowed, COMMIT runs" run --url "$URL" --dir "$D/swallow" --timeout 10s
-# inside pg_sleep itself (wait_event PgSleep): a cancel that lands while the DO statement is
-# still being parsed or bound fails it outside its handler, and is rightly reported rolled back
-for i in $(seq 1 100); do
-	[ "$(q main swallow "SELECT count(*) FROM pg_stat_activity WHERE query LIKE '%pg_sleep(30)%' AND wait_event = 'PgSleep' AND pid <> pg_backend_pid()")" -ge 1 ] && break
-	sleep 0.05
-done
+# inside pg_sleep itself: a cancel that lands while the DO statement is still being parsed or
+# bound fails it outside its handler, and is rightly reported rolled back
+backend_of swallow >/dev/null
 kill -TERM "$RUN_PID"
 finish_dbready 143 20
 assert_contains "$RUN_ERR" "applied 1_swallow in"
@@ -278,15 +287,6 @@ race race_ser "race, SERIALIZABLE by default"
 # the server ends the session before the COMMIT ran: known not committed, said so
 mig "$D/lost" 1_lost.sql 'CREATE TABLE lost (id int); SELECT pg_sleep(30);'
 URL=$(new_db lost)
-backend_of() { # backend_of DB: the pid of the backend running pg_sleep(30) in DB, once it runs
-	local i pid
-	for i in $(seq 1 100); do
-		pid=$(q main "$1" "SELECT pid FROM pg_stat_activity WHERE query LIKE '%pg_sleep(30)%' AND wait_event = 'PgSleep' AND pid <> pg_backend_pid() LIMIT 1")
-		[ -n "$pid" ] && echo "$pid" && return 0
-		sleep 0.05
-	done
-	return 1
-}
 start_dbready "connection ended by the server" run --url "$URL" --dir "$D/lost" --timeout 10s
 pid=$(backend_of lost)
 q main lost "SELECT pg_terminate_backend($pid)" >/dev/null
