@@ -83,21 +83,6 @@ static void note(struct apply_ctx *c, struct migration *m, int64_t ms)
 	}
 }
 
-/* An error with no server result: a signal, or the connection gone. */
-static int no_answer(struct apply_ctx *c, const struct pipe_outcome *o, const char *what,
-                     struct err *e)
-{
-	int sig = signals_caught();
-	if (o->signalled && sig)
-		return err_set(e, EXIT_SIGNAL_BASE + sig, "signal", NULL, NULL,
-		               "stopped by %s while %s", signals_name(sig), what);
-	return err_set(e, EXIT_APPLY, "connection_lost",
-	               "The server may have restarted or the network dropped the connection; run "
-	               "dbready again.",
-	               o->conn_error[0] ? o->conn_error : PQerrorMessage(c->conn),
-	               "lost the connection while %s", what);
-}
-
 /* ---------- one transaction: its items ---------- */
 
 /*
@@ -324,7 +309,7 @@ static int open_tx(struct apply_ctx *c, const int *idx, int n, struct guard *gd,
 		snprintf(e->sqlstate, sizeof e->sqlstate, "%s", st ? st : "");
 		PQclear(o.failed_res);
 	} else if (o.broken || !g.lock_res || !g.guard_res) {
-		rc = no_answer(c, &o, "taking the migration lock", e);
+		rc = pipeline_no_answer(c->conn, &o, "taking the migration lock", e);
 	}
 	if (rc == EXIT_DONE)
 		read_guard(g.lock_res, g.guard_res, gd);
@@ -526,7 +511,7 @@ static bool query(struct apply_ctx *c, const char *sql, const char *const *param
 	} else {
 		char doing[160];
 		snprintf(doing, sizeof doing, "trying to %s", what);
-		no_answer(c, &o, doing, e);
+		pipeline_no_answer(c->conn, &o, doing, e);
 	}
 	return false;
 }

@@ -9,7 +9,6 @@
 #include "checksum.h"
 #include "exitcode.h"
 #include "pipeline.h"
-#include "signals.h"
 
 /* PostgreSQL cuts identifiers at NAMEDATALEN - 1 bytes (with a NOTICE): a longer name would
  * silently refer to another table, so it is refused. A quoted part then takes at most
@@ -138,20 +137,6 @@ static int query_error(struct err *e, PGresult *res, PGconn *conn, const char *w
 	return e->code;
 }
 
-/* No result: a signal, or the connection went away. */
-static int history_broken(struct err *e, const struct pipe_outcome *o, PGconn *conn,
-                          const char *what)
-{
-	int sig = signals_caught();
-	if (o->signalled && sig)
-		return err_set(e, EXIT_SIGNAL_BASE + sig, "signal", NULL, NULL,
-		               "stopped by %s while trying to %s", signals_name(sig), what);
-	return err_set(e, EXIT_APPLY, "connection_lost",
-	               "The server may have restarted; run dbready again.",
-	               o->conn_error[0] ? o->conn_error : PQerrorMessage(conn), "could not %s: %s",
-	               what, o->broken ? o->broken : "no answer");
-}
-
 int history_read(PGconn *conn, struct history *h, struct err *e)
 {
 	history_free_rows(h);
@@ -160,7 +145,8 @@ int history_read(PGconn *conn, struct history *h, struct err *e)
 	struct pipe_outcome o;
 	if (!pipeline_query(conn, "SELECT to_regclass($1) IS NOT NULL", params, 1, &res, &o)) {
 		if (!res)
-			return history_broken(e, &o, conn, "look up the history table");
+			return pipeline_no_answer(conn, &o, "trying to look up the history table",
+			                          e);
 		query_error(e, res, conn, "look up the history table");
 		PQclear(res);
 		return e->code;
@@ -173,7 +159,7 @@ int history_read(PGconn *conn, struct history *h, struct err *e)
 	snprintf(sql, sizeof sql, h->format->read_sql, h->qname);
 	if (!pipeline_query(conn, sql, NULL, 0, &res, &o)) {
 		if (!res)
-			return history_broken(e, &o, conn, "read the history table");
+			return pipeline_no_answer(conn, &o, "trying to read the history table", e);
 		query_error(e, res, conn, "read the history table");
 		PQclear(res);
 		return e->code;

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "exitcode.h"
 #include "log.h"
 #include "signals.h"
 
@@ -338,4 +339,18 @@ void pipeline_rollback(PGconn *conn)
 	pipeline_query(conn, "ROLLBACK", NULL, 0, &r, &o);
 	PQclear(r);
 	PQclear(o.failed_res);
+}
+
+int pipeline_no_answer(PGconn *conn, const struct pipe_outcome *o, const char *doing,
+                       struct err *e)
+{
+	int sig = signals_caught();
+	if (o->signalled && sig)
+		return err_set(e, EXIT_SIGNAL_BASE + sig, "signal", NULL, NULL,
+		               "stopped by %s while %s", signals_name(sig), doing);
+	return err_set(e, EXIT_APPLY, "connection_lost",
+	               "The server may have restarted or the network dropped the connection; run "
+	               "dbready again.",
+	               o->conn_error[0] ? o->conn_error : PQerrorMessage(conn),
+	               "lost the connection while %s", doing);
 }

@@ -20,6 +20,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "err.h"
+
 /* How long the results may take after a cancel before the connection is given up. */
 #define CANCEL_GRACE_MS 1500
 
@@ -73,6 +75,12 @@ bool pipeline_run(PGconn *conn, const struct pipe_source *src, struct pipe_ticke
  * when none arrived: then out->broken or out->signalled says why). */
 bool pipeline_query(PGconn *conn, const char *sql, const char *const *params, int nparams,
                     PGresult **res, struct pipe_outcome *out);
+
+/* e for a pipeline that got no answer (o->failed_res NULL): stopped by a signal (128+n), or
+ * the connection lost (7, with libpq's words as DETAIL); doing says what was under way
+ * ("applying \"x\"", "trying to read the history table"). Returns e->code. */
+int pipeline_no_answer(PGconn *conn, const struct pipe_outcome *o, const char *doing,
+                       struct err *e);
 
 /* "ROLLBACK" when the connection is inside a transaction (open or failed), through the same
  * loop; nothing otherwise. */
