@@ -145,24 +145,38 @@ fi
 
 # --- 3. a SIGTERM whose cancel comes too late --------------------------------------------------
 # The DO block swallows the cancel, so the transaction goes on and commits: dbready must say
-# that 1_swallow was applied (status agrees), not that it was rolled back.
+# that 1_swallow was applied (status agrees), not that it was rolled back. The handler says
+# so with a WARNING (dbready logs server warnings). Now and then the cancel fails the DO
+# outside its handler even though its backend was seen inside pg_sleep (not understood yet;
+# dbready then rightly reports it rolled back, and nothing is recorded): such a try is
+# checked for that consistency and the scenario is tried again, up to 3 times.
 mig "$D/swallow" 1_swallow.sql 'CREATE TABLE swallowed (id int);
-DO $$ BEGIN PERFORM pg_sleep(30); EXCEPTION WHEN query_canceled THEN RAISE NOTICE $n$cancel swallowed$n$; END $$;'
+DO $$ BEGIN PERFORM pg_sleep(30); EXCEPTION WHEN query_canceled THEN RAISE WARNING $n$cancel swallowed$n$; END $$;'
 mig "$D/swallow" 2_next.sql 'CREATE TABLE never_started (id int);'
-URL=$(new_db swallow)
-start_dbready "signal: the cancel is swallowed, COMMIT runs" run --url "$URL" --dir "$D/swallow" --timeout 10s
-# inside pg_sleep itself: a cancel that lands while the DO statement is still being parsed or
-# bound fails it outside its handler, and is rightly reported rolled back
-backend_of swallow >/dev/null
-kill -TERM "$RUN_PID"
-finish_dbready 143 20
+swallowed=0
+for try in 1 2 3; do
+	URL=$(new_db "swallow$try")
+	start_dbready "signal: the cancel is swallowed, COMMIT runs (try $try)" run --url "$URL" \
+		--dir "$D/swallow" --timeout 10s
+	backend_of "swallow$try" >/dev/null
+	kill -TERM "$RUN_PID"
+	finish_dbready 143 20
+	if grep -q 'server: cancel swallowed' "$RUN_ERR"; then
+		swallowed=1
+		break
+	fi
+	assert_contains "$RUN_ERR" 'stopped by SIGTERM while applying "1_swallow"; it was rolled back'
+	check "signal, try $try: the cancel was not swallowed, and nothing is recorded, as said" \
+		test "$(q main "swallow$try" "SELECT to_regclass('swallowed') IS NULL, to_regclass('public.dbready_migrations') IS NULL")" = "t|t"
+done
+check "signal: the DO block swallowed the cancel in one of 3 tries" test "$swallowed" = 1
 assert_contains "$RUN_ERR" "applied 1_swallow in"
 assert_contains "$RUN_ERR" 'stopped by SIGTERM before applying "2_next"'
 assert_contains "$RUN_ERR" "This run applied 1 migration"
 assert_not_contains "$RUN_ERR" "rolled back"
 assert_contains "$RUN_TERMLOG" 'stopped (exit 143): stopped by SIGTERM before applying "2_next"'
 check "signal: 1_swallow is recorded and its table exists; 2_next never started" \
-	test "$(recorded swallow):$(q main swallow "SELECT to_regclass('swallowed') IS NOT NULL, to_regclass('never_started') IS NULL")" = "1:t|t"
+	test "$(recorded "swallow$try"):$(q main "swallow$try" "SELECT to_regclass('swallowed') IS NOT NULL, to_regclass('never_started') IS NULL")" = "1:t|t"
 
 # SIGTERM at a random moment among 3,000 one-line migrations: whatever the timing, what the
 # run says it applied is exactly what is recorded, and the migration it names as stopped or
