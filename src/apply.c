@@ -56,6 +56,7 @@ struct apply_ctx {
 	struct history *h;
 	char applied_by[300];         /* a host name (at most 255 bytes) and the version */
 	char lock_key[24];            /* h->lock_key as text */
+	char tool_lock_key[24];       /* h->tool_lock_key as text (h->has_tool_lock) */
 	char set_timeout[64];         /* SET LOCAL statement_timeout = ... */
 	char set_session_timeout[64]; /* SET statement_timeout = ... */
 	int server_version;
@@ -127,11 +128,14 @@ struct txgen {
 	bool create; /* the body creates the history table */
 	/* strings the items point to while they are sent */
 	char *keys; /* the opening guard's $2 */
-	const char *lock_params[1];
+	const char *lock_params[2];
 	const char *guard_params[1];
 	char guard_sql[HISTORY_SQL_MAX];
-	char schema_sql[HISTORY_SQL_MAX], table_sql[HISTORY_SQL_MAX];
-	const char *row_params[5];
+	char schema_sql[HISTORY_SQL_MAX];
+	struct fsql_list table; /* the statements that create the history table */
+	int nrow;               /* statements that record one migration */
+	struct fsql_list row;   /* those of row_mig */
+	int row_mig;            /* the body migration row holds, -1 = none yet */
 	PGresult *lock_res, *guard_res, *commit_res;
 	/* where locate() last found a migration: items are asked for in order, so the walk
 	 * goes on from there (a run of n migrations in one transaction stays linear) */
@@ -139,36 +143,46 @@ struct txgen {
 	int cur_base; /* the body-relative item index of its first statement */
 };
 
+/* the history table's creation: CREATE SCHEMA, then the format's statements */
+static int create_items(const struct txgen *g)
+{
+	return g->create ? 1 + g->table.n : 0;
+}
+
 static int body_items(const struct txgen *g)
 {
 	if (g->n == 0)
 		return 0;
-	int k = g->create ? 2 : 0;
+	int k = create_items(g);
 	for (int i = 0; i < g->n; i++)
-		k += g->c->set->m[g->idx[i]].stmts.n + 1;
+		k += g->c->set->m[g->idx[i]].stmts.n + g->nrow;
 	return k + 1;
 }
 
-/* Map item i to what it is (and its migration and statement). */
+/* Map item i to what it is (and its migration and statement; for IT_TABLE and IT_ROW,
+ * *stmt is the history statement's index). */
 static enum item_kind locate(struct txgen *g, int i, int *mig, int *stmt)
 {
 	*mig = *stmt = -1;
 	if (g->n > 0) {
-		if (g->create && i < 2)
+		int nc = create_items(g);
+		if (i < nc) {
+			*stmt = i - 1;
 			return i == 0 ? IT_SCHEMA : IT_TABLE;
-		i -= g->create ? 2 : 0;
+		}
+		i -= nc;
 		if (i < g->cur_base) /* asked out of order (a failure's item): walk again */
 			g->cur_mig = g->cur_base = 0;
 		for (int k = g->cur_mig; k < g->n; k++) {
 			int ns = g->c->set->m[g->idx[k]].stmts.n;
-			if (i - g->cur_base <= ns) {
+			if (i - g->cur_base < ns + g->nrow) {
 				int at = i - g->cur_base;
 				g->cur_mig = k;
 				*mig = k;
-				*stmt = at < ns ? at : -1;
+				*stmt = at < ns ? at : at - ns;
 				return at < ns ? IT_STMT : IT_ROW;
 			}
-			g->cur_base += ns + 1;
+			g->cur_base += ns + g->nrow;
 		}
 		g->cur_mig = g->n;
 		i -= g->cur_base;
@@ -192,9 +206,13 @@ static void gen_item(void *ctx, int i, struct pipe_item *it)
 		it->sql = "BEGIN ISOLATION LEVEL READ COMMITTED";
 		break;
 	case IT_LOCK:
-		it->sql = "SELECT pg_try_advisory_xact_lock($1::bigint)";
+		/* the tool's own lock beside dbready's: a pod still running the tool and one
+		 * running dbready never apply the same migration (formats.md) */
+		it->sql = c->h->has_tool_lock ? "SELECT pg_try_advisory_xact_lock($1::bigint) AND "
+		                                "pg_try_advisory_xact_lock($2::bigint)"
+		                              : "SELECT pg_try_advisory_xact_lock($1::bigint)";
 		it->params = g->lock_params;
-		it->nparams = 1;
+		it->nparams = c->h->has_tool_lock ? 2 : 1;
 		it->keep = &g->lock_res;
 		break;
 	case IT_TIMEOUT:
@@ -210,7 +228,9 @@ static void gen_item(void *ctx, int i, struct pipe_item *it)
 		it->sql = g->schema_sql;
 		break;
 	case IT_TABLE:
-		it->sql = g->table_sql;
+		it->sql = g->table.s[stmt].text;
+		it->params = g->table.s[stmt].params;
+		it->nparams = g->table.s[stmt].nparams;
 		break;
 	case IT_STMT: {
 		struct migration *m = &c->set->m[g->idx[mig]];
@@ -222,11 +242,14 @@ static void gen_item(void *ctx, int i, struct pipe_item *it)
 		return;
 	}
 	case IT_ROW: {
-		const struct migration *m = &c->set->m[g->idx[mig]];
-		int np;
-		it->sql = history_insert_sql(c->h, m, c->applied_by, NULL, g->row_params, &np);
-		it->params = g->row_params;
-		it->nparams = np;
+		if (g->row_mig != mig) {
+			history_record_sql(c->h, &c->set->m[g->idx[mig]], c->applied_by, NULL,
+			                   &g->row);
+			g->row_mig = mig;
+		}
+		it->sql = g->row.s[stmt].text;
+		it->params = g->row.s[stmt].params;
+		it->nparams = g->row.s[stmt].nparams;
 		break;
 	}
 	case IT_COMMIT:
@@ -244,6 +267,7 @@ static bool gen_opening(struct txgen *g, const int *idx, int n, bool exists)
 	struct apply_ctx *c = g->c;
 	history_guard_sql(c->h, exists, g->guard_sql, sizeof g->guard_sql);
 	g->lock_params[0] = c->lock_key;
+	g->lock_params[1] = c->tool_lock_key;
 	if (exists) {
 		struct migration **ms = malloc((size_t)(n ? n : 1) * sizeof *ms);
 		if (!ms)
@@ -333,12 +357,16 @@ static int open_tx(struct apply_ctx *c, const int *idx, int n, struct guard *gd,
 static int body_tx(struct apply_ctx *c, const int *idx, int n, const int *next, int nnext,
                    struct guard *gd, struct err *e)
 {
-	struct txgen g = {.c = c, .idx = idx, .n = n, .create = !c->h->exists};
+	struct txgen g = {.c = c, .idx = idx, .n = n, .create = !c->h->exists, .row_mig = -1};
 	if (g.create) {
 		/* created under the lock: concurrent CREATE TABLE IF NOT EXISTS can collide */
 		history_create_schema_sql(c->h, g.schema_sql, sizeof g.schema_sql);
-		history_create_table_sql(c->h, g.table_sql, sizeof g.table_sql);
+		history_create_table_sql(c->h, &g.table);
 	}
+	/* a format writes the same number of statements for every migration */
+	history_record_sql(c->h, &c->set->m[idx[0]], c->applied_by, NULL, &g.row);
+	g.nrow = g.row.n;
+	g.row_mig = 0;
 	/* once this commits the table exists, so the next guard looks at its rows */
 	if (next && !gen_opening(&g, next, nnext, true)) {
 		gen_free(&g);
@@ -516,6 +544,31 @@ static bool query(struct apply_ctx *c, const char *sql, const char *const *param
 	return false;
 }
 
+/* Run the statements of l in order, in one transaction when there are several (a tool that
+ * records a migration in two statements, TRUNCATE and INSERT, never leaves the first alone);
+ * what says what they do for an error. */
+static bool query_list(struct apply_ctx *c, const struct fsql_list *l, const char *what,
+                       struct err *e)
+{
+	PGresult *r = NULL;
+	bool tx = l->n > 1;
+	if (tx && !query(c, "BEGIN", NULL, 0, &r, what, e))
+		return false;
+	PQclear(r);
+	for (int i = 0; i < l->n; i++) {
+		if (!query(c, l->s[i].text, l->s[i].params, l->s[i].nparams, &r, what, e)) {
+			pipeline_rollback(c->conn);
+			return false;
+		}
+		PQclear(r);
+	}
+	r = NULL;
+	if (tx && !query(c, "COMMIT", NULL, 0, &r, what, e))
+		return false;
+	PQclear(r);
+	return true;
+}
+
 static bool query_bool(struct apply_ctx *c, const char *sql, const char *const *params, int np,
                        bool *out, const char *what, struct err *e)
 {
@@ -661,15 +714,34 @@ static int run_session(struct apply_ctx *c, struct migration *m, const char *why
 	int rc = check_session(c, m, why, e);
 	if (rc != EXIT_DONE)
 		return rc;
-	const char *kp[1] = {c->lock_key};
+	/* dbready's key, and the tool's own beside it (formats.md); both are session locks
+	 * here, which survive the file's own COMMITs */
+	const char *kp[2] = {c->lock_key, c->tool_lock_key};
+	int nk = c->h->has_tool_lock ? 2 : 1;
 	int64_t deadline = clock_ms() + c->cfg->lock_timeout_ms;
 	bool logged = false, locked = false;
 	for (;;) {
-		if (!query_bool(c, "SELECT pg_try_advisory_lock($1::bigint)", kp, 1, &locked,
-		                "take the migration lock", e))
+		PGresult *lr = NULL;
+		if (!query(c,
+		           nk == 2 ? "SELECT pg_try_advisory_lock($1::bigint), "
+		                     "pg_try_advisory_lock($2::bigint)"
+		                   : "SELECT pg_try_advisory_lock($1::bigint), true",
+		           kp, nk, &lr, "take the migration lock", e))
 			return e->code;
+		bool mine = strcmp(PQgetvalue(lr, 0, 0), "t") == 0;
+		bool tools = strcmp(PQgetvalue(lr, 0, 1), "t") == 0;
+		PQclear(lr);
+		locked = mine && tools;
 		if (locked)
 			break;
+		/* one of the two: let it go before waiting, so neither side holds half */
+		if (mine || (tools && nk == 2)) {
+			const char *one[1] = {mine ? kp[0] : kp[1]};
+			if (!query(c, "SELECT pg_advisory_unlock($1::bigint)", one, 1, &lr,
+			           "release the migration lock", e))
+				return e->code;
+			PQclear(lr);
+		}
 		if ((rc = wait_lock(c, deadline, &logged, e)) != EXIT_DONE)
 			return rc;
 	}
@@ -687,14 +759,14 @@ static int run_session(struct apply_ctx *c, struct migration *m, const char *why
 			*changed = true;
 			goto unlock;
 		}
+		struct fsql_list create;
+		history_create_table_sql(c->h, &create);
 		if (!query(c, history_create_schema_sql(c->h, sql, sizeof sql), NULL, 0, &r,
 		           "create the history table's schema", e) ||
-		    (PQclear(r), !query(c, history_create_table_sql(c->h, sql, sizeof sql), NULL,
-		                        0, &r, "create the history table", e))) {
+		    (PQclear(r), !query_list(c, &create, "create the history table", e))) {
 			rc = e->code;
 			goto unlock;
 		}
-		PQclear(r);
 		c->h->exists = true;
 	}
 	struct migration *one[1] = {m};
@@ -703,7 +775,7 @@ static int run_session(struct apply_ctx *c, struct migration *m, const char *why
 	bool recorded = false;
 	if (!keys)
 		rc = err_set(e, EXIT_INTERNAL, NULL, NULL, NULL, "out of memory");
-	else if (!query_bool(c, history_recorded_sql(c->h, sql, sizeof sql), kk, 1, &recorded,
+	else if (!query_bool(c, history_guard_sql(c->h, true, sql, sizeof sql), kk, 1, &recorded,
 	                     "read the history table", e))
 		rc = e->code;
 	free(keys);
@@ -716,24 +788,28 @@ static int run_session(struct apply_ctx *c, struct migration *m, const char *why
 		goto unlock;
 	}
 	PQclear(r);
+	/* the tool's "started" mark (golang-migrate: dirty = true), committed first: a crash
+	 * half-way leaves the state the tool's users recognise */
+	struct fsql_list rec;
+	history_started_sql(c->h, m, &rec);
+	if (rec.n && !query_list(c, &rec, "mark the migration as started", e)) {
+		rc = e->code;
+		goto reset;
+	}
 	int64_t t0 = clock_ms();
 	rc = run_statements(c, m, e);
 	if (rc != EXIT_DONE)
 		goto reset;
 	char dur[32];
 	snprintf(dur, sizeof dur, "%lld", (long long)(clock_ms() - t0));
-	const char *params[5];
-	int np;
-	const char *ins = history_insert_sql(c->h, m, c->applied_by, dur, params, &np);
-	struct pipe_outcome o;
-	if (!pipeline_query(c->conn, ins, params, np, &r, &o)) {
+	history_record_sql(c->h, m, c->applied_by, dur, &rec);
+	struct err re;
+	memset(&re, 0, sizeof re);
+	if (!query_list(c, &rec, "record the migration", &re))
 		rc = err_set(e, EXIT_APPLY, "history_failed",
 		             "Its statements ran and were committed; record it by hand, or make "
 		             "them idempotent and run again.",
-		             r ? PQresultErrorMessage(r) : o.conn_error,
-		             "migration \"%s\" ran but could not be recorded", m->name);
-	}
-	PQclear(r);
+		             re.msg, "migration \"%s\" ran but could not be recorded", m->name);
 reset:
 	if (PQstatus(c->conn) == CONNECTION_OK) {
 		struct pipe_outcome ro;
@@ -745,6 +821,11 @@ unlock:
 		struct pipe_outcome uo;
 		pipeline_query(c->conn, "SELECT pg_advisory_unlock($1::bigint)", kp, 1, &r, &uo);
 		PQclear(r);
+		if (nk == 2 && PQstatus(c->conn) == CONNECTION_OK) {
+			pipeline_query(c->conn, "SELECT pg_advisory_unlock($1::bigint)", kp + 1, 1,
+			               &r, &uo);
+			PQclear(r);
+		}
 	}
 	return rc;
 }
@@ -903,6 +984,7 @@ int apply_pending(PGconn *conn, const struct config *cfg, const struct dburl *u,
 	host[sizeof host - 1] = '\0';
 	snprintf(c.applied_by, sizeof c.applied_by, "%s dbready/%s", host, DBREADY_VERSION);
 	snprintf(c.lock_key, sizeof c.lock_key, "%lld", (long long)h->lock_key);
+	snprintf(c.tool_lock_key, sizeof c.tool_lock_key, "%lld", (long long)h->tool_lock_key);
 	/* at most INT_MAX ms (cli.c refuses more): the text fits */
 	snprintf(c.set_timeout, sizeof c.set_timeout, "SET LOCAL statement_timeout = %lld",
 	         (long long)cfg->statement_timeout_ms);

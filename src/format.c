@@ -2,6 +2,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include "format.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +19,34 @@ static const struct format *const table[] = {
         &format_plain,
 };
 #define NFORMATS (sizeof table / sizeof *table)
+
+struct fsql *fsql_add(struct fsql_list *l, int nparams, ...)
+{
+	/* the format files add at most FORMAT_SQL_STEPS statements and 6 parameters: fixed by
+	 * their code, checked here so a new format cannot overrun */
+	if (l->n >= FORMAT_SQL_STEPS || nparams > 6)
+		abort();
+	struct fsql *s = &l->s[l->n++];
+	memset(s, 0, sizeof *s);
+	va_list ap;
+	va_start(ap, nparams);
+	for (int i = 0; i < nparams; i++)
+		s->params[i] = va_arg(ap, const char *);
+	va_end(ap);
+	s->nparams = nparams;
+	return s;
+}
+
+void fsql_printf(struct fsql *s, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(s->text, sizeof s->text, fmt, ap);
+	va_end(ap);
+	/* a format's fixed SQL and a quoted name (under 300 bytes) fit by construction */
+	if (n < 0 || (size_t)n >= sizeof s->text)
+		abort();
+}
 
 const struct format *format_find(const char *name)
 {

@@ -18,6 +18,49 @@
 
 struct source_dir;
 
+/* A statement the history table's hooks write, with its $1.. parameters (pointers into the
+ * migration, the applied_by text and the duration, which outlive it). Every text is the fixed
+ * SQL of a format file (under 700 bytes) plus the quoted table name (under 300): it fits by
+ * construction. */
+#define FORMAT_SQL_MAX   1024
+#define FORMAT_SQL_STEPS 3
+struct fsql {
+	char text[FORMAT_SQL_MAX];
+	const char *params[6];
+	int nparams;
+};
+struct fsql_list {
+	struct fsql s[FORMAT_SQL_STEPS];
+	int n;
+};
+
+/* Append one statement to l (at most FORMAT_SQL_STEPS); the parameters follow the format. */
+struct fsql *fsql_add(struct fsql_list *l, int nparams, ...);
+void fsql_printf(struct fsql *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* What one entry of a tool's configuration dialect means (formats.md: "The tool's own
+ * configuration works unchanged"). */
+enum fsetting_kind {
+	FSET_URL,        /* env: the connection string, read when DATABASE_URL is not set */
+	FSET_DIR,        /* env: the migrations folder, read when --dir/DBREADY_DIR is not set */
+	FSET_TABLE,      /* the history table, "table" or "schema.table" (--history-table) */
+	FSET_TABLE_QUOTED, /* "true": FSET_TABLE is written quoted ("schema"."table") */
+	FSET_SCHEMA_LIST,  /* a search_path: its first entry is the history table's schema */
+	FSET_TIMEOUT_MS,   /* the statement timeout in milliseconds */
+	FSET_CLIENT,       /* tunes only the tool's own client: dropped with a debug line */
+};
+struct fsetting {
+	const char *name; /* the variable or URL parameter, as the tool spells it */
+	enum fsetting_kind kind;
+};
+
+/* The history table as the key of a tool's own lock needs it. */
+struct lock_names {
+	const char *database; /* current_database() */
+	const char *schema;   /* the history table's schema */
+	const char *table;    /* the history table's name */
+};
+
 struct format {
 	const char *name; /* --format, status --json "format" */
 
@@ -27,27 +70,49 @@ struct format {
 	 * A format that takes any folder of .sql files (plain) has detect NULL: it is the
 	 * fallback. */
 	int (*detect)(const struct source_dir *d, const char **why, struct err *e);
-	/* Every migration of d into set, in order, each read once (source_prepare). */
+	/* Every migration of d into set, in order, each read once (source_prepare or
+	 * source_prepare_text), with the sections and directives the tool honours. */
 	int (*load)(const struct source_dir *d, struct migset *set, struct err *e);
-	bool decode_utf8;       /* the tool sends (and hashes) the text decoded as UTF-8 */
-	const char *breakpoint; /* a line that cuts statements before they are split, or NULL */
+
+	/* --- the configuration dialect (NULL-terminated lists, or NULL) --- */
+	const struct fsetting *env;        /* environment variables */
+	const struct fsetting *url_params; /* URL parameters libpq does not know */
+	const char *const *url_schemes;    /* URL schemes read as postgres:// ("pgx5") */
 
 	/* --- the history table --- */
-	const char *schema, *table; /* its default name */
-	const char *key_label;      /* what a migration's key is called ("created_at") */
-	bool key_is_number;         /* JSON: the key as a number (else a string) */
-	const char *key_sql;        /* SQL: the key as text, to compare with text[] params */
-	/* SQL (printf, %s = the quoted table): the rows as (key text, hash text, name text) */
+	const char *schema;    /* its default schema; NULL: the session's current_schema() */
+	const char *table;     /* its default name */
+	const char *key_label; /* what a migration's key is called ("created_at") */
+	bool key_is_number;    /* JSON: the key as a number (else a string) */
+	bool records_checksum; /* rows carry the file's hash: an edited file is "changed" */
+	/* The table records only the newest version (golang-migrate): every migration at or
+	 * below it is applied, and there is neither out-of-order nor an unknown older row. */
+	bool watermark;
+	/* SQL (printf, %s = the quoted table): the applied migrations as the tool computes them,
+	 * rows of (key text, hash text, name text, failed text): hash '' when the tool records
+	 * none; failed non-NULL when the row records a migration that failed or is half done
+	 * (the text says what the row holds, e.g. "dirty = true") */
 	const char *read_sql;
-	/* SQL: CREATE TABLE IF NOT EXISTS for qname, as the tool writes it, into buf */
-	void (*create_sql)(const char *qname, char *buf, size_t cap);
-	/* SQL and $1.. parameters of the row that records m (duration_ms NULL: the row is written
-	 * in the migration's own transaction), into buf */
-	void (*insert_sql)(const char *qname, const struct migration *m, const char *applied_by,
-	                   const char *duration_ms, char *buf, size_t cap, const char **params,
-	                   int *nparams);
+	/* SQL (printf, %s = the quoted table, $1 = text[] of keys): one boolean, whether any of
+	 * the keys is applied now or a failed row appeared; never raises */
+	const char *guard_sql;
+	/* What a failed row means in this tool, and the way out (HINT of exit 6). */
+	const char *failed_hint;
+	/* the statements that create the table (and its first rows) as the tool does */
+	void (*create_sql)(const char *qname, struct fsql_list *out);
+	/* the statements that record m as applied (duration_ms NULL: the row is written in the
+	 * migration's own transaction and the duration is the transaction's age) */
+	void (*record_sql)(const char *qname, const struct migration *m, const char *applied_by,
+	                   const char *duration_ms, struct fsql_list *out);
+	/* NULL, or the statements that record m as started, committed before a migration that
+	 * cannot run atomically (no transaction, or its own BEGIN/COMMIT) so a crash leaves the
+	 * state the tool's users recognise (golang-migrate: dirty = true) */
+	void (*started_sql)(const char *qname, const struct migration *m, struct fsql_list *out);
 	/* Whether a row's key names the file's key */
 	bool (*key_equal)(const char *row_key, const char *file_key);
+	/* NULL when the tool takes no lock; else its advisory lock key for these names, which
+	 * dbready takes with pg_try_advisory_xact_lock beside its own */
+	bool (*tool_lock)(const struct lock_names *names, long long *key);
 };
 
 /* The format called name ("drizzle", "plain", ...), or NULL. */

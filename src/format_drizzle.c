@@ -241,28 +241,25 @@ static int detect(const struct source_dir *d, const char **why, struct err *e)
 /* ---------- the history table ---------- */
 
 /* drizzle-orm's pg-core migrator, statement for statement */
-static void create_sql(const char *qname, char *buf, size_t cap)
+static void create_sql(const char *qname, struct fsql_list *out)
 {
-	snprintf(buf, cap,
-	         "CREATE TABLE IF NOT EXISTS %s (\n"
-	         "\t\t\tid SERIAL PRIMARY KEY,\n"
-	         "\t\t\thash text NOT NULL,\n"
-	         "\t\t\tcreated_at bigint\n"
-	         "\t\t)",
-	         qname);
+	fsql_printf(fsql_add(out, 0),
+	            "CREATE TABLE IF NOT EXISTS %s (\n"
+	            "\t\t\tid SERIAL PRIMARY KEY,\n"
+	            "\t\t\thash text NOT NULL,\n"
+	            "\t\t\tcreated_at bigint\n"
+	            "\t\t)",
+	            qname);
 }
 
 /* the row drizzle-orm writes: the hash and the journal's "when" */
-static void insert_sql(const char *qname, const struct migration *m, const char *applied_by,
-                       const char *duration_ms, char *buf, size_t cap, const char **params,
-                       int *nparams)
+static void record_sql(const char *qname, const struct migration *m, const char *applied_by,
+                       const char *duration_ms, struct fsql_list *out)
 {
 	(void)applied_by;
 	(void)duration_ms;
-	params[0] = m->hash;
-	params[1] = m->key;
-	*nparams = 2;
-	snprintf(buf, cap, "INSERT INTO %s (\"hash\", \"created_at\") VALUES ($1, $2)", qname);
+	fsql_printf(fsql_add(out, 2, m->hash, m->key),
+	            "INSERT INTO %s (\"hash\", \"created_at\") VALUES ($1, $2)", qname);
 }
 
 static bool key_equal(const char *row_key, const char *file_key)
@@ -274,15 +271,14 @@ const struct format format_drizzle = {
         .name = "drizzle",
         .detect = detect,
         .load = load,
-        .decode_utf8 = true, /* drizzle-orm reads the file as UTF-8 */
-        .breakpoint = BREAKPOINT,
         .schema = "drizzle",
         .table = "__drizzle_migrations",
         .key_label = "created_at",
         .key_is_number = true,
-        .key_sql = "created_at::text",
-        .read_sql = "SELECT coalesce(created_at::text, ''), hash, NULL FROM %s ORDER BY id",
+        .records_checksum = true,
+        .read_sql = "SELECT coalesce(created_at::text, ''), hash, NULL, NULL FROM %s ORDER BY id",
+        .guard_sql = "SELECT EXISTS (SELECT 1 FROM %s WHERE created_at::text = ANY ($1::text[]))",
         .create_sql = create_sql,
-        .insert_sql = insert_sql,
+        .record_sql = record_sql,
         .key_equal = key_equal,
 };

@@ -210,37 +210,31 @@ static int load(const struct source_dir *d, struct migset *set, struct err *e)
 
 /* ---------- the history table ---------- */
 
-static void create_sql(const char *qname, char *buf, size_t cap)
+static void create_sql(const char *qname, struct fsql_list *out)
 {
-	snprintf(buf, cap,
-	         "CREATE TABLE IF NOT EXISTS %s (\n"
-	         "\tversion text PRIMARY KEY,\n"
-	         "\tname text NOT NULL,\n"
-	         "\tchecksum text NOT NULL,\n"
-	         "\tapplied_at timestamptz NOT NULL DEFAULT now(),\n"
-	         "\tduration_ms integer NOT NULL,\n"
-	         "\tapplied_by text NOT NULL\n"
-	         ")",
-	         qname);
+	fsql_printf(fsql_add(out, 0),
+	            "CREATE TABLE IF NOT EXISTS %s (\n"
+	            "\tversion text PRIMARY KEY,\n"
+	            "\tname text NOT NULL,\n"
+	            "\tchecksum text NOT NULL,\n"
+	            "\tapplied_at timestamptz NOT NULL DEFAULT now(),\n"
+	            "\tduration_ms integer NOT NULL,\n"
+	            "\tapplied_by text NOT NULL\n"
+	            ")",
+	            qname);
 }
 
-static void insert_sql(const char *qname, const struct migration *m, const char *applied_by,
-                       const char *duration_ms, char *buf, size_t cap, const char **params,
-                       int *nparams)
+static void record_sql(const char *qname, const struct migration *m, const char *applied_by,
+                       const char *duration_ms, struct fsql_list *out)
 {
-	params[0] = m->version;
-	params[1] = m->name;
-	params[2] = m->hash;
-	params[3] = applied_by;
-	params[4] = duration_ms;
-	*nparams = duration_ms ? 5 : 4;
 	/* duration: the transaction's age when its last statement runs */
-	snprintf(buf, cap,
-	         "INSERT INTO %s (version, name, checksum, duration_ms, applied_by) VALUES "
-	         "($1, $2, $3, %s, $4)",
-	         qname,
-	         duration_ms ? "$5::integer"
-	                     : "(extract(epoch FROM clock_timestamp() - now()) * 1000)::integer");
+	fsql_printf(fsql_add(out, duration_ms ? 5 : 4, m->version, m->name, m->hash, applied_by,
+	                     duration_ms),
+	            "INSERT INTO %s (version, name, checksum, duration_ms, applied_by) VALUES "
+	            "($1, $2, $3, %s, $4)",
+	            qname,
+	            duration_ms ? "$5::integer"
+	                        : "(extract(epoch FROM clock_timestamp() - now()) * 1000)::integer");
 }
 
 /* "0010" and "10" are one version */
@@ -253,15 +247,14 @@ const struct format format_plain = {
         .name = "plain",
         .detect = NULL, /* the fallback: any folder of numbered .sql files */
         .load = load,
-        .decode_utf8 = false,
-        .breakpoint = NULL,
         .schema = "public",
         .table = "dbready_migrations",
         .key_label = "version",
         .key_is_number = false,
-        .key_sql = "version",
-        .read_sql = "SELECT version, checksum, name FROM %s ORDER BY version",
+        .records_checksum = true,
+        .read_sql = "SELECT version, checksum, name, NULL FROM %s ORDER BY version",
+        .guard_sql = "SELECT EXISTS (SELECT 1 FROM %s WHERE version = ANY ($1::text[]))",
         .create_sql = create_sql,
-        .insert_sql = insert_sql,
+        .record_sql = record_sql,
         .key_equal = key_equal,
 };

@@ -77,11 +77,31 @@ static int parse_table_name(const char *spec, char *schema, char *table, size_t 
 	return 0;
 }
 
+/* The quoted name and the lock keys of h->schema.h->table. */
+static void bind_names(struct history *h)
+{
+	char qs[QUOTED_MAX], qt[QUOTED_MAX];
+	quote_ident(h->schema, qs);
+	quote_ident(h->table, qt);
+	snprintf(h->qname, sizeof h->qname, "%s.%s", qs, qt);
+	/* one key per history table: runners of the same folder meet on it */
+	char keytext[sizeof "dbready:" + sizeof h->qname], hex[65];
+	snprintf(keytext, sizeof keytext, "dbready:%s", h->qname);
+	checksum_sha256(keytext, strlen(keytext), hex);
+	hex[16] = '\0'; /* the first 64 bits */
+	uint64_t k = strtoull(hex, NULL, 16);
+	h->lock_key = (int64_t)(k >> 1); /* positive, so it reads the same everywhere */
+	long long tk = 0;
+	struct lock_names ln = {h->database, h->schema, h->table};
+	h->has_tool_lock = h->format->tool_lock && h->format->tool_lock(&ln, &tk);
+	h->tool_lock_key = tk;
+}
+
 int history_init(struct history *h, const struct format *fmt, const char *spec, struct err *e)
 {
 	memset(h, 0, sizeof *h);
 	h->format = fmt;
-	const char *schema = fmt->schema;
+	const char *schema = fmt->schema ? fmt->schema : "";
 	const char *table = fmt->table;
 	char sbuf[IDENT_MAX + 1], tbuf[IDENT_MAX + 1];
 	if (spec && parse_table_name(spec, sbuf, tbuf, sizeof sbuf) != 0)
@@ -99,17 +119,10 @@ int history_init(struct history *h, const struct format *fmt, const char *spec, 
 	}
 	snprintf(h->schema, sizeof h->schema, "%s", schema);
 	snprintf(h->table, sizeof h->table, "%s", table);
-	char qs[QUOTED_MAX], qt[QUOTED_MAX];
-	quote_ident(h->schema, qs);
-	quote_ident(h->table, qt);
-	snprintf(h->qname, sizeof h->qname, "%s.%s", qs, qt);
-	/* one key per history table: runners of the same folder meet on it */
-	char keytext[sizeof "dbready:" + sizeof h->qname], hex[65];
-	snprintf(keytext, sizeof keytext, "dbready:%s", h->qname);
-	checksum_sha256(keytext, strlen(keytext), hex);
-	hex[16] = '\0'; /* the first 64 bits */
-	uint64_t k = strtoull(hex, NULL, 16);
-	h->lock_key = (int64_t)(k >> 1); /* positive, so it reads the same everywhere */
+	/* the current schema (and database) are known once connected: history_read binds
+	 * again then */
+	if (*h->schema)
+		bind_names(h);
 	return EXIT_DONE;
 }
 
@@ -119,10 +132,12 @@ void history_free_rows(struct history *h)
 		free(h->rows[i].key);
 		free(h->rows[i].hash);
 		free(h->rows[i].name);
+		free(h->rows[i].failed);
 	}
 	free(h->rows);
 	h->rows = NULL;
 	h->n = 0;
+	h->nfailed = 0;
 }
 
 static int query_error(struct err *e, PGresult *res, PGconn *conn, const char *what)
@@ -137,9 +152,57 @@ static int query_error(struct err *e, PGresult *res, PGconn *conn, const char *w
 	return e->code;
 }
 
+/* The session's database and current schema: the tool's lock key needs the one, a format
+ * whose table lives in the current schema the other. */
+static int bind(PGconn *conn, struct history *h, struct err *e)
+{
+	PGresult *res;
+	struct pipe_outcome o;
+	if (!pipeline_query(conn, "SELECT current_database(), current_schema()", NULL, 0, &res,
+	                    &o)) {
+		if (!res)
+			return pipeline_no_answer(conn, &o, "trying to look up the current schema",
+			                          e);
+		query_error(e, res, conn, "look up the current schema");
+		PQclear(res);
+		return e->code;
+	}
+	snprintf(h->database, sizeof h->database, "%s", PQgetvalue(res, 0, 0));
+	if (!*h->schema) {
+		if (PQgetisnull(res, 0, 1)) {
+			PQclear(res);
+			return err_set(
+			        e, EXIT_APPLY, "history_failed",
+			        "Create the schema the search_path names first, or set search_path "
+			        "(in the URL or with ALTER ROLE ... SET search_path) to an existing "
+			        "one.",
+			        "The history table lives in the current schema, and no schema in the "
+			        "search_path exists.",
+			        "could not place the %s history table %s", h->format->name,
+			        h->table);
+		}
+		const char *cs = PQgetvalue(res, 0, 1);
+		if (strlen(cs) > IDENT_MAX) { /* the server's names are at most 63 bytes */
+			PQclear(res);
+			return err_set(e, EXIT_APPLY, "history_failed", NULL, NULL,
+			               "the current schema's name is too long");
+		}
+		snprintf(h->schema, sizeof h->schema, "%s", cs);
+	}
+	PQclear(res);
+	bind_names(h);
+	h->bound = true;
+	return EXIT_DONE;
+}
+
 int history_read(PGconn *conn, struct history *h, struct err *e)
 {
 	history_free_rows(h);
+	if (!h->bound) {
+		int rc = bind(conn, h, e);
+		if (rc != EXIT_DONE)
+			return rc;
+	}
 	const char *params[1] = {h->qname};
 	PGresult *res;
 	struct pipe_outcome o;
@@ -175,7 +238,9 @@ int history_read(PGconn *conn, struct history *h, struct err *e)
 		r->key = strdup(PQgetvalue(res, i, 0));
 		r->hash = strdup(PQgetvalue(res, i, 1));
 		r->name = PQgetisnull(res, i, 2) ? NULL : strdup(PQgetvalue(res, i, 2));
-		if (!r->key || !r->hash) {
+		r->failed = PQgetisnull(res, i, 3) ? NULL : strdup(PQgetvalue(res, i, 3));
+		h->nfailed += !PQgetisnull(res, i, 3);
+		if (!r->key || !r->hash || (!PQgetisnull(res, i, 3) && !r->failed)) {
 			PQclear(res);
 			return err_set(e, EXIT_INTERNAL, NULL, NULL, NULL, "out of memory");
 		}
@@ -192,32 +257,18 @@ const char *history_create_schema_sql(const struct history *h, char *buf, size_t
 	return buf;
 }
 
-const char *history_create_table_sql(const struct history *h, char *buf, size_t cap)
+void history_create_table_sql(const struct history *h, struct fsql_list *out)
 {
-	h->format->create_sql(h->qname, buf, cap);
-	return buf;
-}
-
-/* the column that holds a migration's key, as text */
-static const char *key_column(const struct history *h)
-{
-	return h->format->key_sql;
+	out->n = 0;
+	h->format->create_sql(h->qname, out);
 }
 
 const char *history_guard_sql(const struct history *h, bool exists, char *buf, size_t cap)
 {
 	if (exists)
-		snprintf(buf, cap, "SELECT EXISTS (SELECT 1 FROM %s WHERE %s = ANY ($1::text[]))",
-		         h->qname, key_column(h));
+		snprintf(buf, cap, h->format->guard_sql, h->qname);
 	else
 		snprintf(buf, cap, "SELECT to_regclass($1) IS NOT NULL");
-	return buf;
-}
-
-const char *history_recorded_sql(const struct history *h, char *buf, size_t cap)
-{
-	snprintf(buf, cap, "SELECT EXISTS (SELECT 1 FROM %s WHERE %s = ANY ($1::text[]))",
-	         h->qname, key_column(h));
 	return buf;
 }
 
@@ -244,12 +295,17 @@ char *history_keys_array(struct migration *const *m, int n)
 	return out;
 }
 
-const char *history_insert_sql(const struct history *h, const struct migration *m,
-                               const char *applied_by, const char *duration_ms,
-                               const char **params, int *nparams)
+void history_record_sql(const struct history *h, const struct migration *m,
+                        const char *applied_by, const char *duration_ms, struct fsql_list *out)
 {
-	static char sql[HISTORY_SQL_MAX];
-	h->format->insert_sql(h->qname, m, applied_by, duration_ms, sql, sizeof sql, params,
-	                      nparams);
-	return sql;
+	out->n = 0;
+	h->format->record_sql(h->qname, m, applied_by, duration_ms, out);
+}
+
+void history_started_sql(const struct history *h, const struct migration *m,
+                         struct fsql_list *out)
+{
+	out->n = 0;
+	if (h->format->started_sql)
+		h->format->started_sql(h->qname, m, out);
 }

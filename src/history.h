@@ -18,9 +18,10 @@
 #include "migration.h"
 
 struct hrow {
-	char *key;  /* drizzle: created_at as text ("" when NULL); plain: version */
-	char *hash; /* drizzle: hash; plain: checksum */
-	char *name; /* plain: name; drizzle: NULL */
+	char *key;    /* drizzle: created_at as text ("" when NULL); the others: the version */
+	char *hash;   /* the recorded checksum ("" when the format records none) */
+	char *name;   /* the recorded name, or NULL */
+	char *failed; /* NULL, or what the row holds that marks a failed migration */
 };
 
 struct history {
@@ -28,45 +29,49 @@ struct history {
 	char schema[128];
 	char table[128];
 	char qname[300]; /* "schema"."table", quoted */
+	bool bound;  /* schema, qname and the lock keys are known (history_read binds them) */
 	bool exists;
 	struct hrow *rows;
 	int n;
+	int nfailed;      /* rows with failed set */
 	int64_t lock_key; /* advisory lock key shared by every runner of this table */
+	bool has_tool_lock;
+	int64_t tool_lock_key; /* the format's tool's own lock key (format.h tool_lock) */
+	char database[128];    /* current_database(), for the tool's lock key */
 };
 
 /* Name the table: spec is --history-table ("schema.table" or "table") or NULL for the
- * format's default. EXIT_DONE or EXIT_USAGE with e filled. */
+ * format's default. EXIT_DONE or EXIT_USAGE with e filled. A format whose table lives in the
+ * session's current schema is bound to it by the first history_read(). */
 int history_init(struct history *h, const struct format *fmt, const char *spec, struct err *e);
 
 /* Load the rows (none when the table does not exist yet). EXIT_DONE, or an error. */
 int history_read(PGconn *conn, struct history *h, struct err *e);
 void history_free_rows(struct history *h);
 
-/* Every SQL text below is the fixed text (under 300 bytes) plus qname (under 300): a buffer
- * of HISTORY_SQL_MAX holds it whole. */
-#define HISTORY_SQL_MAX 1024
+#define HISTORY_SQL_MAX FORMAT_SQL_MAX
 
-/* SQL: CREATE SCHEMA IF NOT EXISTS and CREATE TABLE IF NOT EXISTS, as the tool does it. */
+/* SQL: CREATE SCHEMA IF NOT EXISTS, then the statements that create the table as the tool
+ * does (into out). */
 const char *history_create_schema_sql(const struct history *h, char *buf, size_t cap);
-const char *history_create_table_sql(const struct history *h, char *buf, size_t cap);
+void history_create_table_sql(const struct history *h, struct fsql_list *out);
 
 /* SQL: whether the history changed under the runner's feet, run after the lock is held and
  * as a statement of its own, so that (at READ COMMITTED) its snapshot is taken after the
- * lock: exists: whether any of the keys $1 (history_keys_array) is recorded now; !exists:
- * whether the table ($1 = qname) has appeared since it was read. Neither raises an error, so
- * a race leaves nothing in the server's log. */
+ * lock: exists: whether any of the keys $1 (history_keys_array) is applied now (or a failed
+ * row appeared); !exists: whether the table ($1 = qname) has appeared since it was read.
+ * Neither raises an error, so a race leaves nothing in the server's log. */
 const char *history_guard_sql(const struct history *h, bool exists, char *buf, size_t cap);
-
-/* SQL: whether any of the keys $1 (history_keys_array) is recorded. */
-const char *history_recorded_sql(const struct history *h, char *buf, size_t cap);
 
 /* The migrations' keys as a PostgreSQL text[] literal, malloc'd (NULL: out of memory). */
 char *history_keys_array(struct migration *const *m, int n);
 
-/* SQL and parameters of the INSERT that records m ($1.. in params, nparams set). duration_ms
- * NULL: the transaction's age when the row is written. */
-const char *history_insert_sql(const struct history *h, const struct migration *m,
-                               const char *applied_by, const char *duration_ms,
-                               const char **params, int *nparams);
+/* The statements that record m (duration_ms NULL: the transaction's age when the row is
+ * written), and those that mark it started before a run that is not atomic (none for most
+ * formats). */
+void history_record_sql(const struct history *h, const struct migration *m,
+                        const char *applied_by, const char *duration_ms, struct fsql_list *out);
+void history_started_sql(const struct history *h, const struct migration *m,
+                         struct fsql_list *out);
 
 #endif

@@ -25,14 +25,17 @@ struct migration {
 	char *file;     /* file name inside the directory, e.g. "0003_add_x.sql" */
 	char *version;  /* plain: the digits as written; drizzle: NULL */
 	long long when; /* drizzle: the journal's "when" (created_at); plain: 0 */
-	char key[32];   /* the history key: drizzle created_at as text, plain version */
+	/* the history key as text (drizzle: created_at; the others: the version's digits); at
+	 * most 128 bytes (dbmate's varchar(128)): loaders refuse longer ones */
+	char key[129];
 	char hash[65];  /* lowercase hex SHA-256 as the format's history records it */
 	char *text; /* SQL to send, BOM removed, no NUL byte: plain: the file's bytes as they are
 	             * (the server judges their encoding); drizzle: decoded as drizzle-orm
 	             * decodes it (invalid UTF-8 as U+FFFD) */
 	size_t text_len;
 	size_t bom;           /* bytes of byte-order mark removed from the start (0 or 3) */
-	bool directive_no_tx; /* first line "-- dbready:no-transaction" */
+	bool directive_no_tx; /* first line "-- dbready:no-transaction", or the format's own
+	                       * directive (goose NO TRANSACTION, dbmate transaction:false) */
 	/* the statements as they are sent (offsets into text): drizzle files are cut at
 	 * "--> statement-breakpoint" first, as drizzle-orm does, then split */
 	struct sql_split stmts;

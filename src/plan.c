@@ -59,6 +59,9 @@ static bool key_newer(const char *a, const char *b)
 bool plan_build(struct migset *set, const struct history *h, struct plan *p)
 {
 	memset(p, 0, sizeof *p);
+	p->h = h;
+	p->failed = h->nfailed;
+	const struct format *f = h->format;
 	const char *newest = NULL;
 	for (int r = 0; r < h->n; r++)
 		if (*h->rows[r].key && (!newest || key_newer(h->rows[r].key, newest)))
@@ -74,12 +77,16 @@ bool plan_build(struct migset *set, const struct history *h, struct plan *p)
 			if (!key_match(h, h->rows[r].key, key))
 				continue;
 			found = r;
-			if (strcmp(h->rows[r].hash, m->hash) == 0)
+			if (!f->records_checksum || strcmp(h->rows[r].hash, m->hash) == 0)
 				hash_found = r;
 		}
-		if (hash_found >= 0) {
+		/* the table records only the newest version: everything at or below it is
+		 * applied (the row itself matches its own file) */
+		bool below = f->watermark && newest && !key_newer(key, newest);
+		if (hash_found >= 0 || (below && found < 0)) {
 			m->state = MIG_APPLIED;
-			matched[hash_found] = true;
+			if (hash_found >= 0)
+				matched[hash_found] = true;
 			p->applied++;
 		} else if (found >= 0) {
 			m->state = MIG_CHANGED;
@@ -144,9 +151,31 @@ static char *offence(const struct migration *m, bool ooo)
 	return line;
 }
 
+/* The history records a migration that failed or stopped half-way: the tool itself refuses
+ * to go on, and so does dbready (formats.md), saying what the row holds. */
+static int failed_rows(const struct plan *p, struct err *e)
+{
+	const struct history *h = p->h;
+	const struct hrow *r = NULL;
+	for (int i = 0; i < h->n && !r; i++)
+		if (h->rows[i].failed)
+			r = &h->rows[i];
+	char detail[1024];
+	snprintf(detail, sizeof detail, "%s %s %s: %s.%s", h->qname, h->format->key_label,
+	         *r->key ? r->key : "NULL", r->failed,
+	         p->failed > 1 ? " Other rows are marked too." : "");
+	err_set(e, EXIT_MIGRATIONS, "history_failed_migration", h->format->failed_hint, detail,
+	        "the %s history records a migration that failed or stopped half-way (%s "
+	        "%s)",
+	        h->format->name, h->format->key_label, *r->key ? r->key : "NULL");
+	return EXIT_MIGRATIONS;
+}
+
 int plan_check(const struct migset *set, const struct plan *p, bool allow_out_of_order,
                struct err *e)
 {
+	if (p->failed)
+		return failed_rows(p, e);
 	bool ooo = p->out_of_order && !allow_out_of_order;
 	if (!p->changed && !ooo)
 		return EXIT_DONE;

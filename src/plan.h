@@ -10,14 +10,17 @@ struct plan {
 	int applied, pending, changed, out_of_order;
 	int *unknown; /* indexes into history rows recorded with no file on disk */
 	int nunknown;
+	int failed;                /* history rows recording a failed migration */
+	const struct history *h;   /* the history the plan was built from */
 };
 
 /* Set every migration's state from the history rows. Returns false when out of memory. */
 bool plan_build(struct migset *set, const struct history *h, struct plan *p);
 void plan_free(struct plan *p);
 
-/* Exit 6 with every offending file listed when the plan has changed migrations, or
- * out-of-order ones and !allow_out_of_order; EXIT_DONE otherwise. */
+/* Exit 6 when the history records a failed migration (the format's meaning and way out), or
+ * with every offending file listed when the plan has changed migrations, or out-of-order
+ * ones and !allow_out_of_order; EXIT_DONE otherwise. */
 int plan_check(const struct migset *set, const struct plan *p, bool allow_out_of_order,
                struct err *e);
 

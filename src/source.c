@@ -365,6 +365,12 @@ int source_prepare(const char *dir, struct migration *m, bool decode_utf8, const
 	int rc = source_read(dir, m->file, &text, &len, e);
 	if (rc != EXIT_DONE)
 		return rc;
+	return source_prepare_text(m, text, len, decode_utf8, breakpoint, e);
+}
+
+int source_prepare_text(struct migration *m, char *text, size_t len, bool decode_utf8,
+                        const char *breakpoint, struct err *e)
+{
 	/* drizzle-orm decodes the file as UTF-8 (invalid bytes become U+FFFD) and hashes and
 	 * sends that text; the plain format hashes and sends the bytes as they are, and the
 	 * server judges their encoding (as with psql -f). Either way one copy is kept. */

@@ -51,6 +51,11 @@ int source_read(const char *dir, const char *name, char **buf, size_t *len, stru
 int source_prepare(const char *dir, struct migration *m, bool decode_utf8, const char *breakpoint,
                    struct err *e);
 
+/* source_prepare() for a text the format already read (and cut to the section its tool runs):
+ * text (malloc'd, NUL-terminated, len bytes) becomes m's. */
+int source_prepare_text(struct migration *m, char *text, size_t len, bool decode_utf8,
+                        const char *breakpoint, struct err *e);
+
 /* What dir/rel is: 1 something stat() sees (source_read() then judges whether it is a
  * regular file), 0 nothing there, -1 a dangling symbolic link, a loop or another entry
  * stat() cannot follow (why: a sentence saying which). */
