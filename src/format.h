@@ -41,9 +41,9 @@ void fsql_printf(struct fsql *s, const char *fmt, ...) __attribute__((format(pri
 /* What one entry of a tool's configuration dialect means (formats.md: "The tool's own
  * configuration works unchanged"). */
 enum fsetting_kind {
-	FSET_URL,        /* env: the connection string, read when DATABASE_URL is not set */
-	FSET_DIR,        /* env: the migrations folder, read when --dir/DBREADY_DIR is not set */
-	FSET_TABLE,      /* the history table, "table" or "schema.table" (--history-table) */
+	FSET_URL,          /* env: the connection string, read when DATABASE_URL is not set */
+	FSET_DIR,          /* env: the migrations folder, read when --dir/DBREADY_DIR is not set */
+	FSET_TABLE,        /* the history table, "table" or "schema.table" (--history-table) */
 	FSET_TABLE_QUOTED, /* "true": FSET_TABLE is written quoted ("schema"."table") */
 	FSET_SCHEMA_LIST,  /* a search_path: its first entry is the history table's schema */
 	FSET_TIMEOUT_MS,   /* the statement timeout in milliseconds */

@@ -233,8 +233,9 @@ static void record_sql(const char *qname, const struct migration *m, const char 
 	            "INSERT INTO %s (version, name, checksum, duration_ms, applied_by) VALUES "
 	            "($1, $2, $3, %s, $4)",
 	            qname,
-	            duration_ms ? "$5::integer"
-	                        : "(extract(epoch FROM clock_timestamp() - now()) * 1000)::integer");
+	            duration_ms
+	                    ? "$5::integer"
+	                    : "(extract(epoch FROM clock_timestamp() - now()) * 1000)::integer");
 }
 
 /* "0010" and "10" are one version */

@@ -171,15 +171,17 @@ static int bind(PGconn *conn, struct history *h, struct err *e)
 	if (!*h->schema) {
 		if (PQgetisnull(res, 0, 1)) {
 			PQclear(res);
-			return err_set(
-			        e, EXIT_APPLY, "history_failed",
-			        "Create the schema the search_path names first, or set search_path "
-			        "(in the URL or with ALTER ROLE ... SET search_path) to an existing "
-			        "one.",
-			        "The history table lives in the current schema, and no schema in the "
-			        "search_path exists.",
-			        "could not place the %s history table %s", h->format->name,
-			        h->table);
+			return err_set(e, EXIT_APPLY, "history_failed",
+			               "Create the schema the search_path names first, or set "
+			               "search_path "
+			               "(in the URL or with ALTER ROLE ... SET search_path) to an "
+			               "existing "
+			               "one.",
+			               "The history table lives in the current schema, and no "
+			               "schema in the "
+			               "search_path exists.",
+			               "could not place the %s history table %s", h->format->name,
+			               h->table);
 		}
 		const char *cs = PQgetvalue(res, 0, 1);
 		if (strlen(cs) > IDENT_MAX) { /* the server's names are at most 63 bytes */
@@ -295,15 +297,14 @@ char *history_keys_array(struct migration *const *m, int n)
 	return out;
 }
 
-void history_record_sql(const struct history *h, const struct migration *m,
-                        const char *applied_by, const char *duration_ms, struct fsql_list *out)
+void history_record_sql(const struct history *h, const struct migration *m, const char *applied_by,
+                        const char *duration_ms, struct fsql_list *out)
 {
 	out->n = 0;
 	h->format->record_sql(h->qname, m, applied_by, duration_ms, out);
 }
 
-void history_started_sql(const struct history *h, const struct migration *m,
-                         struct fsql_list *out)
+void history_started_sql(const struct history *h, const struct migration *m, struct fsql_list *out)
 {
 	out->n = 0;
 	if (h->format->started_sql)

@@ -29,7 +29,7 @@ struct history {
 	char schema[128];
 	char table[128];
 	char qname[300]; /* "schema"."table", quoted */
-	bool bound;  /* schema, qname and the lock keys are known (history_read binds them) */
+	bool bound;      /* schema, qname and the lock keys are known (history_read binds them) */
 	bool exists;
 	struct hrow *rows;
 	int n;
@@ -69,8 +69,8 @@ char *history_keys_array(struct migration *const *m, int n);
 /* The statements that record m (duration_ms NULL: the transaction's age when the row is
  * written), and those that mark it started before a run that is not atomic (none for most
  * formats). */
-void history_record_sql(const struct history *h, const struct migration *m,
-                        const char *applied_by, const char *duration_ms, struct fsql_list *out);
+void history_record_sql(const struct history *h, const struct migration *m, const char *applied_by,
+                        const char *duration_ms, struct fsql_list *out);
 void history_started_sql(const struct history *h, const struct migration *m,
                          struct fsql_list *out);
 

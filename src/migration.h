@@ -28,7 +28,7 @@ struct migration {
 	/* the history key as text (drizzle: created_at; the others: the version's digits); at
 	 * most 128 bytes (dbmate's varchar(128)): loaders refuse longer ones */
 	char key[129];
-	char hash[65];  /* lowercase hex SHA-256 as the format's history records it */
+	char hash[65]; /* lowercase hex SHA-256 as the format's history records it */
 	char *text; /* SQL to send, BOM removed, no NUL byte: plain: the file's bytes as they are
 	             * (the server judges their encoding); drizzle: decoded as drizzle-orm
 	             * decodes it (invalid UTF-8 as U+FFFD) */

@@ -10,8 +10,8 @@ struct plan {
 	int applied, pending, changed, out_of_order;
 	int *unknown; /* indexes into history rows recorded with no file on disk */
 	int nunknown;
-	int failed;                /* history rows recording a failed migration */
-	const struct history *h;   /* the history the plan was built from */
+	int failed;              /* history rows recording a failed migration */
+	const struct history *h; /* the history the plan was built from */
 };
 
 /* Set every migration's state from the history rows. Returns false when out of memory. */
