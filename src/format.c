@@ -13,10 +13,10 @@
 #include "source.h"
 
 /* the formats (one file each); a new one is one line here */
-extern const struct format format_drizzle, format_plain;
+extern const struct format format_drizzle, format_plain, format_golang_migrate, format_goose,
+        format_dbmate;
 static const struct format *const table[] = {
-        &format_drizzle,
-        &format_plain,
+        &format_drizzle, &format_golang_migrate, &format_goose, &format_dbmate, &format_plain,
 };
 #define NFORMATS (sizeof table / sizeof *table)
 
