@@ -56,6 +56,11 @@ const struct format *format_find(const char *name)
 	return NULL;
 }
 
+const struct format *format_at(size_t i)
+{
+	return i < NFORMATS ? table[i] : NULL;
+}
+
 const char *format_names(void)
 {
 	static char names[256];

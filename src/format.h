@@ -44,7 +44,10 @@ enum fsetting_kind {
 	FSET_URL,          /* env: the connection string, read when DATABASE_URL is not set */
 	FSET_DIR,          /* env: the migrations folder, read when --dir/DBREADY_DIR is not set */
 	FSET_TABLE,        /* the history table, "table" or "schema.table" (--history-table) */
-	FSET_TABLE_QUOTED, /* "true": FSET_TABLE is written quoted ("schema"."table") */
+	FSET_TABLE_NAME,   /* the history table's name taken whole (dots and all), in the
+	                    * format's default schema (golang-migrate's x-migrations-table) */
+	FSET_TABLE_QUOTED, /* "true" or "1": FSET_TABLE_NAME is written quoted,
+	                    * "schema"."table" (x-migrations-table-quoted) */
 	FSET_SCHEMA_LIST,  /* a search_path: its first entry is the history table's schema */
 	FSET_TIMEOUT_MS,   /* the statement timeout in milliseconds */
 	FSET_CLIENT,       /* tunes only the tool's own client: dropped with a debug line */
@@ -117,6 +120,9 @@ struct format {
 
 /* The format called name ("drizzle", "plain", ...), or NULL. */
 const struct format *format_find(const char *name);
+
+/* The i-th format of the table (from 0), NULL past its end. */
+const struct format *format_at(size_t i);
 
 /* The names in the table, comma-separated ("drizzle, plain"), for help and errors. */
 const char *format_names(void);
