@@ -14,6 +14,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "dialect.h"
 #include "format.h"
 #include "exitcode.h"
 #include "version.h"
@@ -191,6 +192,7 @@ static int set_option(struct config *cfg, const struct opt *o, const char *value
 		if (!*value)
 			goto bad;
 		cfg->dir = value;
+		cfg->dir_origin = source;
 		return EXIT_DONE;
 	case OPT_FORMAT:
 		if (strcmp(value, "auto") == 0)
@@ -237,8 +239,10 @@ static int set_option(struct config *cfg, const struct opt *o, const char *value
 			cfg->connect_timeout_ms = ms;
 		else if (o->id == OPT_LOCK_TIMEOUT)
 			cfg->lock_timeout_ms = ms;
-		else
+		else {
 			cfg->statement_timeout_ms = ms;
+			cfg->statement_timeout_set = true;
+		}
 		return EXIT_DONE;
 	case OPT_TX:
 		if (strcmp(value, "per-migration") == 0)
@@ -515,7 +519,52 @@ int cli_parse(int argc, char **argv, struct config *cfg, char *err, size_t errca
 		          "attempts.");
 		return EXIT_USAGE;
 	}
+	/* the migration tools' own variables when dbready's are not set (formats.md: a team
+	 * swaps the image and keeps the Secret): GOOSE_DBSTRING, DBMATE_MIGRATIONS_DIR, ... */
+	const char *name;
+	const char *v;
+	if (!cfg->url && !cfg->url_file && (v = dialect_env(FSET_URL, &name))) {
+		cfg->url = v;
+		cfg->url_origin = name;
+	}
+	if (!cfg->dir_origin && (v = dialect_env(FSET_DIR, &name))) {
+		cfg->dir = v;
+		cfg->dir_origin = name;
+	}
 	return EXIT_DONE;
+}
+
+/* One line of settings: "env: A, B" (a kind filter: -1 = all), from the format table. */
+static void print_settings(const char *label, const struct fsetting *s)
+{
+	if (!s || !s->name)
+		return;
+	printf("\n      %s:", label);
+	for (int i = 0; s[i].name; i++)
+		printf("%s %s", i ? "," : "", s[i].name);
+}
+
+/* The formats, generated from the table so the help cannot fall behind it. */
+static void print_formats(void)
+{
+	printf("Formats (--format; auto picks one from the folder's shape, -v says why):\n");
+	for (size_t i = 0; format_at(i); i++) {
+		const struct format *f = format_at(i);
+		printf("  %-15s history table %s%s%s%s", f->name, f->schema ? f->schema : "",
+		       f->schema ? "." : "(current schema).", f->table,
+		       f->records_checksum ? "" : "; records no checksum (edits go unseen)");
+		print_settings("its variables", f->env);
+		print_settings("its URL parameters (never passed to libpq)", f->url_params);
+		if (f->url_schemes && *f->url_schemes) {
+			printf("\n      its URL schemes:");
+			for (int k = 0; f->url_schemes[k]; k++)
+				printf("%s %s://", k ? "," : "", f->url_schemes[k]);
+		}
+		printf("\n");
+	}
+	printf("A tool's variables are read when dbready's own (DATABASE_URL, DBREADY_DIR,\n"
+	       "DBREADY_HISTORY_TABLE) are not set; search_path in a URL is sent to the "
+	       "server.\n");
 }
 
 void cli_print_help(void)
@@ -542,7 +591,7 @@ void cli_print_help(void)
 	      "[password]\n"
 	      "  --dir DIR                 DBREADY_DIR                migrations directory "
 	      "[/migrations]\n"
-	      "  --format F                DBREADY_FORMAT             auto, drizzle, plain "
+	      "  --format F                DBREADY_FORMAT             auto or a format below "
 	      "[auto]\n"
 	      "  --timeout D               DBREADY_TIMEOUT            overall wait deadline, 0 = "
 	      "forever [60s]\n"
@@ -611,7 +660,10 @@ void cli_print_help(void)
 	      "answering\n"
 	      "  until the deadline or not answering with a token: 10; identity refused: 5.\n"
 	      "  AWS RDS IAM is not supported yet.\n"
-	      "\n"
+	      "\n",
+	      stdout);
+	print_formats();
+	fputs("\n"
 	      "Exit codes:\n"
 	      "  0    done: the database is reachable (and every migration is applied)\n"
 	      "  1    internal error\n"

@@ -44,6 +44,7 @@ struct config {
 	const char *url_file_origin;
 	enum auth_mode auth; /* --auth or DBREADY_AUTH */
 	const char *dir;
+	const char *dir_origin; /* "--dir", "DBREADY_DIR", a tool's variable, NULL = default */
 	const struct format *format; /* --format; NULL = auto (from the folder) */
 	int64_t timeout_ms;          /* 0 = forever */
 	int64_t backoff_base_ms;
@@ -51,6 +52,7 @@ struct config {
 	int64_t connect_timeout_ms;
 	int64_t lock_timeout_ms;
 	int64_t statement_timeout_ms; /* 0 = none */
+	bool statement_timeout_set;   /* given (else a tool's URL may set it) */
 	enum tx_mode tx;
 	const char *history_table; /* NULL = per format */
 	bool allow_out_of_order;

@@ -81,6 +81,12 @@ void dburl_free(struct dburl *u)
 		memset(u->text, 0, strlen(u->text));
 		free(u->text);
 	}
+	if (u->rewritten) {
+		memset(u->rewritten, 0, strlen(u->rewritten));
+		free(u->rewritten);
+	}
+	free(u->options);
+	dialect_free(&u->dialect);
 	memset(u, 0, sizeof *u);
 }
 
@@ -1027,6 +1033,21 @@ static void build_params(struct dburl *u, PQconninfoOption *opts, const char *ro
 		u->keywords[n] = "sslrootcert";
 		u->values[n++] = rootcert;
 	}
+	if (u->dialect.search_path) {
+		/* the Go drivers send search_path as a run-time parameter: libpq's options */
+		int at = -1;
+		for (int i = 0; i < n; i++)
+			if (strcmp(u->keywords[i], "options") == 0)
+				at = i;
+		u->options =
+		        dialect_options(at >= 0 ? u->values[at] : NULL, u->dialect.search_path);
+		if (u->options && at >= 0) {
+			u->values[at] = u->options;
+		} else if (u->options) {
+			u->keywords[n] = "options";
+			u->values[n++] = u->options;
+		}
+	}
 	u->keywords[n] = NULL;
 	u->values[n] = NULL;
 	u->nparams = n;
@@ -1069,6 +1090,20 @@ int dburl_check_string(const char *url, const char *origin, struct dburl *u)
 	bool has_password_key = has_password_param(url);
 	if (ri0.pass || has_password_key)
 		log_add_secret(url);
+	/* the migration tools' own parameters (x-migrations-table, search_path, ...) and
+	 * schemes (pgx5://) are read by dbready, never passed to libpq (dialect.h) */
+	char why[256];
+	if (dialect_take(url, &u->rewritten, &u->dialect, why, sizeof why) != 0) {
+		add_finding(u, LOG_ERROR, "url_tool_param", "Give each parameter once.", why,
+		            "%s has migration tool parameters dbready cannot read", origin);
+		return EXIT_CONFIG;
+	}
+	if (u->rewritten) {
+		if (ri0.pass || has_password_key)
+			log_add_secret(u->rewritten);
+		url = u->rewritten;
+		u->text_start = url;
+	}
 	bool is_uri;
 	if (check_scheme(u, url, &is_uri))
 		return EXIT_CONFIG;

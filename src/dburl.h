@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "dialect.h"
 #include "log.h"
 
 #define DBURL_MAX_FINDINGS 16
@@ -56,8 +57,12 @@ struct dburl {
 	struct finding findings[DBURL_MAX_FINDINGS];
 	int nfindings;
 	int nerrors;
-	void *conninfo;         /* PQconninfoOption array the keywords/values point into */
-	char *text;             /* the URL read from a file (owned, secret) */
+	void *conninfo; /* PQconninfoOption array the keywords/values point into */
+	char *text;     /* the URL read from a file (owned, secret) */
+	/* the migration tools' URL parameters, taken out of the URL (dialect.h) */
+	struct dialect dialect;
+	char *rewritten;        /* the URL without them, as libpq parses it (owned, secret) */
+	char *options;          /* libpq's options with the search_path added (owned) */
 	const char *text_start; /* the string being checked (borrowed) */
 };
 

@@ -8,6 +8,7 @@
 #include "apply.h"
 #include "backoff.h"
 #include "depwait.h"
+#include "dialect.h"
 #include "exitcode.h"
 #include "history.h"
 #include "log.h"
@@ -28,13 +29,54 @@ static int fail(const struct err *e)
 	return e->code;
 }
 
-/* Validate the files before any network (behaviour.md §1: check stops here). */
-static int load(const struct config *cfg, struct migset *set, struct history *h, struct err *e)
+/* Say what became of each of the tools' URL parameters now that the format is known: read
+ * by this format, dropped (it tunes only the tool's client), or ignored (another tool's). */
+static void note_dialect(const struct format *f, const struct dialect *d)
+{
+	for (int i = 0; i < d->n; i++) {
+		const char *name = d->p[i].name;
+		const struct fsetting *s = f->url_params;
+		while (s && s->name && strcmp(s->name, name) != 0)
+			s++;
+		if (strcmp(name, "search_path") == 0)
+			log_debug("URL parameter search_path: sent to the server as a run-time "
+			          "parameter, as the Go drivers do");
+		else if (s && s->name && s->kind == FSET_CLIENT)
+			log_debug("URL parameter %s: tunes only %s's own client; dropped", name,
+			          f->name);
+		else if (s && s->name)
+			log_debug("URL parameter %s: read as %s reads it", name, f->name);
+		else
+			log_warn("URL parameter %s belongs to another migration tool's URL, and "
+			         "the "
+			         "folder is %s's: ignored",
+			         name, f->name);
+	}
+}
+
+/* Validate the files before any network (behaviour.md §1: check stops here). The history
+ * table: --history-table, else what the tool's own configuration names, else the format's. */
+static int load(const struct config *cfg, const struct dburl *u, struct migset *set,
+                struct history *h, struct err *e)
 {
 	int rc = format_load(cfg->dir, cfg->format, set, e);
-	if (rc == EXIT_DONE)
-		rc = history_init(h, set->format, cfg->history_table, e);
-	return rc;
+	if (rc != EXIT_DONE)
+		return rc;
+	if (cfg->dir_origin && strncmp(cfg->dir_origin, "DBREADY_", 8) != 0 &&
+	    cfg->dir_origin[0] != '-')
+		log_debug("migrations directory from %s", cfg->dir_origin);
+	const char *spec = cfg->history_table;
+	char tool_spec[1024], why[256];
+	static const struct dialect none;
+	const struct dialect *d = u ? &u->dialect : &none;
+	if (u)
+		note_dialect(set->format, d);
+	if (!spec &&
+	    dialect_history_table(set->format, d, tool_spec, sizeof tool_spec, why, sizeof why)) {
+		spec = tool_spec;
+		log_debug("history table %s (from %s)", spec, why);
+	}
+	return history_init(h, set->format, spec, e);
 }
 
 static void wait_termlog(const struct wait_result *r)
@@ -87,7 +129,7 @@ static int session_open(struct session *s, const struct config *cfg, const struc
                         bool retry)
 {
 	memset(s, 0, sizeof *s);
-	int rc = load(cfg, &s->set, &s->h, &s->e);
+	int rc = load(cfg, u, &s->set, &s->h, &s->e);
 	if (rc != EXIT_DONE)
 		return rc;
 	struct config db;
@@ -155,7 +197,7 @@ int cmd_check(const struct config *cfg, const struct dburl *u)
 	struct migset set;
 	struct history h;
 	struct err e = {0};
-	int rc = load(cfg, &set, &h, &e);
+	int rc = load(cfg, u, &set, &h, &e);
 	if (rc != EXIT_DONE) {
 		migset_free(&set);
 		return fail(&e);
@@ -222,11 +264,16 @@ int cmd_run(const struct config *cfg, const struct dburl *u, bool retry)
 		termlog_write("ok: dry run, %d migration%s to apply", n, n == 1 ? "" : "s");
 	} else if (rc == EXIT_DONE) {
 		struct apply_summary sum = {0};
+		/* a tool's statement timeout (x-statement-timeout) unless dbready's is given */
+		struct config acfg = *cfg;
+		long long tool_ms = dialect_timeout_ms(s.set.format, &u->dialect);
+		if (!cfg->statement_timeout_set && tool_ms >= 0)
+			acfg.statement_timeout_ms = tool_ms;
 		/* another runner may change the history while this one waits for the lock: the
 		 * plan is then made again from what is recorded (every round applies or learns
 		 * something, so the bound is never reached in practice) */
 		for (int round = 0; rc == EXIT_DONE; round++) {
-			rc = apply_pending(s.conn, cfg, u, &s.set, &s.h, &sum, &s.e);
+			rc = apply_pending(s.conn, &acfg, u, &s.set, &s.h, &sum, &s.e);
 			if (rc != EXIT_DONE || !sum.replan)
 				break;
 			log_info("the history changed while waiting for the migration lock: "

@@ -1,0 +1,320 @@
+/* dialect.c - the migration tools' own configuration (dialect.h). */
+#define _POSIX_C_SOURCE 200809L
+#include "dialect.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "log.h"
+
+/* What the table says of a URL parameter: the first format that reads it, or NULL. */
+static const struct fsetting *url_param(const char *name, size_t len)
+{
+	for (size_t i = 0; format_at(i); i++) {
+		const struct fsetting *s = format_at(i)->url_params;
+		for (; s && s->name; s++)
+			if (strlen(s->name) == len && strncmp(s->name, name, len) == 0)
+				return s;
+	}
+	return NULL;
+}
+
+static bool tool_scheme(const char *scheme, size_t len)
+{
+	for (size_t i = 0; format_at(i); i++) {
+		const char *const *s = format_at(i)->url_schemes;
+		for (; s && *s; s++)
+			if (strlen(*s) == len && strncmp(*s, scheme, len) == 0)
+				return true;
+	}
+	return false;
+}
+
+static int hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	c = tolower(c);
+	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+/* s[0..n) percent-decoded ('+' stays '+', as libpq reads it), malloc'd */
+static char *decode(const char *s, size_t n)
+{
+	char *out = malloc(n + 1);
+	if (!out)
+		return NULL;
+	size_t o = 0;
+	for (size_t i = 0; i < n; i++) {
+		int hi, lo;
+		if (s[i] == '%' && i + 2 < n && (hi = hexval((unsigned char)s[i + 1])) >= 0 &&
+		    (lo = hexval((unsigned char)s[i + 2])) >= 0) {
+			out[o++] = (char)(hi * 16 + lo);
+			i += 2;
+		} else {
+			out[o++] = s[i];
+		}
+	}
+	out[o] = '\0';
+	return out;
+}
+
+void dialect_free(struct dialect *d)
+{
+	for (int i = 0; i < d->n; i++) {
+		free(d->p[i].name);
+		free(d->p[i].value);
+	}
+	free(d->search_path);
+	memset(d, 0, sizeof *d);
+}
+
+static int keep(struct dialect *d, const char *k, size_t klen, const char *v, size_t vlen,
+                char *why, size_t cap)
+{
+	for (int i = 0; i < d->n; i++)
+		if (strlen(d->p[i].name) == klen && strncmp(d->p[i].name, k, klen) == 0) {
+			snprintf(why, cap, "The URL parameter %s is given twice.", d->p[i].name);
+			return -1;
+		}
+	if (d->n == DIALECT_MAX) {
+		snprintf(why, cap, "The URL has more than %d migration tools' parameters.",
+		         DIALECT_MAX);
+		return -1;
+	}
+	struct dialect_param *p = &d->p[d->n];
+	p->name = strndup(k, klen);
+	p->value = decode(v, vlen);
+	if (!p->name || !p->value) {
+		free(p->name);
+		free(p->value);
+		snprintf(why, cap, "Out of memory.");
+		return -1;
+	}
+	d->n++;
+	if (strcmp(p->name, "search_path") == 0 && !(d->search_path = strdup(p->value))) {
+		snprintf(why, cap, "Out of memory.");
+		return -1;
+	}
+	return 0;
+}
+
+int dialect_take(const char *url, char **out, struct dialect *d, char *why, size_t cap)
+{
+	*out = NULL;
+	const char *sep = strstr(url, "://");
+	const char *eq = strchr(url, '=');
+	if (!sep || (eq && eq < sep))
+		return 0; /* key=value pairs: libpq's own keys only */
+	bool alias = tool_scheme(url, (size_t)(sep - url));
+	/* the query starts at the first '?' after the userinfo (a password is percent-encoded;
+	 * an unencoded one is dburl's to explain, and no parameter is taken then) */
+	const char *at = strrchr(sep + 3, '@');
+	const char *q = strchr(at ? at : sep + 3, '?');
+	size_t len = strlen(url);
+	char *buf = malloc(len + sizeof "postgres");
+	if (!buf) {
+		snprintf(why, cap, "Out of memory.");
+		return -1;
+	}
+	size_t o = 0;
+	const char *rest = alias ? sep : url;
+	if (alias) {
+		memcpy(buf, "postgres", 8);
+		o = 8;
+	}
+	size_t head = (size_t)((q ? q : url + len) - rest);
+	memcpy(buf + o, rest, head);
+	o += head;
+	bool changed = alias, first = true;
+	for (const char *p = q ? q + 1 : NULL; p && *p;) {
+		const char *amp = strchr(p, '&');
+		size_t n = amp ? (size_t)(amp - p) : strlen(p);
+		const char *e = memchr(p, '=', n);
+		size_t klen = e ? (size_t)(e - p) : n;
+		const struct fsetting *s = url_param(p, klen);
+		if (s || (klen == 11 && strncmp(p, "search_path", 11) == 0)) {
+			if (keep(d, p, klen, e ? e + 1 : p + n, e ? n - klen - 1 : 0, why, cap) !=
+			    0) {
+				free(buf);
+				return -1;
+			}
+			changed = true;
+		} else if (n) {
+			buf[o++] = first ? '?' : '&';
+			memcpy(buf + o, p, n);
+			o += n;
+			first = false;
+		}
+		p = amp ? amp + 1 : NULL;
+	}
+	buf[o] = '\0';
+	if (!changed) {
+		free(buf);
+		return 0;
+	}
+	*out = buf;
+	return 0;
+}
+
+const char *dialect_env(enum fsetting_kind kind, const char **name)
+{
+	for (size_t i = 0; format_at(i); i++) {
+		const struct fsetting *s = format_at(i)->env;
+		for (; s && s->name; s++) {
+			const char *v = s->kind == kind ? getenv(s->name) : NULL;
+			if (v && *v) {
+				*name = s->name;
+				return v;
+			}
+		}
+	}
+	return NULL;
+}
+
+/* f's URL parameter of this kind (its value), or NULL; name says which */
+static const char *f_url(const struct format *f, const struct dialect *d, enum fsetting_kind kind,
+                         const char **name)
+{
+	for (const struct fsetting *s = f->url_params; s && s->name; s++)
+		for (int i = 0; s->kind == kind && i < d->n; i++)
+			if (strcmp(d->p[i].name, s->name) == 0) {
+				*name = s->name;
+				return d->p[i].value;
+			}
+	return NULL;
+}
+
+static const char *f_env(const struct format *f, enum fsetting_kind kind, const char **name)
+{
+	for (const struct fsetting *s = f->env; s && s->name; s++) {
+		const char *v = s->kind == kind ? getenv(s->name) : NULL;
+		if (v && *v) {
+			*name = s->name;
+			return v;
+		}
+	}
+	return NULL;
+}
+
+/* name quoted as one identifier into out: "a""b" */
+static void quote_whole(const char *name, char *out, size_t cap)
+{
+	size_t o = 0;
+	if (cap < 3)
+		return;
+	out[o++] = '"';
+	for (; *name && o + 3 < cap; name++) {
+		if (*name == '"')
+			out[o++] = '"';
+		out[o++] = *name;
+	}
+	out[o++] = '"';
+	out[o] = '\0';
+}
+
+/* the first entry of a search_path, unquoted ("$user" is skipped, as PostgreSQL skips a
+ * schema that does not exist: dbmate takes the first entry as written) */
+static bool first_schema(const char *sp, char *out, size_t cap)
+{
+	while (*sp == ' ' || *sp == '\t')
+		sp++;
+	size_t n = strcspn(sp, ",");
+	while (n && (sp[n - 1] == ' ' || sp[n - 1] == '\t'))
+		n--;
+	if (n >= 2 && sp[0] == '"' && sp[n - 1] == '"') {
+		sp++;
+		n -= 2;
+	}
+	if (n == 0 || n >= cap)
+		return false;
+	memcpy(out, sp, n);
+	out[n] = '\0';
+	return true;
+}
+
+bool dialect_history_table(const struct format *f, const struct dialect *d, char *spec, size_t cap,
+                           char *why, size_t wcap)
+{
+	const char *name = NULL, *qname = NULL;
+	const char *v = f_url(f, d, FSET_TABLE, &name);
+	const char *whole = v ? NULL : f_url(f, d, FSET_TABLE_NAME, &name);
+	if (!v && !whole)
+		v = f_env(f, FSET_TABLE, &name);
+	if (!v && !whole)
+		whole = f_env(f, FSET_TABLE_NAME, &name);
+	const char *quoted = f_url(f, d, FSET_TABLE_QUOTED, &qname);
+	if (whole && quoted && (strcmp(quoted, "1") == 0 || strcasecmp(quoted, "true") == 0)) {
+		v = whole; /* "schema"."table", quotes and all */
+		whole = NULL;
+	}
+	/* a name longer than PostgreSQL's 63 bytes is passed on as written, for
+	 * history_init() to refuse with its message, never cut */
+	char table[300] = "";
+	if ((v && strlen(v) >= sizeof table) || (whole && 2 * strlen(whole) + 3 > sizeof table)) {
+		snprintf(spec, cap, "%s", v ? v : whole);
+		snprintf(why, wcap, "%s", name);
+		return true;
+	}
+	if (v)
+		snprintf(table, sizeof table, "%s", v);
+	else if (whole)
+		quote_whole(whole, table, sizeof table);
+	/* a search_path the tool reads as the history table's schema (dbmate) */
+	const char *sname = NULL, *sp = f_url(f, d, FSET_SCHEMA_LIST, &sname);
+	char schema[128];
+	bool has_schema = sp && first_schema(sp, schema, sizeof schema);
+	if (!*table && !has_schema)
+		return false;
+	if (!*table)
+		quote_whole(f->table, table, sizeof table);
+	bool qualified = v && (strchr(table, '.') != NULL);
+	if (has_schema && !qualified) {
+		char qs[300];
+		quote_whole(schema, qs, sizeof qs);
+		snprintf(spec, cap, "%s.%s", qs, table);
+		snprintf(why, wcap, "%s%s%s", name ? name : "", name ? " and " : "", sname);
+	} else {
+		snprintf(spec, cap, "%s", table);
+		snprintf(why, wcap, "%s", name);
+	}
+	return true;
+}
+
+long long dialect_timeout_ms(const struct format *f, const struct dialect *d)
+{
+	const char *name;
+	const char *v = f_url(f, d, FSET_TIMEOUT_MS, &name);
+	if (!v || !*v || strspn(v, "0123456789") != strlen(v) || strlen(v) > 10)
+		return -1;
+	long long ms = strtoll(v, NULL, 10);
+	return ms > 2147483647LL ? -1 : ms;
+}
+
+char *dialect_options(const char *base, const char *search_path)
+{
+	/* libpq splits options at white space; a backslash keeps the next character */
+	size_t n =
+	        (base ? strlen(base) + 1 : 0) + sizeof "-c search_path=" + 2 * strlen(search_path);
+	char *out = malloc(n);
+	if (!out)
+		return NULL;
+	size_t o = 0;
+	if (base && *base) {
+		o = strlen(base);
+		memcpy(out, base, o);
+		out[o++] = ' ';
+	}
+	memcpy(out + o, "-c search_path=", 15);
+	o += 15;
+	for (const char *p = search_path; *p; p++) {
+		if (*p == ' ' || *p == '\\' || *p == '\t')
+			out[o++] = '\\';
+		out[o++] = *p;
+	}
+	out[o] = '\0';
+	return out;
+}

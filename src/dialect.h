@@ -1,0 +1,55 @@
+/* dialect.h - the migration tools' own configuration, read as the tool reads it.
+ *
+ * formats.md: "The tool's own configuration works unchanged": a team swaps the container
+ * image and keeps the Secret. The dialects are data in the format table (struct fsetting):
+ * environment variables (GOOSE_DBSTRING, DBMATE_MIGRATIONS_DIR, ...) read when dbready's own
+ * are not set, and URL parameters libpq does not know (x-migrations-table, search_path, ...),
+ * taken out of the URL before libpq parses it and translated: search_path is sent to the
+ * server (options=-c search_path=...), a history table name becomes the history table of the
+ * format that reads that parameter, a client-only tuning knob is dropped with a debug line.
+ * Nothing here is a secret: passwords stay in the URL libpq parses.
+ */
+#ifndef DBREADY_DIALECT_H
+#define DBREADY_DIALECT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "format.h"
+
+#define DIALECT_MAX 16 /* URL parameters of the tools' dialects in one URL */
+
+struct dialect_param {
+	char *name;  /* as written in the URL (owned) */
+	char *value; /* percent-decoded (owned) */
+};
+
+struct dialect {
+	struct dialect_param p[DIALECT_MAX];
+	int n;
+	char *search_path; /* the URL's search_path, decoded (owned), or NULL */
+};
+
+/* Take the tools' parameters out of url and read a tool's scheme (pgx5://) as postgres://.
+ * *out is a new URL for libpq (malloc'd; NULL when url needs no change). Returns 0, or -1
+ * with why filled (a parameter given twice, more than DIALECT_MAX, out of memory). */
+int dialect_take(const char *url, char **out, struct dialect *d, char *why, size_t cap);
+void dialect_free(struct dialect *d);
+
+/* The first tool variable of this kind that is set and not empty (FSET_URL, FSET_DIR),
+ * across the table in order; *name says which. NULL when none is. */
+const char *dialect_env(enum fsetting_kind kind, const char **name);
+
+/* The history table that f's own configuration names (its URL parameters in d, then its
+ * environment variables), as --history-table spells it, into spec; false when it names
+ * none. why says where it came from ("x-migrations-table in the URL"). */
+bool dialect_history_table(const struct format *f, const struct dialect *d, char *spec, size_t cap,
+                           char *why, size_t wcap);
+
+/* f's statement timeout from its URL parameters (FSET_TIMEOUT_MS), or -1. */
+long long dialect_timeout_ms(const struct format *f, const struct dialect *d);
+
+/* libpq's options value with search_path added to base (NULL: none), malloc'd. */
+char *dialect_options(const char *base, const char *search_path);
+
+#endif
