@@ -111,9 +111,21 @@ void report_status(const struct config *cfg, const struct dburl *u, const struct
 		cJSON_AddStringToObject(o, "target", u->redacted);
 		cJSON_AddStringToObject(o, "format", set->format->name);
 		cJSON_AddStringToObject(o, "history_table", h->qname);
+		/* false: an edited applied file cannot be seen (formats.md) */
+		cJSON_AddBoolToObject(o, "records_checksum", h->format->records_checksum);
 		cJSON *arr = cJSON_AddArrayToObject(o, "migrations");
 		for (int i = 0; i < set->n; i++)
 			cJSON_AddItemToArray(arr, migration_json(set, &set->m[i], true));
+		cJSON *fl = cJSON_AddArrayToObject(o, "failed");
+		for (int i = 0; i < h->n; i++) {
+			const struct hrow *r = &h->rows[i];
+			if (!r->failed)
+				continue;
+			cJSON *j = cJSON_CreateObject();
+			cJSON_AddStringToObject(j, h->format->key_label, r->key);
+			cJSON_AddStringToObject(j, "recorded", r->failed);
+			cJSON_AddItemToArray(fl, j);
+		}
 		cJSON *unk = cJSON_AddArrayToObject(o, "unknown");
 		for (int i = 0; i < p->nunknown; i++) {
 			const struct hrow *r = &h->rows[p->unknown[i]];
@@ -128,6 +140,7 @@ void report_status(const struct config *cfg, const struct dburl *u, const struct
 		cJSON_AddNumberToObject(c, "changed", p->changed);
 		cJSON_AddNumberToObject(c, "out_of_order", p->out_of_order);
 		cJSON_AddNumberToObject(c, "unknown", p->nunknown);
+		cJSON_AddNumberToObject(c, "failed", p->failed);
 		print_json(o);
 		return;
 	}
@@ -145,8 +158,20 @@ void report_status(const struct config *cfg, const struct dburl *u, const struct
 		printf("  %-13s %s %s (hash %.12s): in the database, not on disk\n", "unknown",
 		       h->format->key_label, *r->key ? shown(r->key) : "NULL", shown(r->hash));
 	}
-	printf("\n%d applied, %d pending, %d changed, %d out of order, %d unknown\n", p->applied,
+	for (int i = 0; i < h->n; i++)
+		if (h->rows[i].failed)
+			printf("  %-13s %s %s: %s (the migration failed or stopped half-way)\n",
+			       "failed", h->format->key_label, shown(h->rows[i].key),
+			       shown(h->rows[i].failed));
+	printf("\n%d applied, %d pending, %d changed, %d out of order, %d unknown", p->applied,
 	       p->pending, p->changed, p->out_of_order, p->nunknown);
+	if (p->failed)
+		printf(", %d failed", p->failed);
+	printf("\n");
+	if (!h->format->records_checksum)
+		printf("%s records no checksums: a file edited after it was applied cannot be "
+		       "detected (\"changed\" is never shown).\n",
+		       h->format->name);
 }
 
 void report_plan(const struct config *cfg, const struct migset *set, const struct history *h,

@@ -26,6 +26,9 @@ static const char *const env_names[] = {
 	"DBREADY_AUTH", "AZURE_CLIENT_ID", "AZURE_TENANT_ID", "AZURE_FEDERATED_TOKEN_FILE",
 	"AZURE_AUTHORITY_HOST", "DBREADY_AZURE_IMDS_ENDPOINT", "DBREADY_AZURE_RESOURCE",
 	"GCE_METADATA_HOST",
+	/* the migration tools' own variables (dialect.c) */
+	"GOOSE_DBSTRING", "GOOSE_MIGRATION_DIR", "GOOSE_TABLE", "GOOSE_DRIVER",
+	"DBMATE_MIGRATIONS_DIR", "DBMATE_MIGRATIONS_TABLE",
 };
 /* clang-format on */
 #define NENV (sizeof env_names / sizeof env_names[0])
@@ -217,6 +220,7 @@ int main(int argc, char **argv)
 	suite_cloudauth();
 	suite_buffers();
 	suite_log();
+	suite_dialect();
 	env_restore();
 	for (size_t i = 0; i < NENV; i++)
 		free(env_saved[i]);

@@ -65,5 +65,6 @@ void suite_notify(void);
 void suite_cloudauth(void);
 void suite_buffers(void);
 void suite_log(void);
+void suite_dialect(void);
 
 #endif

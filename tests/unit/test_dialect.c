@@ -1,0 +1,163 @@
+/* test_dialect.c - the migration tools' URL parameters and variables (dialect.c). */
+#define _POSIX_C_SOURCE 200809L
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dialect.h"
+#include "unit.h"
+
+static const struct {
+	const char *name, *in;
+	const char *out;   /* the URL libpq gets; NULL = unchanged */
+	const char *taken; /* "name=value" of the first parameter taken, or NULL */
+	int n;             /* parameters taken */
+} take_cases[] = {
+        {"no parameters", "postgres://app@db/app", NULL, NULL, 0},
+        {"libpq's own only", "postgres://app@db/app?sslmode=require&application_name=x", NULL,
+         NULL, 0},
+        {"search_path, decoded", "postgres://app@db/app?search_path=a%2Cb&sslmode=require",
+         "postgres://app@db/app?sslmode=require", "search_path=a,b", 1},
+        {"last parameter taken", "postgres://app@db/app?sslmode=require&search_path=s",
+         "postgres://app@db/app?sslmode=require", "search_path=s", 1},
+        {"golang-migrate's table", "postgres://app@db/app?x-migrations-table=my.hist",
+         "postgres://app@db/app", "x-migrations-table=my.hist", 1},
+        {"golang-migrate's scheme",
+         "pgx5://app@db:5432/app?x-multi-statement=true&sslmode=disable",
+         "postgres://app@db:5432/app?sslmode=disable", "x-multi-statement=true", 1},
+        {"a '?' in an encoded password stays", "postgres://app:p%3Fw@db/app?search_path=s",
+         "postgres://app:p%3Fw@db/app", "search_path=s", 1},
+        {"key=value pairs are libpq's", "host=db search_path=s", NULL, NULL, 0},
+};
+
+static void take(void)
+{
+	for (size_t i = 0; i < sizeof take_cases / sizeof *take_cases; i++) {
+		if (!unit_begin("dialect/take %s", take_cases[i].name))
+			continue;
+		struct dialect d;
+		memset(&d, 0, sizeof d);
+		char *out = NULL, why[256] = "";
+		EXPECT_INT(dialect_take(take_cases[i].in, &out, &d, why, sizeof why), 0);
+		if (take_cases[i].out)
+			EXPECT(out && strcmp(out, take_cases[i].out) == 0, "out = %s",
+			       out ? out : "NULL");
+		else
+			EXPECT(out == NULL, "out = %s, want unchanged", out);
+		EXPECT_INT(d.n, take_cases[i].n);
+		if (take_cases[i].taken && d.n) {
+			char nv[512];
+			snprintf(nv, sizeof nv, "%s=%s", d.p[0].name, d.p[0].value);
+			EXPECT_STR(nv, take_cases[i].taken);
+		}
+		free(out);
+		dialect_free(&d);
+		unit_end();
+	}
+	if (unit_begin("dialect/take refuses a parameter given twice")) {
+		struct dialect d;
+		memset(&d, 0, sizeof d);
+		char *out = NULL, why[256] = "";
+		EXPECT_INT(dialect_take("postgres://db/app?search_path=a&search_path=b", &out, &d,
+		                        why, sizeof why),
+		           -1);
+		EXPECT(strstr(why, "search_path is given twice") != NULL, "why = %s", why);
+		EXPECT(out == NULL, "out set");
+		dialect_free(&d);
+		unit_end();
+	}
+}
+
+static void options(void)
+{
+	static const struct {
+		const char *base, *sp, *want;
+	} cases[] = {
+	        {NULL, "app", "-c search_path=app"},
+	        {"-c work_mem=4MB", "a, b", "-c work_mem=4MB -c search_path=a,\\ b"},
+	        {NULL, "we\\ird", "-c search_path=we\\\\ird"},
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+		if (!unit_begin("dialect/options %zu", i))
+			continue;
+		char *got = dialect_options(cases[i].base, cases[i].sp);
+		EXPECT_STR(got, cases[i].want);
+		free(got);
+		unit_end();
+	}
+}
+
+/* the history table each tool's configuration names, as --history-table spells it */
+static void history_table(void)
+{
+	static const struct {
+		const char *format, *url, *env, *want; /* want NULL: none named */
+	} cases[] = {
+	        {"golang-migrate", "postgres://db/app?x-migrations-table=my.hist", NULL,
+	         "\"my.hist\""},
+	        {"golang-migrate",
+	         "postgres://db/app?x-migrations-table=%22ops%22.%22hist%22&"
+	         "x-migrations-table-quoted=1",
+	         NULL, "\"ops\".\"hist\""},
+	        {"golang-migrate", "postgres://db/app?search_path=ops", NULL, NULL},
+	        {"dbmate", "postgres://db/app?search_path=ops,public", NULL,
+	         "\"ops\".\"schema_migrations\""},
+	        {"dbmate", "postgres://db/app", "DBMATE_MIGRATIONS_TABLE=hist", "hist"},
+	        {"goose", "postgres://db/app", "GOOSE_TABLE=ops.goose_hist", "ops.goose_hist"},
+	        {"goose", "postgres://db/app?x-migrations-table=nope", NULL, NULL},
+	        {"plain", "postgres://db/app?search_path=ops", NULL, NULL},
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+		if (!unit_begin("dialect/history_table %s %zu", cases[i].format, i))
+			continue;
+		unit_env_set(cases[i].env);
+		const struct format *f = format_find(cases[i].format);
+		struct dialect d;
+		memset(&d, 0, sizeof d);
+		char *out = NULL, why[256] = "", spec[1024] = "";
+		EXPECT(f != NULL, "no format %s", cases[i].format);
+		EXPECT_INT(dialect_take(cases[i].url, &out, &d, why, sizeof why), 0);
+		bool named = f && dialect_history_table(f, &d, spec, sizeof spec, why, sizeof why);
+		if (cases[i].want)
+			EXPECT(named && strcmp(spec, cases[i].want) == 0, "spec = %s (named %d)",
+			       spec, named);
+		else
+			EXPECT(!named, "named %s", spec);
+		free(out);
+		dialect_free(&d);
+		unit_end();
+	}
+}
+
+static void env(void)
+{
+	if (unit_begin("dialect/env GOOSE_DBSTRING")) {
+		unit_env_set("GOOSE_DBSTRING=postgres://db/goose");
+		const char *name = NULL;
+		const char *v = dialect_env(FSET_URL, &name);
+		EXPECT(v && strcmp(v, "postgres://db/goose") == 0, "v = %s", v ? v : "NULL");
+		EXPECT(name && strcmp(name, "GOOSE_DBSTRING") == 0, "name = %s",
+		       name ? name : "NULL");
+		unit_end();
+	}
+	if (unit_begin("dialect/env DBMATE_MIGRATIONS_DIR")) {
+		unit_env_set("DBMATE_MIGRATIONS_DIR=/db/migrations");
+		const char *name = NULL;
+		const char *v = dialect_env(FSET_DIR, &name);
+		EXPECT(v && strcmp(v, "/db/migrations") == 0, "v = %s", v ? v : "NULL");
+		unit_end();
+	}
+	if (unit_begin("dialect/env none set")) {
+		const char *name = NULL;
+		EXPECT(dialect_env(FSET_URL, &name) == NULL, "found %s", name);
+		unit_end();
+	}
+}
+
+void suite_dialect(void)
+{
+	take();
+	options();
+	history_table();
+	env();
+}
