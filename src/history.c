@@ -121,8 +121,13 @@ int history_init(struct history *h, const struct format *fmt, const char *spec, 
 	snprintf(h->table, sizeof h->table, "%s", table);
 	/* the current schema (and database) are known once connected: history_read binds
 	 * again then */
-	if (*h->schema)
+	if (*h->schema) {
 		bind_names(h);
+	} else { /* shown unqualified, as the tool names it, until bound */
+		char qt[QUOTED_MAX];
+		quote_ident(h->table, qt);
+		snprintf(h->qname, sizeof h->qname, "%s", qt);
+	}
 	return EXIT_DONE;
 }
 
