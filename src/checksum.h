@@ -1,12 +1,18 @@
-/* checksum.h - SHA-256 (OpenSSL) and the UTF-8 decoding drizzle-orm hashes through. */
+/* checksum.h - SHA-256 (OpenSSL), CRC-32 and the UTF-8 decoding drizzle-orm hashes through. */
 #ifndef DBREADY_CHECKSUM_H
 #define DBREADY_CHECKSUM_H
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 /* Lowercase hex SHA-256 of data[0..len) into out (65 bytes). Returns false on failure. */
 bool checksum_sha256(const void *data, size_t len, char out[65]);
+
+/* CRC-32 of p[0..n), IEEE 802.3 (the reflected polynomial 0xEDB88320, initial value and final
+ * XOR 0xFFFFFFFF): zlib's crc32(), Go's hash/crc32.ChecksumIEEE, Java's java.util.zip.CRC32.
+ * checksum_crc32("123456789", 9) == 0xCBF43926. */
+uint32_t checksum_crc32(const void *p, size_t n);
 
 /* Decode *buf (malloc'd, *len bytes, NUL-terminated) as UTF-8 the way Node.js's
  * Buffer#toString() does (WHATWG: every maximal invalid subsequence becomes U+FFFD) and
