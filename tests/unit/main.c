@@ -221,6 +221,7 @@ int main(int argc, char **argv)
 	suite_buffers();
 	suite_log();
 	suite_dialect();
+	suite_golang_migrate();
 	env_restore();
 	for (size_t i = 0; i < NENV; i++)
 		free(env_saved[i]);

@@ -66,5 +66,6 @@ void suite_cloudauth(void);
 void suite_buffers(void);
 void suite_log(void);
 void suite_dialect(void);
+void suite_golang_migrate(void);
 
 #endif
