@@ -5,7 +5,7 @@
 //   - every documented value has a schema description and a row in README.md's values table,
 //     which is exactly the table chart-readme.mjs generates; the templates reference only
 //     values that exist, and every value is referenced by a template
-//   - every option in dbready's README Options table reaches the container
+//   - every option in dbready's Options table (docs/configuration.md) reaches the container
 //   - RENDERED (a directory from deploy_chart.sh: SCENARIO.yaml rendered by render.go,
 //     SCENARIO.values.json its merged values, SCENARIO.notes.txt): the merged values validate,
 //     every object validates against the Kubernetes schema without unknown fields, every pod
@@ -147,14 +147,14 @@ check("the options table of the templates maps the keys of config (the others ar
 		...mapped.filter((k) => !cfg.includes(k)).map((k) => `${k} is mapped but not in config`)];
 });
 
-// every option of dbready's README Options table reaches the container: its environment
+// every option of dbready's Options table (docs/configuration.md) reaches the container: its environment
 // variable or its flag appears in the templates
-const mainReadme = readFileSync(join(REPO, "README.md"), "utf8");
-const optSection = mainReadme.split(/^## Options$/m)[1] || "";
+const configDoc = readFileSync(join(REPO, "docs/configuration.md"), "utf8");
+const optSection = configDoc.split(/^## Options$/m)[1] || "";
 const optRows = [...optSection.split(/^## /m)[0].matchAll(/^\| (`--[^|]*)\| ([^|]*)\|/gm)]
 	.map((m) => ({ flags: [...m[1].matchAll(/`(--[\w-]+)`/g)].map((x) => x[1]), envs: [...m[2].matchAll(/`([A-Z_]+)`/g)].map((x) => x[1]) }));
-check(`every option of the README's Options table (${optRows.length}) reaches the dbready container`, () => {
-	if (optRows.length < 10) return [`only ${optRows.length} rows found in README.md's Options table`];
+check(`every option of docs/configuration.md's Options table (${optRows.length}) reaches the dbready container`, () => {
+	if (optRows.length < 10) return [`only ${optRows.length} rows found in docs/configuration.md's Options table`];
 	const p = [];
 	for (const r of optRows) {
 		if (r.flags.includes("--json")) continue; // status/check output, not a deployment setting

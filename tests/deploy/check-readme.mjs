@@ -1,9 +1,11 @@
 // check-readme.mjs REPO - the README snippets are the tested files: in README.md's "## Using
-// it" section every code block is marked `<!-- snippet: PATH -->`, and so are some blocks of
-// charts/dbready/README.md; each marked block's lines appear, in order and contiguous, in
-// PATH (indented by any fixed amount there), and a YAML block (not a Helm template) parses. Each deployment
-// surface has its snippet in README.md.
-import { existsSync, readFileSync } from "node:fs";
+// it" section and in docs/deploy-*.md every code block is marked `<!-- snippet: PATH -->`, and
+// so are some blocks of charts/dbready/README.md; each marked block's lines appear, in order and
+// contiguous, in PATH (indented by any fixed amount there), and a YAML block (not a Helm
+// template) parses. Each deployment surface has its snippet in README.md or docs/deploy-*.md,
+// and README.md quotes one per way in (Kubernetes, Helm, compose, GitHub Actions). Every other
+// YAML block of README.md and docs/**/*.md (examples written for the page) parses too.
+import { existsSync, readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import YAML from "yaml";
 import { check, exitStatus } from "./lib/report.mjs";
@@ -68,10 +70,40 @@ const readme = readFileSync(join(REPO, "README.md"), "utf8");
 const using = (readme.split(/^## Using it$/m)[1] || "").split(/^## /m)[0];
 check("README.md has a \"## Using it\" section", () => (using.trim() ? [] : ["missing"]));
 checkFile("README.md (Using it)", using, true);
-const marked = new Set(blocks(using).map((b) => b.marker).filter(Boolean));
+const inReadme = new Set(blocks(using).map((b) => b.marker).filter(Boolean));
+for (const f of ["manifests/deployment.yaml", "charts/dbready/README.md", "examples/compose/docker-compose.yml",
+	"examples/github-actions/migrate.yml"])
+	check(`README.md quotes ${f}`, () => (inReadme.has(f) ? [] : ["no snippet from it"]));
+// the full deployment pages: docs/deploy-*.md, every block a marked snippet
+const docs = join(REPO, "docs");
+const deployPages = existsSync(docs) ? readdirSync(docs).filter((f) => /^deploy-.*\.md$/.test(f)).sort() : [];
+check("docs/ has the deployment pages (docs/deploy-*.md)", () => (deployPages.length ? [] : ["none"]));
+const marked = new Set(inReadme);
+for (const f of deployPages) {
+	const text = readFileSync(join(docs, f), "utf8");
+	checkFile(`docs/${f}`, text, true);
+	for (const b of blocks(text)) if (b.marker) marked.add(b.marker);
+}
 for (const f of ["manifests/deployment.yaml", "manifests/deployment-await.yaml", "manifests/deployment-sidecar.yaml",
 	"charts/dbready/README.md", "examples/compose/docker-compose.yml", "examples/github-actions/migrate.yml"])
-	check(`README.md quotes ${f}`, () => (marked.has(f) ? [] : ["no snippet from it"]));
+	check(`README.md or docs/deploy-*.md quotes ${f}`, () => (marked.has(f) ? [] : ["no snippet from it"]));
+// every YAML block of the other pages parses (all its documents)
+function mdFiles(dir) {
+	const out = [];
+	for (const e of readdirSync(dir, { withFileTypes: true })) {
+		const p = join(dir, e.name);
+		if (e.isDirectory()) out.push(...mdFiles(p));
+		else if (e.name.endsWith(".md")) out.push(p);
+	}
+	return out;
+}
+for (const p of [join(REPO, "README.md"), ...(existsSync(docs) ? mdFiles(docs).sort() : [])])
+	for (const b of blocks(readFileSync(p, "utf8"))) {
+		if (b.lang !== "yaml" || b.marker || b.lines.some((l) => l.includes("{{")))
+			continue;
+		check(`${p.slice(REPO.length + 1)}:${b.line}: the yaml block parses`, () =>
+			YAML.parseAllDocuments(b.lines.join("\n"), { version: "1.1" }).flatMap((d) => d.errors.map((e) => e.message)));
+	}
 checkFile("charts/dbready/README.md", readFileSync(join(REPO, "charts/dbready/README.md"), "utf8"), false);
 check("charts/dbready/README.md quotes tests/deploy/app-chart (the templates a parent chart includes)", () =>
 	blocks(readFileSync(join(REPO, "charts/dbready/README.md"), "utf8")).some((b) => b.marker === "tests/deploy/app-chart/templates/deployment.yaml")
