@@ -108,7 +108,8 @@ static int detect(const struct source_dir *d, const char **why, struct err *e)
 		*why = because;
 		return 0;
 	}
-	snprintf(because, sizeof because, "%d files named <version>_<title>.up.sql", ups);
+	snprintf(because, sizeof because, "%d file%s named <version>_<title>.up.sql", ups,
+	         ups == 1 ? "" : "s");
 	*why = because;
 	return 1;
 }
