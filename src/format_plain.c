@@ -124,12 +124,14 @@ static int check_markers(const struct migration *m, struct err *e)
 			         "the "
 			         "file would undo itself (or delete data).",
 			         line, marker, n > 100 ? " (cut)" : "", tool);
+			char hint[256];
+			snprintf(hint, sizeof hint,
+			         "This is a %s folder: run with --format=%s (or --format=auto), "
+			         "which runs only its up sections, or remove the markers and the "
+			         "down sections if the files are meant as plain SQL.",
+			         tool, tool);
 			return err_set(
-			        e, EXIT_MIGRATIONS, "foreign_markers",
-			        "This is a folder of another migration tool, which dbready does "
-			        "not read yet: apply it with that tool, or remove the markers "
-			        "and the down sections if the files are meant as plain SQL.",
-			        detail,
+			        e, EXIT_MIGRATIONS, "foreign_markers", hint, detail,
 			        "migration file \"%s\" carries %s's markers and cannot run as "
 			        "plain SQL",
 			        name, tool);

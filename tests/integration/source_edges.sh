@@ -255,19 +255,25 @@ assert_contains "$RUN_ERR" "larger than 64 MiB"
 DIR=$(folder goose-as-plain)
 printf '%s\n' '-- +goose Up' 'CREATE TABLE g (id int);' '' '-- +goose Down' 'DROP TABLE g;' \
 	>"$DIR/00001_g.sql"
-run_dbready "markers: a goose file (check)" 6 check --url "$OFFLINE_URL" --dir "$DIR"
+run_dbready "markers: a goose file (check)" 6 check --format=plain --url "$OFFLINE_URL" --dir "$DIR"
 assert_contains "$RUN_ERR" 'migration file "00001_g.sql" carries goose'"'"'s markers and cannot run as plain SQL'
 assert_contains "$RUN_ERR" 'Line 1 says "-- +goose Up"'
+assert_contains "$RUN_ERR" "run with --format=goose"
 URL=$(new_db goose_plain)
-run_dbready "markers: a goose file (run)" 6 run --url "$URL" --dir "$DIR" --timeout 10s
+run_dbready "markers: a goose file (run)" 6 run --format=plain --url "$URL" --dir "$DIR" --timeout 10s
 check "markers: nothing of the goose file ran, nothing recorded" \
 	test "$(exists goose_plain g):$(history_count goose_plain)" = "f:-1"
 DIR=$(folder dbmate-as-plain)
 printf '%s\n' 'CREATE TABLE before_marker (id int);' '-- migrate:up' 'CREATE TABLE d (id int);' \
 	'-- migrate:down' 'DROP TABLE d;' >"$DIR/20240101000000_d.sql"
-run_dbready "markers: a dbmate file (check)" 6 check --url "$OFFLINE_URL" --dir "$DIR"
-assert_contains "$RUN_ERR" "carries dbmate's markers"
-assert_contains "$RUN_ERR" 'Line 2 says "-- migrate:up"'
+run_dbready "markers: a dbmate file (check)" 6 check --format=plain --url "$OFFLINE_URL" --dir "$DIR"
+assert_contains "$RUN_ERR" "run with --format=dbmate"
+# auto reads it as dbmate's folder, and dbmate refuses a statement outside its sections
+# (dbmate pkg/dbmate/migration.go, ErrParseUnexpectedStmt): nothing runs
+run_dbready "markers: the dbmate file with auto" 6 run --url "$(new_db dbmate_auto)" --dir "$DIR" \
+	--timeout 10s
+check "markers: auto ran nothing of it" \
+	test "$(exists dbmate_auto d):$(exists dbmate_auto before_marker)" = "f:f"
 # the words inside a statement or a longer comment are no marker
 DIR=$(folder markers-not)
 printf '%s\n' "-- note: +goose annotations are not used here" \
