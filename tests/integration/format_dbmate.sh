@@ -316,6 +316,24 @@ if [ -n "$DBMATE" ]; then
 	same_files "dbmate: search_path: pg_dump of app_s.schema_migrations: dbready's = dbmate's" "$CMP/sp-a.sql" "$CMP/sp-b.sql"
 fi
 
+# a search_path schema that does not exist yet is created, as dbmate creates it
+# (postgres.go CreateMigrationsTable: "create schema if not exists" on 3F000)
+URL_S2=$(new_db sp_new)
+run_dbready "dbmate: search_path names a schema that does not exist" 0 run --url "$URL_S2?search_path=fresh_s" --dir "$FIX" --timeout 20s
+check "dbmate: search_path: fresh_s created, the table and the migrations' tables in it" \
+	test "$(q main sp_new "SELECT to_regclass('fresh_s.schema_migrations') IS NOT NULL, to_regclass('fresh_s.users') IS NOT NULL")" = "t|t"
+
+# out of order: dbmate (without --strict) applies a pending file older than an applied one;
+# dbready refuses (exit 6) unless --allow-out-of-order, and then applies it
+URL_OOO=$(new_db ooo)
+pg_sql main ooo <<<"CREATE TABLE schema_migrations (version varchar PRIMARY KEY); ALTER TABLE schema_migrations OWNER TO app; INSERT INTO schema_migrations VALUES ('20240101000003');"
+run_dbready "dbmate: files older than the newest applied are refused" 6 run --url "$URL_OOO" --dir "$FIX" --timeout 20s
+assert_contains "$RUN_ERR" "older than the newest applied"
+check "dbmate: out of order: nothing applied" test "$(exists ooo applied_log)" = f
+run_dbready "dbmate: --allow-out-of-order applies them, as dbmate does" 0 run --url "$URL_OOO" --dir "$FIX" --allow-out-of-order --timeout 20s
+check "dbmate: --allow-out-of-order: 4 applied, 20240101000003 skipped (recorded)" \
+	test "$(versions ooo | wc -l) $(exists ooo applied_log)" = "5 t"
+
 URL_E=$(new_db envdir)
 DBMATE_MIGRATIONS_DIR=$FIX run_dbready "dbmate: DBMATE_MIGRATIONS_DIR when --dir is absent" 0 run --url "$URL_E" --timeout 20s
 check "dbmate: DBMATE_MIGRATIONS_DIR: 5 rows" test "$(versions envdir | wc -l)" = 5
