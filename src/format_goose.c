@@ -726,15 +726,16 @@ static bool parse(const char *text, size_t len, const char *file, bool up, bool 
 		const char *raw = text + at;
 		const char *nl = memchr(raw, '\n', len - at);
 		size_t n = nl ? (size_t)(nl - raw) : len - at;
-		size_t adv = nl ? n + 1 : n;
-		at += adv;
+		at += nl ? n + 1 : n;
 		lineno++;
-		if (adv > GOOSE_LINE_MAX) {
+		/* the line and its newline fill the buffer; one without a newline at the end of
+		 * the file must leave room too (the buffer is full before the reader says EOF) */
+		if (n + 1 > GOOSE_LINE_MAX) {
 			ok = fail_line(g, lineno,
 			               "Split the line: goose reads lines of at most 4 MiB.",
 			               "the line is %zu bytes long, more than goose reads (goose: "
 			               "\"bufio.Scanner: token too long\")",
-			               adv);
+			               n);
 			break;
 		}
 		if (n && raw[n - 1] == '\r') /* bufio.ScanLines drops a carriage return */
@@ -1476,3 +1477,38 @@ const struct format format_goose = {
         .key_equal = key_equal,
         .tool_lock = tool_lock,
 };
+
+/* ---------- for tests/unit/test_goose.c, which declares it ---------- */
+
+/* The statements goose's ParseSQLMigration returns for text in one direction (up or down),
+ * each malloc'd in *stmts (malloc'd), and *use_tx; or false with *why (malloc'd) saying why
+ * goose refuses the text. The unit tests hold it against goose's own test data. */
+bool goose_parse_sql(const char *text, size_t len, bool up, char ***stmts, int *n, bool *use_tx,
+                     char **why);
+bool goose_parse_sql(const char *text, size_t len, bool up, char ***stmts, int *n, bool *use_tx,
+                     char **why)
+{
+	struct gparse g;
+	*stmts = NULL;
+	*n = 0;
+	*why = NULL;
+	if (!parse(text, len, "test.sql", up, false, &g)) {
+		*why = g.why;
+		g.why = NULL;
+		gparse_free(&g);
+		return false;
+	}
+	*use_tx = g.use_tx;
+	*stmts = calloc((size_t)(g.n ? g.n : 1), sizeof **stmts);
+	if (!*stmts) {
+		gparse_free(&g);
+		return false;
+	}
+	for (int i = 0; i < g.n; i++) {
+		(*stmts)[i] = g.st[i].text;
+		g.st[i].text = NULL;
+	}
+	*n = g.n;
+	gparse_free(&g);
+	return true;
+}

@@ -222,6 +222,7 @@ int main(int argc, char **argv)
 	suite_log();
 	suite_dialect();
 	suite_golang_migrate();
+	suite_goose();
 	env_restore();
 	for (size_t i = 0; i < NENV; i++)
 		free(env_saved[i]);

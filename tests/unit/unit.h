@@ -67,5 +67,6 @@ void suite_buffers(void);
 void suite_log(void);
 void suite_dialect(void);
 void suite_golang_migrate(void);
+void suite_goose(void);
 
 #endif
