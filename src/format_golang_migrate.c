@@ -359,7 +359,9 @@ const struct format format_golang_migrate = {
         .schema = NULL, /* current_schema(), as golang-migrate's SELECT CURRENT_SCHEMA() */
         .table = "schema_migrations",
         .key_label = "version",
-        .key_is_number = true,
+        /* a string in JSON: `migrate create -format unixNano` makes 19-digit versions, which
+         * a JSON number (a double) would round */
+        .key_is_number = false,
         .records_checksum = false,
         .watermark = true,
         .read_sql = "SELECT version::text, '', NULL, CASE WHEN dirty THEN 'dirty = true' END "

@@ -95,6 +95,23 @@ check "gm: status --json names the format golang-migrate" python3 -c '
 import json, sys
 d = json.load(open(sys.argv[1]))
 assert d["format"] == "golang-migrate", d["format"]' "$RUN_OUT"
+run_dbready "gm: check -v says why the format is golang-migrate" 0 check -v --url "$URL" --dir "$BASIC"
+assert_contains "$RUN_ERR" "golang-migrate format (3 files named <version>_<title>.up.sql)"
+
+# 19-digit versions (migrate create -format unixNano) stay exact, in the table and in JSON
+NANO=$T/nano
+mkmig "$NANO" 1700000000123456789_a.up.sql 'CREATE TABLE nano_a (n int);'
+mkmig "$NANO" 1700000000123456790_b.up.sql 'CREATE TABLE nano_b (n int);'
+URL=$(new_db nano)
+run_dbready "gm: 19-digit versions" 0 run --url "$URL" --dir "$NANO" --timeout 10s
+check "gm: 19-digit versions: one row (1700000000123456790, false)" \
+	test "$(rows nano)" = "1700000000123456790|f"
+run_dbready "gm: 19-digit versions: status --json" 0 status --json --url "$URL" --dir "$NANO"
+check "gm: 19-digit versions: status --json keeps them exact" python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+got = [str(m["version"]) for m in d["migrations"]]
+assert got == ["1700000000123456789", "1700000000123456790"], got' "$RUN_OUT"
 
 # --- a history golang-migrate wrote: version 2, clean -> exactly 3 is applied -----------------
 URL=$(new_db partial)
@@ -229,6 +246,21 @@ check "gm lock: nothing applied while it was held" test "$(history_count gmlock2
 release_lock "$KEY"
 run_dbready "gm lock: released -> applied" 0 run --url "$URL" --dir "$ORDER" --timeout 10s --lock-timeout 5s
 check "gm lock: one row (10, false)" test "$(rows gmlock2)" = "10|f"
+# a file run outside a transaction takes the key as a session lock: held, it waits too
+NOTXLOCK=$T/notxlock
+mkmig "$NOTXLOCK" 1_t.up.sql 'CREATE TABLE t (n int);'
+URL=$(new_db gmlock3)
+run_dbready "gm lock: no-tx: the table first" 0 run --url "$URL" --dir "$NOTXLOCK" --timeout 10s
+mkmig "$NOTXLOCK" 2_idx.up.sql 'CREATE INDEX CONCURRENTLY t_n_idx ON t (n);'
+KEY=$(gm_key public schema_migrations /gmlock3)
+holding "gm lock: no-tx: a session in gmlock3 holds golang-migrate's key $KEY" gmlock3 "$KEY"
+run_dbready "gm lock: no-tx: CONCURRENTLY waits for golang-migrate's lock" 8 run --url "$URL" \
+	--dir "$NOTXLOCK" --timeout 10s --lock-timeout 1s
+check "gm lock: no-tx: nothing ran, the row is still (1, false)" \
+	test "$(rows gmlock3)/$(q main gmlock3 "SELECT count(*) FROM pg_class WHERE relname = 't_n_idx'")" = "1|f/0"
+release_lock "$KEY"
+run_dbready "gm lock: no-tx: released -> applied" 0 run --url "$URL" --dir "$NOTXLOCK" --timeout 10s
+check "gm lock: no-tx: one row (2, false)" test "$(rows gmlock3)" = "2|f"
 
 # --- 10 racers: each migration applied once -----------------------------------------------------
 RACE=$T/race
