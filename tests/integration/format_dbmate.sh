@@ -124,6 +124,16 @@ if [ -n "$DBMATE" ]; then
 	run_dbready "dbmate: dbready after dbmate applies nothing" 0 run --url "$URL_B" --dir "$FIX" --timeout 20s
 	assert_contains "$RUN_TERMLOG" "ok: nothing to apply, 5 migrations already applied"
 
+	# dbmate rollback works on what dbready applied: the newest version's down section
+	URL_RB=$(new_db rollback)
+	run_dbready "dbmate: dbready applies, for dbmate rollback" 0 run --url "$URL_RB" --dir "$FIX" --timeout 20s
+	dbmate_run rollback.log "$URL_RB" -d "$FIX" rollback
+	rc=$?
+	check "dbmate: dbmate rollback after dbready: exit 0, 20240101000005 gone, crlf dropped" \
+		test "$rc $(versions rollback | tail -n 1) $(exists rollback crlf)" = "0 20240101000004 f"
+	run_dbready "dbmate: dbready after dbmate rollback applies it again" 0 run --url "$URL_RB" --dir "$FIX" --timeout 20s
+	assert_contains "$RUN_TERMLOG" "ok: applied 1 migration"
+
 	# --- (b) dbmate applies the first k, dbready exactly the rest -----------------------------
 	files=("$FIX"/2*.sql)
 	for k in 1 2 3 4; do
