@@ -308,6 +308,10 @@ URL=$(new_db pgx5)
 run_dbready "gm url: pgx5:// scheme" 0 run --dir "$BASIC" --timeout 10s \
 	--url "$(pg_url app "$CANARY" pgx5 | sed -e 's,^postgres://,pgx5://,')"
 check "gm url: pgx5: one row (3, false)" test "$(rows pgx5)" = "3|f"
+URL=$(new_db pgx4)
+run_dbready "gm url: pgx:// scheme (database/pgx, v4)" 0 run --dir "$BASIC" --timeout 10s \
+	--url "$(pg_url app "$CANARY" pgx4 | sed -e 's,^postgres://,pgx://,')"
+check "gm url: pgx: one row (3, false)" test "$(rows pgx4)" = "3|f"
 URL=$(new_db spath)
 q main spath 'CREATE SCHEMA app_s AUTHORIZATION app' >/dev/null
 run_dbready "gm url: search_path=app_s" 0 run --dir "$BASIC" --timeout 10s \
