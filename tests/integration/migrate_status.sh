@@ -24,11 +24,13 @@ status_valid() {
 		def err(m): errs.append(m)
 		doc = json.load(open(path))
 		def is_int(v): return isinstance(v, int) and not isinstance(v, bool)
-		want = {"target", "format", "history_table", "migrations", "unknown", "counts"}
+		want = {"target", "format", "history_table", "records_checksum", "migrations", "unknown", "failed", "counts"}
 		if not isinstance(doc, dict) or not want <= set(doc):
 		    sys.exit("top level: want the keys %s, got %s" % (sorted(want), sorted(doc)))
 		fmt = doc["format"]
 		if fmt not in ("drizzle", "plain"): err("format %r" % fmt)
+		if doc["records_checksum"] is not True: err("records_checksum %r, want true" % doc["records_checksum"])
+		if not isinstance(doc["failed"], list): sys.exit("failed not a list")
 		if not isinstance(doc["target"], str) or ":***@" not in doc["target"]:
 		    err("target not a redacted URL: %r" % doc["target"])
 		if not isinstance(doc["history_table"], str): err("history_table not a string")
@@ -66,12 +68,13 @@ status_valid() {
 		    if not isinstance(u, dict) or not isinstance(u.get("hash"), str): err("unknown[%d].hash not a string" % i)
 		    elif key not in u: err("unknown[%d] has no %s" % (i, key))
 		c = doc["counts"]
-		ckeys = {"applied", "pending", "changed", "out_of_order", "unknown"}
+		ckeys = {"applied", "pending", "changed", "out_of_order", "unknown", "failed"}
 		if not isinstance(c, dict) or set(c) != ckeys: sys.exit("counts keys %s, want %s" % (sorted(c), sorted(ckeys)))
 		for k, v in c.items():
 		    if not is_int(v) or v < 0: err("counts.%s not a non-negative integer" % k)
 		tally = {"applied": states["applied"], "pending": states["pending"], "changed": states["changed"],
-		         "out_of_order": states["out-of-order"], "unknown": len(doc["unknown"])}
+		         "out_of_order": states["out-of-order"], "unknown": len(doc["unknown"]),
+		         "failed": len(doc["failed"])}
 		if c != tally: err("counts %s disagree with the list %s" % (c, tally))
 		for kv in counts.split(","):
 		    k, v = kv.split("=")
