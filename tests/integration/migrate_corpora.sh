@@ -2,8 +2,8 @@
 # migrate_corpora.sh - real-world migration folders (../shared/corpora, formats.md,
 # behaviour.md §3) applied with `dbready run`: the resulting schema must equal the corpus'
 # expected-schema.sql (a plain psql application of the same SQL), and a second run applies
-# nothing. drizzle folders are used as they are; the prisma, golang-migrate, goose and flyway
-# corpora are turned into plain folders (<n>_<name>.sql, n NOT zero-padded, so that numeric
+# nothing. drizzle folders are used as they are; the prisma and flyway corpora (formats still
+# to come) are turned into plain folders (<n>_<name>.sql, n NOT zero-padded, so that numeric
 # order is what makes 10 come after 9).
 . "$(dirname "$0")/../lib/harness.sh"
 . "$(dirname "$0")/../lib/migrate.sh"
@@ -106,26 +106,6 @@ if corpus == "umami":  # prisma: <NN_name>/migration.sql
         if os.path.isfile(p):
             m = re.match(r"(\d+)_(.*)", d)
             copy(int(m.group(1)), m.group(2), read(p))
-elif corpus == "harbor":  # golang-migrate: NNNN_name.up.sql
-    for f in os.listdir(src):
-        m = re.match(r"(\d+)_(.*)\.up\.sql$", f)
-        if m:
-            copy(int(m.group(1)), m.group(2), read(os.path.join(src, f)))
-elif corpus == "openfga":  # goose: NNN_name.sql, only the "-- +goose Up" section
-    for f in os.listdir(src):
-        m = re.match(r"(\d+)_(.*)\.sql$", f)
-        if not m:
-            continue
-        up, state = [], None
-        for ln in read(os.path.join(src, f)).splitlines(keepends=True):
-            if ln.startswith("--") and "+goose" in ln:
-                cmd = ln.replace("--", "").replace("+goose", "", 1).strip().lower()
-                if cmd in ("up", "down"):
-                    state = cmd
-                continue
-            if state == "up":
-                up.append(ln)
-        copy(int(m.group(1)), m.group(2), "".join(up))
 elif corpus == "kestra":  # flyway: V1_<n>__desc.sql
     for f in os.listdir(src):
         m = re.match(r"V1_(\d+)__(.*)\.sql$", f)
@@ -157,7 +137,6 @@ plain_corpus() {
 	check "corpora: $corpus: $count history rows in public.dbready_migrations" \
 		test "$(q main "$corpus" 'SELECT count(*) FROM public.dbready_migrations')" = "$count"
 	local excl=(--exclude-table=public.dbready_migrations)
-	[ "$corpus" = harbor ] && excl+=(--exclude-table=public.schema_migrations)
 	schema_matches "corpora: $corpus: schema equals expected-schema.sql" "$corpus" \
 		"$CORPORA/$corpus/expected-schema.sql" "${excl[@]}"
 	run_dbready "corpora: $corpus, second run" 0 run --format=plain --url "$url" --dir "$dir" \
@@ -167,16 +146,8 @@ plain_corpus() {
 
 # prisma: 01_init .. 19_add_session_replay (pgcrypto is a trusted extension: the owner may)
 plain_corpus umami 19 1_init 19_add_session_replay
-# golang-migrate: versions 1..190 with gaps; its SQL alters golang-migrate's own table, which
-# must exist first (corpus README), owned by the role that runs the migrations
-plain_corpus harbor 39 1_initial_schema 190_2.16.0_schema \
-	'SET ROLE app; CREATE TABLE IF NOT EXISTS "schema_migrations" (version bigint not null primary key, dirty boolean not null)'
-# goose: 6 is NO TRANSACTION in goose; dbready must see its CONCURRENTLY statements itself
-plain_corpus openfga 6 1_initialize_schema 6_add_collate_index
-assert_matches "$CORPUS_ERR" 'applying 6_add_collate_index outside a transaction' \
-	"corpora: openfga: 6_add_collate_index ran outside a transaction"
-check "corpora: openfga: the CONCURRENTLY index is valid" \
-	test "$(q main openfga "SELECT i.indisvalid FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid WHERE c.relname = 'idx_user_lookup'")" = t
+# harbor (golang-migrate) and openfga (goose) are applied in their own formats by
+# format_golang_migrate.sh and format_goose.sh
 # flyway: V1_1 .. V1_27 (no 11) become 1_ .. 27_: 10 must come after 9
 plain_corpus kestra 26 1_initial 27_escape_fulltext
 
