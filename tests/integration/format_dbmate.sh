@@ -10,6 +10,9 @@
 #   (d) transaction:false CREATE INDEX CONCURRENTLY, the down section never run
 #   (e) files dbmate refuses are refused before anything runs (exit 6 naming the file), and
 #       the real dbmate refuses each of them too
+#   (e2) dbmate's parser, differentially: 16 tricky files (markers without spaces, on two
+#       lines, indented, upper case, inside a dollar quote; CRLF; options) are applied by
+#       dbmate and by dbready alike (same rows and schema) or refused/failed by both
 #   (f) search_path in the URL, DBMATE_MIGRATIONS_DIR, DBMATE_MIGRATIONS_TABLE
 #   (g) 5,000 migrations in one run, per migration and with --tx=all
 #   (h) auto-detection: dbmate folders are dbmate's, goose, golang-migrate and drizzle ones
@@ -37,7 +40,9 @@ DBMATE=
 if ! command -v npm >/dev/null 2>&1 || ! command -v node >/dev/null 2>&1; then
 	say "# SKIP dbmate binary: node and npm are not installed (the parts that run dbmate are skipped)"
 elif (cd "$DM_PKG" && npm ci --no-audit --no-fund) </dev/null >"$DM_OUT/npm-ci.log" 2>&1; then
-	DBMATE=$DM_PKG/node_modules/@dbmate/linux-x64/bin/dbmate
+	# a private copy: another run of the suite may `npm ci` (and so empty node_modules) meanwhile
+	cp "$DM_PKG/node_modules/@dbmate/linux-x64/bin/dbmate" "$DM_OUT/dbmate-bin" &&
+		DBMATE=$DM_OUT/dbmate-bin
 	pinned=$(node -p "require('$DM_PKG/package.json').dependencies['@dbmate/linux-x64']")
 	got=$("$DBMATE" --version 2>&1)
 	check "dbmate: npm ci in tests/dbmate; the binary is the pinned $pinned ($got)" \
@@ -72,6 +77,15 @@ same_files() { # same_files NAME A B: pass when the files are equal, else the di
 		fail "$1" "they differ:"
 		diff "$2" "$3" | head -n 30 | sed -e 's/^/#     /'
 	fi
+}
+
+# run_any NAME ARGS...: run dbready to completion whatever its exit code (the goose and
+# golang-migrate formats are other files: their folders' outcome is theirs to test)
+run_any() {
+	start_dbready "$@"
+	wait "$RUN_PID"
+	RUN_RC=$?
+	echo "$RUN_RC" >"$RUN_DIR/rc"
 }
 
 versions() { q main "$1" "SELECT version FROM ${2:-public.schema_migrations} ORDER BY version"; }
@@ -307,6 +321,70 @@ if [ -n "$DBMATE" ]; then
 	check "dbmate: dbmate's rows on the odd folder = dbready's" test "$(versions odd_dbmate)" = "$(versions odd)"
 fi
 
+# --- dbmate's parser, differentially: each file alone, applied by dbmate and by dbready -------
+# Both must succeed (and end in equal rows and schema) or both must fail.
+if [ -n "$DBMATE" ]; then
+	DIFF=$D/diff
+	n=0
+	diff_case() { # diff_case NAME CONTENT(printf)
+		n=$((n + 1))
+		local dir=$DIFF/$n
+		mkdir -p "$dir"
+		printf -- "$2" >"$dir/1_case.sql"
+		local u1 u2 rc1 rc2
+		u1=$(new_db "diff_dm_$n")
+		u2=$(new_db "diff_dr_$n")
+		dbmate_run "diff-$n.log" "$u1" -d "$dir" migrate
+		rc1=$?
+		run_any "dbmate: parser case $1" run --url "$u2" --dir "$dir" --format dbmate --timeout 20s
+		rc2=$RUN_RC
+		if [ "$rc1" = 0 ] && [ "$rc2" = 0 ]; then
+			if [ "$(versions "diff_dm_$n")" = "$(versions "diff_dr_$n")" ] &&
+				cmp -s <(pgdump "diff_dm_$n") <(pgdump "diff_dr_$n"); then
+				pass "dbmate: parser case $1: both apply it, same rows and schema"
+			else
+				fail "dbmate: parser case $1: both apply it, same rows and schema" "they differ"
+			fi
+		elif [ "$rc1" != 0 ] && [ "$rc2" != 0 ]; then
+			pass "dbmate: parser case $1: both refuse or fail it (dbmate $rc1, dbready $rc2)"
+		else
+			fail "dbmate: parser case $1: dbmate and dbready agree" "dbmate exit $rc1, dbready exit $rc2"
+			diag_file "diff-$n.log" "$DM_OUT/diff-$n.log"
+			diag_run
+		fi
+	}
+	diff_case "no space, tab before down" '--migrate:up\nCREATE TABLE a (id int);\n--\tmigrate:down\nDROP TABLE a;\n'
+	diff_case "spaces after the markers" '--   migrate:up   \nCREATE TABLE a (id int);\n-- migrate:down   \n'
+	diff_case "marker at the end of the file" '-- migrate:up\nCREATE TABLE a (id int);\n-- migrate:down'
+	diff_case "indented marker is not one" '  -- migrate:up\nCREATE TABLE a (id int);\n-- migrate:down\n'
+	diff_case "migrate:upx is not one" '-- migrate:upx\nCREATE TABLE a (id int);\n-- migrate:down\n'
+	diff_case "a down line before up is a comment" '-- migrate:down\n-- migrate:up\nCREATE TABLE a (id int);\n-- migrate:down\nDROP TABLE a;\n'
+	diff_case "dashes and marker on two lines" '--\nmigrate:up\nCREATE TABLE a (id int);\n-- migrate:down\n'
+	diff_case "down marker inside a dollar quote cuts it" '-- migrate:up\nCREATE FUNCTION f() RETURNS int LANGUAGE sql AS $$\n-- migrate:down\nSELECT 1 $$;\n'
+	diff_case "the empty file" ''
+	diff_case "only an up marker" '-- migrate:up\n'
+	diff_case "options dbmate ignores" '-- migrate:up foo:bar transaction:yes a:b:c\nCREATE TABLE a (id int);\n-- migrate:down\n'
+	diff_case "transaction:false" '-- migrate:up transaction:false\nCREATE TABLE a (id int);\n-- migrate:down\n'
+	diff_case "a later transaction option wins" '-- migrate:up transaction:false transaction:true\nCREATE TABLE a (id int);\nCREATE TABLE b (id int);\n-- migrate:down\n'
+	diff_case "upper-case marker is not one" '-- MIGRATE:UP\nCREATE TABLE a (id int);\n-- migrate:down\n'
+	diff_case "CRLF and a comment block before" '-- one\r\n--two\r\n\r\n   \r\n-- migrate:up\r\nCREATE TABLE a (id int);\r\n-- migrate:down\r\n'
+	diff_case "a failing statement rolls back" '-- migrate:up\nCREATE TABLE a (id int);\nSELECT 1/0;\n-- migrate:down\n'
+	# where they differ on purpose (docs/formats/dbmate.md): dbmate sends the section as one
+	# query string, which PostgreSQL runs as one implicit transaction, so CONCURRENTLY beside
+	# another statement fails under dbmate even with transaction:false; dbready runs it
+	mkdir -p "$DIFF/conc"
+	printf -- '-- migrate:up transaction:false\nCREATE TABLE c (id int);\nCREATE INDEX CONCURRENTLY c_idx ON c (id);\n-- migrate:down\n' >"$DIFF/conc/1_c.sql"
+	dbmate_run diff-conc.log "$(new_db diff_conc_dm)" -d "$DIFF/conc" migrate
+	check "dbmate: CONCURRENTLY beside another statement: dbmate fails (one implicit transaction)" \
+		grep -q 'cannot run inside a transaction block' "$DM_OUT/diff-conc.log"
+	run_dbready "dbmate: CONCURRENTLY beside another statement: dbready applies it" 0 run \
+		--url "$(new_db diff_conc_dr)" --dir "$DIFF/conc" --timeout 20s
+	check "dbmate: CONCURRENTLY beside another statement: c_idx is valid" \
+		test "$(q main diff_conc_dr "SELECT i.indisvalid FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid WHERE c.relname = 'c_idx'")" = t
+else
+	say "# SKIP dbmate parser cases: they compare with the real dbmate (no binary)"
+fi
+
 # --- (f) the dbmate configuration: search_path, DBMATE_MIGRATIONS_DIR, DBMATE_MIGRATIONS_TABLE -
 URL_S=$(new_db sp)
 pg_sql main sp <<<'CREATE SCHEMA app_s AUTHORIZATION app;'
@@ -387,15 +465,6 @@ if [ -n "$DBMATE" ]; then
 fi
 
 # --- (h) which format a folder is -------------------------------------------------------------
-# run_any NAME ARGS...: run dbready to completion whatever its exit code (the goose and
-# golang-migrate formats are other files: their folders' outcome is theirs to test)
-run_any() {
-	start_dbready "$@"
-	wait "$RUN_PID"
-	RUN_RC=$?
-	echo "$RUN_RC" >"$RUN_DIR/rc"
-}
-
 fmt_of() { # fmt_of NAME DIR: `check -v` on DIR (auto), which says the format it picked
 	run_dbready "dbmate: detect: $1" "${3:-0}" check --url "$URL_A" --dir "$2" -v
 }
