@@ -985,17 +985,22 @@ static bool go_migration(const char *f)
 
 /* ---------- the folder's shape ---------- */
 
-/* goose's own test for an annotation line: "--" first (after white space), "+goose" in it */
+/* A line goose takes as an annotation ("--" first after white space, "+goose" in it) that is
+ * a valid one ("-- +goose Up"): a comment that merely mentions +goose does not make a folder
+ * goose's. */
 static bool has_annotation(const char *text, size_t len)
 {
 	for (size_t at = 0; at < len;) {
 		const char *nl = memchr(text + at, '\n', len - at);
 		size_t n = nl ? (size_t)(nl - (text + at)) : len - at;
-		const char *t = text + at;
+		const char *t = text + at, *why;
 		size_t tn = n;
 		trim_space(&t, &tn);
-		if (starts_with(t, tn, "--") && find(text + at, n, "+goose"))
-			return true;
+		if (starts_with(t, tn, "--") && find(text + at, n, "+goose")) {
+			size_t ln = n && text[at + n - 1] == '\r' ? n - 1 : n;
+			if (extract_annotation(text + at, ln, &why) >= 0)
+				return true;
+		}
 		at += n + 1;
 	}
 	return false;

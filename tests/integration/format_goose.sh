@@ -232,7 +232,9 @@ mkmig "$GM" 1_a.up.sql 'CREATE TABLE a (id int);\n'
 mkmig "$GM" 1_a.down.sql 'DROP TABLE a;\n'
 DBM=$T/dbmatefolder
 mkmig "$DBM" 20240101000000_a.sql '-- migrate:up\nCREATE TABLE a (id int);\n-- migrate:down\nDROP TABLE a;\n'
-for d in "$GM" "$DBM"; do
+MENTION=$T/mention # a comment that mentions +goose is not an annotation goose accepts
+mkmig "$MENTION" 0001_m.sql '-- note: +goose annotations are not used here\nCREATE TABLE m (id int);\n'
+for d in "$GM" "$DBM" "$MENTION"; do
 	run_dbready "goose: $(basename "$d") is not goose's" 0 check -v --url "$URL" --dir "$d"
 	assert_not_contains "$RUN_ERR" "goose format"
 done
