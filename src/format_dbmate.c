@@ -213,13 +213,14 @@ static int refuse(struct err *e, const char *file, const char *dir, const char *
 	               dir);
 }
 
-/* Cut m's text (the whole file, malloc'd) to the up section dbmate runs, and read its
- * options. Never runs the down section: the text from "-- migrate:down" on is dropped. */
-static int parse_file(const struct source_dir *d, struct migration *m, char *text, size_t len,
-                      bool *notx, struct err *e)
+/* Whether text (the whole file) is a migration dbmate runs: the markers in mk, or an err
+ * with dbmate's reason. */
+static int check_sections(const struct source_dir *d, const struct migration *m, const char *text,
+                          size_t len, struct markers *mk_out, struct err *e)
 {
 	struct markers mk;
 	find_markers(text, len, &mk);
+	*mk_out = mk;
 	bool bom = len >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0;
 	if (mk.nup == 0)
 		return refuse(
@@ -279,12 +280,26 @@ static int parse_file(const struct source_dir *d, struct migration *m, char *tex
 		              "migrate:up'",
 		              "A second \"-- migrate:down\" line follows the first.",
 		              line_of(text, mk.down2));
+	return EXIT_DONE;
+}
+
+/* Cut m's text (the whole file, malloc'd; m's from here on, or freed) to the up section
+ * dbmate runs, and read its options. Never runs the down section: the text from
+ * "-- migrate:down" on is dropped. */
+static int parse_file(const struct source_dir *d, struct migration *m, char *text, size_t len,
+                      bool *notx, struct err *e)
+{
+	struct markers mk;
+	int rc = check_sections(d, m, text, len, &mk, e);
+	if (rc != EXIT_DONE) {
+		free(text);
+		return rc;
+	}
 	/* the up block: from the up marker (its line included, a comment) to the down marker */
 	size_t n = mk.down - mk.up;
 	memmove(text, text + mk.up, n);
 	text[n] = '\0';
 	*notx = no_transaction(text, n);
-	(void)len;
 	return source_prepare_text(m, text, n, false, NULL, e);
 }
 
