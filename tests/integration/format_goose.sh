@@ -308,6 +308,14 @@ GOOSE_DRIVER=postgres GOOSE_DBSTRING=$URL GOOSE_MIGRATION_DIR=$SEQ GOOSE_TABLE=o
 check "goose env: ops.goose_hist holds 0..5, no goose_db_version" \
 	test "$(q main envcfg "SELECT string_agg(version_id::text, ',' ORDER BY id) FROM ops.goose_hist")/$(exists envcfg goose_db_version)" = "0,1,2,3,4,5/f"
 
+URL=$(new_db envcfg2)
+GOOSE_DBSTRING="host=127.0.0.1 port=$(pg_port main) user=app password=$CANARY dbname=envcfg2" \
+	GOOSE_MIGRATION_DIR=$SEQ run_dbready "goose env: GOOSE_DBSTRING as key=value" 0 run --timeout 20s
+check "goose env: key=value: rows 0..5 in goose_db_version" test "$(rows envcfg2)" = "0|t 1|t 2|t 3|t 4|t 5|t"
+GOOSE_DBSTRING=$URL GOOSE_MIGRATION_DIR=$SEQ run_dbready "goose env: status" 0 status
+assert_contains "$RUN_OUT" "5 applied, 0 pending"
+assert_contains "$RUN_OUT" "goose records no checksums"
+
 # --- the openfga corpus in its native goose format ------------------------------------------------
 if [ -d "$CORPORA/openfga/migrations" ]; then
 	URL=$(new_db openfga)
