@@ -116,37 +116,22 @@ static size_t statement_before(const char *text, size_t end)
 	return NONE;
 }
 
-/* Length of a Unicode white-space character (Go's unicode.IsSpace, which strings.TrimSpace
- * trims) ending at s[n-1], or 0 */
-static size_t space_before(const char *s, size_t n)
-{
-	static const char *const wide[] = {
-	        "\xC2\x85",     "\xC2\xA0",     "\xE1\x9A\x80", "\xE2\x80\x80", "\xE2\x80\x81",
-	        "\xE2\x80\x82", "\xE2\x80\x83", "\xE2\x80\x84", "\xE2\x80\x85", "\xE2\x80\x86",
-	        "\xE2\x80\x87", "\xE2\x80\x88", "\xE2\x80\x89", "\xE2\x80\x8A", "\xE2\x80\xA8",
-	        "\xE2\x80\xA9", "\xE2\x80\xAF", "\xE2\x81\x9F", "\xE3\x80\x80"};
-	if (n && (go_space(s[n - 1]) || s[n - 1] == '\v'))
-		return 1;
-	for (size_t i = 0; i < sizeof wide / sizeof *wide; i++) {
-		size_t w = strlen(wide[i]);
-		if (n >= w && memcmp(s + n - w, wide[i], w) == 0)
-			return w;
-	}
-	return 0;
-}
+/* Go's unicode.IsSpace beyond ASCII (strings.TrimSpace trims these too), UTF-8 encoded */
+static const char *const wide_space[] = {
+        "\xC2\x85",     "\xC2\xA0",     "\xE1\x9A\x80", "\xE2\x80\x80", "\xE2\x80\x81",
+        "\xE2\x80\x82", "\xE2\x80\x83", "\xE2\x80\x84", "\xE2\x80\x85", "\xE2\x80\x86",
+        "\xE2\x80\x87", "\xE2\x80\x88", "\xE2\x80\x89", "\xE2\x80\x8A", "\xE2\x80\xA8",
+        "\xE2\x80\xA9", "\xE2\x80\xAF", "\xE2\x81\x9F", "\xE3\x80\x80"};
 
-static size_t space_after(const char *s, size_t n)
+/* Length of the white-space character (unicode.IsSpace) that s[0..n) starts with (at_end
+ * false) or ends with (at_end true), or 0 */
+static size_t space_len(const char *s, size_t n, bool at_end)
 {
-	static const char *const wide[] = {
-	        "\xC2\x85",     "\xC2\xA0",     "\xE1\x9A\x80", "\xE2\x80\x80", "\xE2\x80\x81",
-	        "\xE2\x80\x82", "\xE2\x80\x83", "\xE2\x80\x84", "\xE2\x80\x85", "\xE2\x80\x86",
-	        "\xE2\x80\x87", "\xE2\x80\x88", "\xE2\x80\x89", "\xE2\x80\x8A", "\xE2\x80\xA8",
-	        "\xE2\x80\xA9", "\xE2\x80\xAF", "\xE2\x81\x9F", "\xE3\x80\x80"};
-	if (n && (go_space(s[0]) || s[0] == '\v'))
+	if (n && (go_space(s[at_end ? n - 1 : 0]) || s[at_end ? n - 1 : 0] == '\v'))
 		return 1;
-	for (size_t i = 0; i < sizeof wide / sizeof *wide; i++) {
-		size_t w = strlen(wide[i]);
-		if (n >= w && memcmp(s, wide[i], w) == 0)
+	for (size_t i = 0; i < sizeof wide_space / sizeof *wide_space; i++) {
+		size_t w = strlen(wide_space[i]);
+		if (n >= w && memcmp(at_end ? s + n - w : s, wide_space[i], w) == 0)
 			return w;
 	}
 	return 0;
@@ -167,9 +152,9 @@ static bool no_transaction(const char *block, size_t len)
 		p += strlen("migrate:up");
 	}
 	size_t w;
-	while (p < n && (w = space_after(block + p, n - p)) > 0)
+	while (p < n && (w = space_len(block + p, n - p, false)) > 0)
 		p += w;
-	while (n > p && (w = space_before(block + p, n - p)) > 0)
+	while (n > p && (w = space_len(block + p, n - p, true)) > 0)
 		n -= w;
 	bool notx = false;
 	while (p < n) {
