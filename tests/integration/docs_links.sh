@@ -10,9 +10,8 @@
 # shellcheck source=../lib/harness.sh
 . "$(dirname "$0")/../lib/harness.sh"
 
-# TEMPORARY (issue 11): other helpers are writing these right now; a link to one of them may
-# dangle until they land. Remove each once it exists.
-ALLOW_MISSING="docs/formats/goose.md docs/formats/dbmate.md bench/dbmate.svg"
+# every link must resolve: nothing is allowed missing
+ALLOW_MISSING=""
 export ALLOW_MISSING
 
 cd "$REPO_ROOT" || exit 1
