@@ -18,10 +18,11 @@
 
 /* ---------- how a migration runs ---------- */
 
-const char *apply_no_tx_reason(const struct migration *m, int server_version)
+const char *apply_no_tx_reason(const struct format *f, const struct migration *m,
+                               int server_version)
 {
 	if (m->directive_no_tx)
-		return "the file says -- dbready:no-transaction";
+		return f->no_tx_says ? f->no_tx_says : "the file says -- dbready:no-transaction";
 	for (int i = 0; i < m->stmts.n; i++) {
 		const char *why = sql_needs_no_transaction(&m->stmts.stmts[i], server_version);
 		if (why)
@@ -42,9 +43,9 @@ static const struct sql_stmt *own_tx_control(const struct migration *m)
 /* Migrations that cannot join dbready's transaction run in one session under a session lock:
  * statements PostgreSQL refuses in a transaction block, and files with their own BEGIN and
  * COMMIT (a COMMIT would end dbready's transaction, and its lock, half-way). */
-static bool needs_session(const struct migration *m, int server_version)
+static bool needs_session(const struct format *f, const struct migration *m, int server_version)
 {
-	return apply_no_tx_reason(m, server_version) || own_tx_control(m);
+	return apply_no_tx_reason(f, m, server_version) || own_tx_control(m);
 }
 
 /* ---------- the context ---------- */
@@ -862,7 +863,7 @@ static int run_all(struct apply_ctx *c, const int *idx, int n, struct err *e)
 	if (all)
 		for (int i = 0; i < n; i++) {
 			const struct migration *m = &c->set->m[idx[i]];
-			const char *why = apply_no_tx_reason(m, c->server_version);
+			const char *why = apply_no_tx_reason(c->set->format, m, c->server_version);
 			if (!why && own_tx_control(m))
 				why = "it has its own BEGIN/COMMIT";
 			if (why)
@@ -887,7 +888,8 @@ static int run_all(struct apply_ctx *c, const int *idx, int n, struct err *e)
 		}
 		struct migration *m = &c->set->m[idx[pos]];
 		int bn = all ? n : 1;
-		const char *why = all ? NULL : apply_no_tx_reason(m, c->server_version);
+		const char *why =
+		        all ? NULL : apply_no_tx_reason(c->set->format, m, c->server_version);
 		const struct sql_stmt *own = all ? NULL : own_tx_control(m);
 		if (announced != pos) { /* once per migration, not per try of the lock */
 			announced = pos;
@@ -954,7 +956,7 @@ static int run_all(struct apply_ctx *c, const int *idx, int n, struct err *e)
 		/* open the next migration's transaction in the same round trip */
 		const int *next = NULL;
 		if (!all && pos + 1 < n &&
-		    !needs_session(&c->set->m[idx[pos + 1]], c->server_version))
+		    !needs_session(c->set->format, &c->set->m[idx[pos + 1]], c->server_version))
 			next = &idx[pos + 1];
 		if ((rc = body_tx(c, &idx[pos], bn, next, next ? 1 : 0, &gd, e)) != EXIT_DONE)
 			break;

@@ -42,6 +42,7 @@ int apply_pending(PGconn *conn, const struct config *cfg, const struct dburl *u,
                   struct migset *set, struct history *h, struct apply_summary *sum, struct err *e);
 
 /* Why m must run outside a transaction, or NULL. */
-const char *apply_no_tx_reason(const struct migration *m, int server_version);
+const char *apply_no_tx_reason(const struct format *f, const struct migration *m,
+                               int server_version);
 
 #endif

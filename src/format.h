@@ -78,6 +78,10 @@ struct format {
 	int (*load)(const struct source_dir *d, struct migset *set, struct err *e);
 
 	/* --- the configuration dialect (NULL-terminated lists, or NULL) --- */
+	/* what "the file says" when a loader sets m->directive_no_tx (NULL: dbready's own
+	 * "-- dbready:no-transaction"), for the log line of a migration run outside a
+	 * transaction */
+	const char *no_tx_says;
 	const struct fsetting *env;        /* environment variables */
 	const struct fsetting *url_params; /* URL parameters libpq does not know */
 	const char *const *url_schemes;    /* URL schemes read as postgres:// ("pgx5") */

@@ -473,6 +473,7 @@ const struct format format_dbmate = {
         .name = "dbmate",
         .detect = detect,
         .load = load,
+        .no_tx_says = "the file says -- migrate:up transaction:false",
         .env = env,
         .url_params = url_params,
         .url_schemes = NULL,

@@ -1461,6 +1461,7 @@ const struct format format_goose = {
         .name = "goose",
         .detect = detect,
         .load = load,
+        .no_tx_says = "the file says -- +goose NO TRANSACTION",
         .env = goose_env,
         .url_params = goose_url_params,
         .schema = NULL, /* the current schema, as goose's unqualified table name */

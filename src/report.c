@@ -41,8 +41,7 @@ static const char *shown(const char *s)
 /* The reason a migration must run outside a transaction (server version unknown: 0). */
 static const char *no_tx(const struct migset *set, const struct migration *m, int server_version)
 {
-	(void)set;
-	return apply_no_tx_reason(m, server_version);
+	return apply_no_tx_reason(set->format, m, server_version);
 }
 
 static cJSON *migration_json(const struct migset *set, const struct migration *m, bool state)
@@ -98,8 +97,13 @@ void report_unknown(const struct history *h, const struct plan *p)
 		lf.event = "unknown_migration";
 		lf.hint = "It was applied from files this folder does not have: an older or newer "
 		          "release, or a deleted migration. Nothing is done about it.";
-		log_emit(LOG_WARN, &lf, "%s records %s %s (hash %.12s), which has no file here",
-		         h->qname, h->format->key_label, *r->key ? r->key : "NULL", r->hash);
+		if (h->format->records_checksum)
+			log_emit(LOG_WARN, &lf,
+			         "%s records %s %s (hash %.12s), which has no file here", h->qname,
+			         h->format->key_label, *r->key ? r->key : "NULL", r->hash);
+		else
+			log_emit(LOG_WARN, &lf, "%s records %s %s, which has no file here",
+			         h->qname, h->format->key_label, *r->key ? r->key : "NULL");
 	}
 }
 
@@ -155,8 +159,9 @@ void report_status(const struct config *cfg, const struct dburl *u, const struct
 	}
 	for (int i = 0; i < p->nunknown; i++) {
 		const struct hrow *r = &h->rows[p->unknown[i]];
-		printf("  %-13s %s %s (hash %.12s): in the database, not on disk\n", "unknown",
-		       h->format->key_label, *r->key ? shown(r->key) : "NULL", shown(r->hash));
+		printf("  %-13s %s %s%s%.12s%s: in the database, not on disk\n", "unknown",
+		       h->format->key_label, *r->key ? shown(r->key) : "NULL",
+		       *r->hash ? " (hash " : "", shown(r->hash), *r->hash ? ")" : "");
 	}
 	for (int i = 0; i < h->n; i++)
 		if (h->rows[i].failed)

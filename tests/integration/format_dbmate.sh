@@ -97,6 +97,7 @@ run_dbready "dbmate: dbready applies the fixture" 0 run --url "$URL_A" --dir "$F
 assert_contains "$RUN_ERR" 'dbmate format ("20240101000001_create_log.sql" has "-- migrate:up" on line 1)'
 assert_contains "$RUN_TERMLOG" "ok: applied 5 migrations (20240101000001_create_log..20240101000005_crlf)"
 assert_contains "$RUN_ERR" "applying 20240101000003_users_email_idx outside a transaction"
+assert_contains "$RUN_ERR" "(the file says -- migrate:up transaction:false)"
 assert_not_contains "$RUN_ERR" "applying 20240101000002_users outside"
 check "dbmate: 5 versions recorded, as strings" \
 	test "$(versions a | tr '\n' ' ')" = "20240101000001 20240101000002 20240101000003 20240101000004 20240101000005 "

@@ -144,7 +144,7 @@ mkmig "$NOTX" 2_index.sql '-- +goose NO TRANSACTION\n-- +goose Up\nCREATE INDEX 
 mkmig "$NOTX" 3_grouped.sql '-- +goose NO TRANSACTION\n-- +goose Up\nCREATE TABLE grouped (id int);\nINSERT INTO grouped VALUES (1); INSERT INTO grouped VALUES (1 / 0);\n'
 URL=$(new_db notx)
 run_dbready "goose notx: a failing grouped statement" 7 run --url "$URL" --dir "$NOTX" --timeout 20s
-assert_contains "$RUN_ERR" "applying 2_index outside a transaction"
+assert_contains "$RUN_ERR" "applying 2_index outside a transaction (the file says -- +goose NO TRANSACTION)"
 check "goose notx: both indexes valid" \
 	test "$(q main notx "SELECT string_agg(c.relname || ':' || i.indisvalid, ',' ORDER BY c.relname) FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid WHERE c.relname LIKE 'items_%'")" = "items_id:true,items_sku:true"
 check "goose notx: the grouped statement was one transaction (no row 1), CREATE TABLE stayed" \
