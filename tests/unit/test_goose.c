@@ -1,4 +1,4 @@
-/* test_goose.c - the goose format's parser (format_goose.c) against goose's own test data.
+/* test_goose.c - the goose format's parser (format_goose_sql.c) against goose's own test data.
  *
  * tests/fixtures/goose-sqlparser/ holds, unchanged, github.com/pressly/goose v3.27.3 (commit
  * 520411a16119bd3b332613d1ff8312c4cc249673, MIT licence in LICENSE there):
@@ -17,10 +17,8 @@
 #include <unistd.h>
 
 #include "format.h"
+#include "format_goose_sql.h"
 #include "unit.h"
-
-bool goose_parse_sql(const char *text, size_t len, bool up, char ***stmts, int *n, bool *use_tx,
-                     char **why);
 
 static char fixtures[4096];
 
