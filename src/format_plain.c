@@ -179,7 +179,10 @@ static int load(const struct source_dir *d, struct migset *set, struct err *e)
 			return err_set(e, EXIT_INTERNAL, NULL, NULL, NULL, "out of memory");
 		m->file = strdup(f);
 		m->version = strndup(f, digits);
-		snprintf(m->key, sizeof m->key, "%.*s", (int)(digits < 31 ? digits : 31), f);
+		/* at most 30 digits (refused above): they fit the key by construction */
+		_Static_assert(sizeof m->key > 30, "a plain version fits the key");
+		memcpy(m->key, f, digits);
+		m->key[digits] = '\0';
 		/* golang-migrate's "1_init.up.sql" is named "1_init" */
 		size_t stem = strlen(f) - 4 - (ends_with(f, ".up.sql") ? 3 : 0);
 		m->name = strndup(f, stem);
