@@ -49,7 +49,7 @@ static bool numeric_component(const char *name, long long *v, const char **why)
 		return false;
 	}
 	long long n;
-	if (!go_atoi(name, (size_t)(us - name), &n)) {
+	if (!goose_atoi(name, (size_t)(us - name), &n)) {
 		*why = "what precedes the first '_' is not a 64-bit integer (goose: \"failed to "
 		       "parse version from migration file\")";
 		return false;
@@ -90,10 +90,10 @@ static bool has_annotation(const char *text, size_t len)
 		size_t n = nl ? (size_t)(nl - (text + at)) : len - at;
 		const char *t = text + at, *why;
 		size_t tn = n;
-		trim_space(&t, &tn);
-		if (starts_with(t, tn, "--") && find(text + at, n, "+goose")) {
+		goose_trim_space(&t, &tn);
+		if (goose_starts_with(t, tn, "--") && goose_find(text + at, n, "+goose")) {
 			size_t ln = n && text[at + n - 1] == '\r' ? n - 1 : n;
-			if (extract_annotation(text + at, ln, &why) >= 0)
+			if (goose_annotation(text + at, ln, &why) >= 0)
 				return true;
 		}
 		at += n + 1;
@@ -156,8 +156,8 @@ static int refuse_go(const struct source_dir *d, struct err *e)
 			char esc[768];
 			utf8_escape(d->files[i], esc, sizeof esc);
 			if (n++)
-				gb_put(&names, ", ", 2);
-			gb_put(&names, esc, strlen(esc));
+				goose_buf_put(&names, ", ", 2);
+			goose_buf_put(&names, esc, strlen(esc));
 		}
 	if (n == 0)
 		return EXIT_DONE;
@@ -200,18 +200,18 @@ static bool assemble(const struct gparse *g, struct gbuf *t, size_t *off)
 			continue;
 		}
 		if (t->n && t->p[t->n - 1] != '\n')
-			gb_putc(t, '\n'), cur++;
+			goose_buf_putc(t, '\n'), cur++;
 		for (; cur < s->line; cur++)
-			gb_putc(t, '\n');
+			goose_buf_putc(t, '\n');
 		if (cur == s->line)
 			for (size_t k = 0; k < s->col; k++)
-				gb_putc(t, ' ');
+				goose_buf_putc(t, ' ');
 		off[i] = t->n;
-		gb_put(t, s->text, s->len);
+		goose_buf_put(t, s->text, s->len);
 		for (size_t k = 0; k < s->len; k++)
 			cur += s->text[k] == '\n';
 	}
-	gb_putc(t, '\n');
+	goose_buf_putc(t, '\n');
 	return !t->oom;
 }
 
@@ -242,7 +242,7 @@ static int build(struct migration *m, const struct gparse *g, struct err *e)
 	}
 	size_t body = t.n;
 	/* BEGIN and COMMIT, after the statements, for the wrapped groups */
-	gb_put(&t, "BEGIN;\nCOMMIT;\n", 15);
+	goose_buf_put(&t, "BEGIN;\nCOMMIT;\n", 15);
 	struct sql_split wrap = {0};
 	int rc = EXIT_DONE;
 	struct sql_stmt *all = NULL;

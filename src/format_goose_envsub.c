@@ -36,13 +36,13 @@ static int ip_fail(struct ip *p, const char *fmt, const char *arg)
 static int32_t ip_peek(struct ip *p)
 {
 	size_t sz;
-	return rune_at(p->s + p->pos, p->n - p->pos, &sz);
+	return goose_rune_at(p->s + p->pos, p->n - p->pos, &sz);
 }
 
 static int32_t ip_next(struct ip *p)
 {
 	size_t sz;
-	int32_t r = rune_at(p->s + p->pos, p->n - p->pos, &sz);
+	int32_t r = goose_rune_at(p->s + p->pos, p->n - p->pos, &sz);
 	p->pos += sz;
 	return r;
 }
@@ -97,7 +97,7 @@ static int ip_ident(struct ip *p, size_t *start, size_t *len)
 	*start = p->pos;
 	for (;;) {
 		size_t sz;
-		int32_t r = rune_at(p->s + p->pos, p->n - p->pos, &sz);
+		int32_t r = goose_rune_at(p->s + p->pos, p->n - p->pos, &sz);
 		if (r < 0 || r == RUNE_ERROR)
 			break;
 		int a = latin1_letter(r), b = latin1_number(r);
@@ -135,7 +135,7 @@ static int ip_substring(struct ip *p, const char *val, struct gbuf *out)
 		p->pos += (size_t)(r < 0x80 ? 1 : r < 0x800 ? 2 : r < 0x10000 ? 3 : 4);
 	}
 	long long off, length = 0;
-	if (!go_atoi(p->s + a, p->pos - a, &off))
+	if (!goose_atoi(p->s + a, p->pos - a, &off))
 		return ip_fail(p, "%s",
 		               "a substring offset is not a number (goose: \"Unable to "
 		               "parse offset\")");
@@ -149,7 +149,7 @@ static int ip_substring(struct ip *p, const char *val, struct gbuf *out)
 				break;
 			p->pos += (size_t)(r < 0x80 ? 1 : r < 0x800 ? 2 : r < 0x10000 ? 3 : 4);
 		}
-		if (!go_atoi(p->s + b, p->pos - b, &length))
+		if (!goose_atoi(p->s + b, p->pos - b, &length))
 			return ip_fail(p, "%s",
 			               "a substring length is not a number (goose: \"Unable "
 			               "to parse length\")");
@@ -176,7 +176,7 @@ static int ip_substring(struct ip *p, const char *val, struct gbuf *out)
 			to = len;
 	}
 	if (to > from)
-		gb_put(out, val + from, (size_t)(to - from));
+		goose_buf_put(out, val + from, (size_t)(to - from));
 	return 0;
 }
 
@@ -192,7 +192,7 @@ static int ip_expansion(struct ip *p, struct gbuf *out)
 		if (out) {
 			const char *v = ip_env(p, id, idlen);
 			if (v)
-				gb_put(out, v, strlen(v));
+				goose_buf_put(out, v, strlen(v));
 			else if (p->warn)
 				log_warn("goose ENVSUB in \"%s\" line %d: $%.*s is not set; goose "
 				         "substitutes an empty string, and so does dbready",
@@ -207,7 +207,7 @@ static int ip_expansion(struct ip *p, struct gbuf *out)
 	if (ip_peek(p) == '}') {
 		ip_next(p);
 		if (out && v)
-			gb_put(out, v, strlen(v));
+			goose_buf_put(out, v, strlen(v));
 		else if (out && p->warn)
 			log_warn("goose ENVSUB in \"%s\" line %d: ${%.*s} is not set; goose "
 			         "substitutes an empty string, and so does dbready",
@@ -221,19 +221,19 @@ static int ip_expansion(struct ip *p, struct gbuf *out)
 		bool take = out && (!v || !*v);
 		rc = ip_expr(p, true, take ? out : NULL);
 		if (rc == 0 && out && !take)
-			gb_put(out, v, strlen(v));
+			goose_buf_put(out, v, strlen(v));
 	} else if (op == ':') {
 		rc = ip_substring(p, v, out);
 	} else if (op == '-') { /* ${NAME-default}: unset */
 		bool take = out && !v;
 		rc = ip_expr(p, true, take ? out : NULL);
 		if (rc == 0 && out && !take)
-			gb_put(out, v, strlen(v));
+			goose_buf_put(out, v, strlen(v));
 	} else if (op == '?') { /* ${NAME?message}: an error when unset */
 		struct gbuf msg = {0};
 		rc = ip_expr(p, true, out && !v ? &msg : NULL);
 		if (rc == 0 && out && v)
-			gb_put(out, v, strlen(v));
+			goose_buf_put(out, v, strlen(v));
 		else if (rc == 0 && out) {
 			char *name = strndup(p->s + id, idlen);
 			char *m =
@@ -269,22 +269,22 @@ static int ip_expr(struct ip *p, bool in_brace, struct gbuf *out)
 			return 0;
 		const char *at = p->s + p->pos;
 		size_t left = p->n - p->pos;
-		if (starts_with(at, left, "\\\\")) {
+		if (goose_starts_with(at, left, "\\\\")) {
 			p->pos += 2;
 			if (out)
-				gb_put(out, "\\\\", 2);
+				goose_buf_put(out, "\\\\", 2);
 			continue;
 		}
-		if (starts_with(at, left, "\\$") || starts_with(at, left, "$$")) {
+		if (goose_starts_with(at, left, "\\$") || goose_starts_with(at, left, "$$")) {
 			p->pos += 2;
 			if (out)
-				gb_putc(out, '$');
+				goose_buf_putc(out, '$');
 			continue;
 		}
-		if (starts_with(at, left, "$(")) {
+		if (goose_starts_with(at, left, "$(")) {
 			p->pos += 2;
 			if (out)
-				gb_put(out, "$(", 2);
+				goose_buf_put(out, "$(", 2);
 			continue;
 		}
 		if (c == '$' && p->pos < p->n - 1) {
@@ -295,29 +295,29 @@ static int ip_expr(struct ip *p, bool in_brace, struct gbuf *out)
 		/* one rune (an invalid byte becomes U+FFFD, as string(rune) writes it), then
 		 * text up to a $, a \, the brace's end or another invalid byte */
 		size_t sz;
-		int32_t r = rune_at(at, left, &sz);
+		int32_t r = goose_rune_at(at, left, &sz);
 		if (out) {
 			if (r == RUNE_ERROR)
-				gb_put(out, "\xEF\xBF\xBD", 3);
+				goose_buf_put(out, "\xEF\xBF\xBD", 3);
 			else
-				gb_put(out, at, sz);
+				goose_buf_put(out, at, sz);
 		}
 		p->pos += sz;
 		size_t from = p->pos;
 		while (p->pos < p->n) {
-			int32_t t = rune_at(p->s + p->pos, p->n - p->pos, &sz);
+			int32_t t = goose_rune_at(p->s + p->pos, p->n - p->pos, &sz);
 			if (t == RUNE_ERROR || t == '$' || t == '\\' || (in_brace && t == '}'))
 				break;
 			p->pos += sz;
 		}
 		if (out)
-			gb_put(out, p->s + from, p->pos - from);
+			goose_buf_put(out, p->s + from, p->pos - from);
 	}
 }
 
 /* interpolate.Interpolate of one line into out, or NULL with *error (malloc'd) */
-bool envsub(const char *s, size_t n, const char *file, int line, bool warn, struct gbuf *out,
-            char **error)
+bool goose_envsub(const char *s, size_t n, const char *file, int line, bool warn, struct gbuf *out,
+                  char **error)
 {
 	struct ip p = {s, n, 0, file, line, false, NULL};
 	if (ip_expr(&p, false, NULL) == 0) { /* Parse: every error of the line's syntax */

@@ -11,7 +11,7 @@
 #include "format_goose_text.h"
 
 /* interpolate.Interpolate of one line into out, or NULL with *error (malloc'd) */
-bool envsub(const char *s, size_t n, const char *file, int line, bool warn, struct gbuf *out,
-            char **error);
+bool goose_envsub(const char *s, size_t n, const char *file, int line, bool warn, struct gbuf *out,
+                  char **error);
 
 #endif

@@ -28,14 +28,14 @@ static bool ends_with_semicolon(const char *s, size_t n)
 	const char *prev = NULL;
 	size_t prev_n = 0, i = 0, sz;
 	while (i < n) {
-		while (i < n && go_space(rune_at(s + i, n - i, &sz)))
+		while (i < n && goose_space(goose_rune_at(s + i, n - i, &sz)))
 			i += sz;
 		if (i >= n)
 			break;
 		size_t w = i;
-		while (i < n && !go_space(rune_at(s + i, n - i, &sz)))
+		while (i < n && !goose_space(goose_rune_at(s + i, n - i, &sz)))
 			i += sz;
-		if (starts_with(s + w, i - w, "--"))
+		if (goose_starts_with(s + w, i - w, "--"))
 			break;
 		prev = s + w;
 		prev_n = i - w;
@@ -58,7 +58,7 @@ static bool equal_fold(const char *s, size_t n, const char *word)
 	for (; *word; word++) {
 		if (i >= n)
 			return false;
-		int32_t r = rune_at(s + i, n - i, &sz);
+		int32_t r = goose_rune_at(s + i, n - i, &sz);
 		i += sz;
 		int w = *word >= 'A' && *word <= 'Z' ? *word + 32 : *word;
 		int32_t f = r >= 'A' && r <= 'Z' ? r + 32 : r;
@@ -74,7 +74,7 @@ static bool equal_fold(const char *s, size_t n, const char *word)
 
 /* The annotation of a line goose takes as one (it starts with "--" after white space and
  * contains "+goose"), or -1 with *why saying what goose refuses. */
-int extract_annotation(const char *line, size_t n, const char **why)
+int goose_annotation(const char *line, size_t n, const char **why)
 {
 	if (n && (line[0] == ' ' || line[0] == '\t')) {
 		*why = "the annotation line starts with white space (goose: \"contains leading "
@@ -88,28 +88,28 @@ int extract_annotation(const char *line, size_t n, const char **why)
 			i += 2;
 			continue;
 		}
-		gb_putc(&cmd, line[i++]);
+		goose_buf_putc(&cmd, line[i++]);
 	}
-	gb_putc(&cmd, '\0');
+	goose_buf_putc(&cmd, '\0');
 	if (cmd.oom) {
 		free(cmd.p);
 		*why = "out of memory";
 		return -1;
 	}
 	size_t len = cmd.n - 1;
-	const char *g = find(cmd.p, len, "+goose");
+	const char *g = goose_find(cmd.p, len, "+goose");
 	if (g) {
 		size_t at = (size_t)(g - cmd.p);
 		memmove(cmd.p + at, cmd.p + at + 6, len - at - 6 + 1);
 		len -= 6;
 	}
 	int found = -1;
-	if (find(cmd.p, len, "+goose")) {
+	if (goose_find(cmd.p, len, "+goose")) {
 		*why = "the line holds \"+goose\" twice (goose: \"contains multiple '+goose' "
 		       "annotations\")";
 	} else {
 		const char *c = cmd.p;
-		trim_space(&c, &len);
+		goose_trim_space(&c, &len);
 		if (len == 0)
 			*why = "the annotation is empty (goose: \"empty annotation\")";
 		for (size_t k = 0; len && k < sizeof ann_name / sizeof *ann_name; k++)
@@ -164,7 +164,7 @@ static bool store(struct gparse *g, struct gbuf *buf, int buf_line)
 	size_t n = buf->n;
 	const char *t = s;
 	size_t tn = n;
-	trim_space(&t, &tn);
+	goose_trim_space(&t, &tn);
 	int line = buf_line;
 	size_t col = 0;
 	for (const char *q = s; q < t; q++) {
@@ -228,12 +228,12 @@ bool goose_parse(const char *text, size_t len, const char *file, bool up, bool w
 		const char *line = raw;
 		const char *tr = raw;
 		size_t tn = n;
-		trim_space(&tr, &tn);
+		goose_trim_space(&tr, &tn);
 		if (state == S_START && tn == 0)
 			continue;
-		if (starts_with(tr, tn, "--") && find(line, n, "+goose")) {
+		if (goose_starts_with(tr, tn, "--") && goose_find(line, n, "+goose")) {
 			const char *why = NULL;
-			int a = extract_annotation(line, n, &why);
+			int a = goose_annotation(line, n, &why);
 			if (a < 0) {
 				ok = fail_line(g, lineno, hint_syntax, "%s", why);
 				break;
@@ -262,7 +262,7 @@ bool goose_parse(const char *text, size_t len, const char *file, bool up, bool w
 				}
 				const char *b = buf.p ? buf.p : "";
 				size_t bn = buf.n;
-				trim_space(&b, &bn);
+				goose_trim_space(&b, &bn);
 				if (bn)
 					ok = fail_line(
 					        g, buf_line,
@@ -319,13 +319,14 @@ bool goose_parse(const char *text, size_t len, const char *file, bool up, bool w
 				continue;
 		}
 		/* leading comments and empty lines before a statement are not part of it */
-		if (buf.n == 0 && (starts_with(tr, tn, "--") || n == 0))
+		if (buf.n == 0 && (goose_starts_with(tr, tn, "--") || n == 0))
 			continue;
 		if (state == S_END_UP || state == S_END_DOWN) {
 			/* the StatementEnd line is not part of the statement; goose reaches this
 			 * with any other line only after an empty StatementBegin/End block, and
 			 * then sends an empty statement instead of that line */
-			if (warn && (!starts_with(tr, tn, "--") || !find(line, n, "+goose")))
+			if (warn &&
+			    (!goose_starts_with(tr, tn, "--") || !goose_find(line, n, "+goose")))
 				log_warn("\"%s\" line %d is never run: it follows an empty "
 				         "StatementBegin/StatementEnd block, and goose sends an "
 				         "empty "
@@ -336,7 +337,8 @@ bool goose_parse(const char *text, size_t len, const char *file, bool up, bool w
 				sub.n = 0;
 				char *error = NULL;
 				bool runs = up ? state <= S_END_UP : state >= S_DOWN;
-				if (!envsub(line, n, file, lineno, warn && runs, &sub, &error)) {
+				if (!goose_envsub(line, n, file, lineno, warn && runs, &sub,
+				                  &error)) {
 					ok = fail_line(
 					        g, lineno,
 					        "Set the variable, or write $$ for a literal $ "
@@ -349,14 +351,14 @@ bool goose_parse(const char *text, size_t len, const char *file, bool up, bool w
 					free(error);
 					break;
 				}
-				gb_putc(&sub, '\0');
+				goose_buf_putc(&sub, '\0');
 				line = sub.p;
 				n = sub.n - 1;
 			}
 			if (buf.n == 0)
 				buf_line = lineno;
-			gb_put(&buf, line, n);
-			gb_putc(&buf, '\n');
+			goose_buf_put(&buf, line, n);
+			goose_buf_putc(&buf, '\n');
 		}
 		if (buf.oom || sub.oom) {
 			ok = oom(g);
@@ -405,7 +407,7 @@ bool goose_parse(const char *text, size_t len, const char *file, bool up, bool w
 	if (ok) {
 		const char *b = buf.p ? buf.p : "";
 		size_t bn = buf.n;
-		trim_space(&b, &bn);
+		goose_trim_space(&b, &bn);
 		if (bn)
 			ok = fail_line(
 			        g, buf_line,

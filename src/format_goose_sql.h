@@ -30,7 +30,7 @@ void gparse_free(struct gparse *g);
 
 /* The annotation of a line goose takes as one (it starts with "--" after white space and
  * contains "+goose"), or -1 with *why saying what goose refuses. */
-int extract_annotation(const char *line, size_t n, const char **why);
+int goose_annotation(const char *line, size_t n, const char **why);
 
 /* Parse text as goose parses it for direction up (or down). warn: say which unset ENVSUB
  * variables became empty in the section that runs. */

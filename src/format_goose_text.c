@@ -12,7 +12,7 @@
 
 /* ---------- a growing buffer ---------- */
 
-void gb_put(struct gbuf *b, const char *s, size_t n)
+void goose_buf_put(struct gbuf *b, const char *s, size_t n)
 {
 	if (b->oom)
 		return;
@@ -33,16 +33,16 @@ void gb_put(struct gbuf *b, const char *s, size_t n)
 	b->p[b->n] = '\0';
 }
 
-void gb_putc(struct gbuf *b, char c)
+void goose_buf_putc(struct gbuf *b, char c)
 {
-	gb_put(b, &c, 1);
+	goose_buf_put(b, &c, 1);
 }
 
 /* ---------- Go's view of UTF-8 and white space ---------- */
 
 /* One rune of s[0..n) as utf8.DecodeRuneInString reads it: invalid bytes are RUNE_ERROR of
  * size 1; -1 at the end. */
-int32_t rune_at(const char *str, size_t n, size_t *size)
+int32_t goose_rune_at(const char *str, size_t n, size_t *size)
 {
 	const unsigned char *s = (const unsigned char *)str;
 	*size = 1;
@@ -89,7 +89,7 @@ static int32_t last_rune(const char *s, size_t n, size_t *size)
 	while (start > lim && ((unsigned char)s[start] & 0xC0) == 0x80)
 		start--;
 	size_t sz;
-	int32_t r = rune_at(s + start, n - start, &sz);
+	int32_t r = goose_rune_at(s + start, n - start, &sz);
 	if (start + sz != n)
 		return RUNE_ERROR;
 	*size = sz;
@@ -97,7 +97,7 @@ static int32_t last_rune(const char *s, size_t n, size_t *size)
 }
 
 /* unicode.IsSpace (and bufio's isSpace, the same set) */
-bool go_space(int32_t r)
+bool goose_space(int32_t r)
 {
 	switch (r) {
 	case '\t':
@@ -121,31 +121,31 @@ bool go_space(int32_t r)
 }
 
 /* strings.TrimSpace: *s and *n narrowed to the text without leading and trailing space */
-void trim_space(const char **s, size_t *n)
+void goose_trim_space(const char **s, size_t *n)
 {
 	size_t sz;
 	while (*n) {
-		int32_t r = rune_at(*s, *n, &sz);
-		if (!go_space(r))
+		int32_t r = goose_rune_at(*s, *n, &sz);
+		if (!goose_space(r))
 			break;
 		*s += sz;
 		*n -= sz;
 	}
 	while (*n) {
 		int32_t r = last_rune(*s, *n, &sz);
-		if (!go_space(r))
+		if (!goose_space(r))
 			break;
 		*n -= sz;
 	}
 }
 
-bool starts_with(const char *s, size_t n, const char *prefix)
+bool goose_starts_with(const char *s, size_t n, const char *prefix)
 {
 	size_t k = strlen(prefix);
 	return n >= k && memcmp(s, prefix, k) == 0;
 }
 
-const char *find(const char *s, size_t n, const char *needle)
+const char *goose_find(const char *s, size_t n, const char *needle)
 {
 	size_t k = strlen(needle);
 	for (size_t i = 0; i + k <= n; i++)
@@ -155,9 +155,9 @@ const char *find(const char *s, size_t n, const char *needle)
 }
 
 /* strconv.Atoi(strings.TrimSpace(s)) on a 64-bit system */
-bool go_atoi(const char *s, size_t n, long long *out)
+bool goose_atoi(const char *s, size_t n, long long *out)
 {
-	trim_space(&s, &n);
+	goose_trim_space(&s, &n);
 	bool neg = false;
 	if (n && (*s == '+' || *s == '-')) {
 		neg = *s == '-';

@@ -20,18 +20,18 @@ struct gbuf {
 	bool oom;
 };
 
-void gb_put(struct gbuf *b, const char *s, size_t n);
-void gb_putc(struct gbuf *b, char c);
+void goose_buf_put(struct gbuf *b, const char *s, size_t n);
+void goose_buf_putc(struct gbuf *b, char c);
 
 /* ---------- Go's view of UTF-8 and white space ---------- */
 
 #define RUNE_ERROR 0xFFFD
 
-int32_t rune_at(const char *str, size_t n, size_t *size);
-bool go_space(int32_t r);
-void trim_space(const char **s, size_t *n);
-bool starts_with(const char *s, size_t n, const char *prefix);
-const char *find(const char *s, size_t n, const char *needle);
-bool go_atoi(const char *s, size_t n, long long *out);
+int32_t goose_rune_at(const char *str, size_t n, size_t *size);
+bool goose_space(int32_t r);
+void goose_trim_space(const char **s, size_t *n);
+bool goose_starts_with(const char *s, size_t n, const char *prefix);
+const char *goose_find(const char *s, size_t n, const char *needle);
+bool goose_atoi(const char *s, size_t n, long long *out);
 
 #endif
