@@ -62,6 +62,8 @@ COPY Makefile LICENSE ./
 COPY scripts/static/ scripts/static/
 COPY src/ src/
 COPY tests/unit/ tests/unit/
+# goose's own parser test data, which the unit tests check the goose parser against
+COPY tests/fixtures/goose-sqlparser/ tests/fixtures/goose-sqlparser/
 RUN SOURCE_DATE_EPOCH="${SOURCE_DATE_EPOCH}" make static VERSION="${VERSION}" \
  && make build/unit-tests VERSION="${VERSION}" \
  && build/unit-tests

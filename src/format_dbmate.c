@@ -288,20 +288,10 @@ static int parse_file(const struct source_dir *d, struct migration *m, char *tex
 	return source_prepare_text(m, text, n, false, NULL, e);
 }
 
-static int check_odd(const struct source_dir *d, struct err *e)
+/* an entry dbmate would read as a migration (its version pattern) */
+static bool is_migration(const char *name)
 {
-	for (int i = 0; i < d->nodd; i++) {
-		if (!file_version_len(d->odd[i]))
-			continue;
-		char name[768];
-		utf8_escape(d->odd[i], name, sizeof name);
-		return err_set(e, EXIT_MIGRATIONS, "file_not_regular",
-		               "Replace it with a regular file (or a symbolic link to one), or "
-		               "remove it.",
-		               d->odd_why[i], "migration file \"%s\" in \"%s\" cannot be read",
-		               name, d->path);
-	}
-	return EXIT_DONE;
+	return file_version_len(name) > 0;
 }
 
 static int by_version(const void *a, const void *b)
@@ -345,7 +335,7 @@ static int check_duplicates(const struct migset *set, struct err *e)
 
 static int load(const struct source_dir *d, struct migset *set, struct err *e)
 {
-	int rc = check_odd(d, e);
+	int rc = source_check_odd(d, is_migration, e);
 	if (rc != EXIT_DONE)
 		return rc;
 	/* d->files is sorted by name (strcmp): dbmate's order, sort.Slice by FileName */

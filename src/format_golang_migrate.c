@@ -133,25 +133,11 @@ static int by_key(const void *x, const void *y)
 	return strcmp(a->file, b->file);
 }
 
-/* Entries that are neither a file nor a directory: an up file cannot be skipped (later
- * migrations may depend on it), anything else is ignored with a warning. */
-static int check_odd(const struct source_dir *d, struct err *e)
+/* an entry golang-migrate would read as an up file */
+static bool is_up_file(const char *name)
 {
-	for (int i = 0; i < d->nodd; i++) {
-		char name[768];
-		utf8_escape(d->odd[i], name, sizeof name);
-		struct gm_name g;
-		if (parse_name(d->odd[i], &g) && g.up)
-			return err_set(
-			        e, EXIT_MIGRATIONS, "file_not_regular",
-			        "Replace it with a regular file (or a symbolic link to one), "
-			        "or remove it.",
-			        d->odd_why[i], "migration file \"%s\" in \"%s\" cannot be read",
-			        name, d->path);
-		log_warn("\"%s\" in the migrations folder \"%s\" is ignored: %s", name, d->path,
-		         d->odd_why[i]);
-	}
-	return EXIT_DONE;
+	struct gm_name g;
+	return parse_name(name, &g) && g.up;
 }
 
 static int refuse_duplicate(const struct source_dir *d, const struct gm_file *a,
@@ -198,7 +184,7 @@ static int add_migration(const struct source_dir *d, const struct gm_file *up,
 
 static int load(const struct source_dir *d, struct migset *set, struct err *e)
 {
-	int rc = check_odd(d, e);
+	int rc = source_check_odd(d, is_up_file, e);
 	if (rc != EXIT_DONE)
 		return rc;
 	struct gm_file *fs = calloc((size_t)(d->nfiles ? d->nfiles : 1), sizeof *fs);

@@ -404,24 +404,20 @@ static int load_one(const char *dir, struct migration *m, struct err *e)
 	return rc;
 }
 
+/* an entry goose would read: a .sql or a Go migration */
+static bool goose_file(const char *name)
+{
+	return ends_with(name, ".sql") || go_migration(name);
+}
+
 static int load(const struct source_dir *d, struct migset *set, struct err *e)
 {
 	/* entries that are neither file nor directory: a .sql one is a migration goose would
 	 * try to read (fs.Glob lists it) */
-	for (int i = 0; i < d->nodd; i++) {
-		char name[768];
-		utf8_escape(d->odd[i], name, sizeof name);
-		if (ends_with(d->odd[i], ".sql") || go_migration(d->odd[i]))
-			return err_set(
-			        e, EXIT_MIGRATIONS, "file_not_regular",
-			        "Replace it with a regular file (or a symbolic link to one), "
-			        "or remove it.",
-			        d->odd_why[i], "migration file \"%s\" in \"%s\" cannot be read",
-			        name, d->path);
-		log_warn("\"%s\" in the migrations folder \"%s\" is ignored: %s", name, d->path,
-		         d->odd_why[i]);
-	}
-	int rc = refuse_go(d, e);
+	int rc = source_check_odd(d, goose_file, e);
+	if (rc != EXIT_DONE)
+		return rc;
+	rc = refuse_go(d, e);
 	if (rc != EXIT_DONE)
 		return rc;
 	struct gfile *files = calloc((size_t)(d->nfiles ? d->nfiles : 1), sizeof *files);

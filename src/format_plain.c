@@ -27,26 +27,6 @@ static bool looks_like_migration(const char *f)
 	       !ends_with(f, ".down.sql");
 }
 
-/* Entries that are neither a file nor a directory: one named like a migration cannot be
- * skipped (later migrations may depend on it), anything else is ignored with a warning. */
-static int check_odd(const struct source_dir *d, struct err *e)
-{
-	for (int i = 0; i < d->nodd; i++) {
-		char name[768];
-		utf8_escape(d->odd[i], name, sizeof name);
-		if (looks_like_migration(d->odd[i]))
-			return err_set(
-			        e, EXIT_MIGRATIONS, "file_not_regular",
-			        "Replace it with a regular file (or a symbolic link to one), "
-			        "or remove it.",
-			        d->odd_why[i], "migration file \"%s\" in \"%s\" cannot be read",
-			        name, d->path);
-		log_warn("\"%s\" in the migrations folder \"%s\" is ignored: %s", name, d->path,
-		         d->odd_why[i]);
-	}
-	return EXIT_DONE;
-}
-
 /* The history table records the name as text: a name that is not UTF-8 would pass `check`
  * and fail `run` when its row is written, after the migration ran. */
 static int check_name(const struct source_dir *d, const char *f, struct err *e)
@@ -151,7 +131,7 @@ static int by_version(const void *x, const void *y)
 
 static int load(const struct source_dir *d, struct migset *set, struct err *e)
 {
-	int rc = check_odd(d, e);
+	int rc = source_check_odd(d, looks_like_migration, e);
 	if (rc != EXIT_DONE)
 		return rc;
 	for (int i = 0; i < d->nfiles; i++) {

@@ -357,6 +357,25 @@ static int refuse_copy(const struct migration *m, const struct sql_stmt *st, str
 	        in ? "FROM STDIN" : "TO STDOUT", m->file, line, col);
 }
 
+int source_check_odd(const struct source_dir *d, bool (*is_migration)(const char *name),
+                     struct err *e)
+{
+	for (int i = 0; i < d->nodd; i++) {
+		char name[768];
+		utf8_escape(d->odd[i], name, sizeof name);
+		if (is_migration(d->odd[i]))
+			return err_set(
+			        e, EXIT_MIGRATIONS, "file_not_regular",
+			        "Replace it with a regular file (or a symbolic link to one), "
+			        "or remove it.",
+			        d->odd_why[i], "migration file \"%s\" in \"%s\" cannot be read",
+			        name, d->path);
+		log_warn("\"%s\" in the migrations folder \"%s\" is ignored: %s", name, d->path,
+		         d->odd_why[i]);
+	}
+	return EXIT_DONE;
+}
+
 int source_prepare(const char *dir, struct migration *m, bool decode_utf8, const char *breakpoint,
                    struct err *e)
 {

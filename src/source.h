@@ -38,6 +38,12 @@ bool source_has_file(const struct source_dir *d, const char *name);
 /* Why the entry name is neither a regular file nor a directory (d->odd_why), or NULL. */
 const char *source_odd_why(const struct source_dir *d, const char *name);
 
+/* Entries that are neither a file nor a directory (d->odd): one that is_migration() says the
+ * format would load cannot be skipped (later migrations may depend on it): exit 6 naming
+ * what it is; anything else is ignored with a warning. */
+int source_check_odd(const struct source_dir *d, bool (*is_migration)(const char *name),
+                     struct err *e);
+
 /* Read dir/name whole into a new NUL-terminated buffer. EXIT_DONE or an err: code 6 when it
  * is missing, not a regular file (named with what it is) or larger than MIGRATION_FILE_MAX,
  * code 3 when it cannot be opened (permissions). Never blocks on a FIFO. */
