@@ -45,6 +45,38 @@ run_dbready "valgrind: unreachable (DNS)" 4 wait --timeout 2s \
 	--url "postgres://app:$CANARY@does-not-exist.invalid:5432/app"
 run_dbready "valgrind: JSON logs" 0 wait --log-format json --url "$URL"
 
+# every format on the table, through its own loader, history hooks and lock: goose (Up/Down,
+# StatementBegin/End, NO TRANSACTION, ENVSUB), golang-migrate (a file with its own BEGIN/COMMIT,
+# then a dirty row refused), dbmate (the fixture: sections, transaction:false, CRLF)
+fmt_db() { # fmt_db NAME: a fresh database owned by app; prints its URL
+	pg_sql main <<<"CREATE DATABASE \"$1\" OWNER app;" >/dev/null || true
+	pg_url app "$CANARY" "$1"
+}
+FMT=$DBREADY_TEST_DIR/formats
+mkdir -p "$FMT/goose" "$FMT/gm"
+printf '%s\n' '-- +goose Up' '-- +goose StatementBegin' \
+	'CREATE FUNCTION vg() RETURNS int LANGUAGE plpgsql AS $$ BEGIN RETURN 1; END; $$;' \
+	'-- +goose StatementEnd' '-- +goose ENVSUB ON' 'CREATE TABLE ${VG_PREFIX}_t (id int);' \
+	'-- +goose Down' 'DROP TABLE vg_t;' >"$FMT/goose/00001_a.sql"
+printf '%s\n' '-- +goose NO TRANSACTION' '-- +goose Up' 'CREATE INDEX CONCURRENTLY vg_i ON vg_t (id);' \
+	>"$FMT/goose/00002_b.sql"
+printf '%s\n' 'BEGIN;' 'CREATE TABLE gm_t (id int);' 'COMMIT;' >"$FMT/gm/1_own_tx.up.sql"
+printf '%s\n' 'CREATE TABLE gm_u (id int);' >"$FMT/gm/2_u.up.sql"
+printf '%s\n' 'DROP TABLE gm_u;' >"$FMT/gm/2_u.down.sql"
+GURL=$(fmt_db vg_goose)
+VG_PREFIX=vg run_dbready "valgrind: goose" 0 run --url "$GURL" --dir "$FMT/goose"
+run_dbready "valgrind: goose, status" 0 status --url "$GURL" --dir "$FMT/goose"
+assert_contains "$RUN_OUT" "2 applied, 0 pending"
+MURL=$(fmt_db vg_gm)
+run_dbready "valgrind: golang-migrate, x-migrations-table" 0 run --dir "$FMT/gm" \
+	--url "$MURL?x-migrations-table=vg_hist&search_path=public"
+pg_sql main vg_gm <<<'UPDATE vg_hist SET dirty = true;'
+run_dbready "valgrind: golang-migrate, dirty refused" 6 run --dir "$FMT/gm" \
+	--url "$MURL?x-migrations-table=vg_hist"
+assert_contains "$RUN_ERR" "Dirty database version"
+run_dbready "valgrind: dbmate" 0 run --url "$(fmt_db vg_dbmate)" \
+	--dir "$HERE/tests/fixtures/dbmate-basic"
+
 # the HTTP side: dependency waits (one retried) and the outcome webhook (one retry)
 . "$(dirname "$0")/../lib/httpstub.sh"
 httpstub_start valgrind --route /ready=503,200 --route /hook=500,200 || true
