@@ -539,9 +539,15 @@ static void print_settings(const char *label, const struct fsetting *s)
 {
 	if (!s || !s->name)
 		return;
-	printf("\n      %s:", label);
-	for (int i = 0; s[i].name; i++)
-		printf("%s %s", i ? "," : "", s[i].name);
+	int col = printf("\n      %s:", label) - 1;
+	for (int i = 0; s[i].name; i++) {
+		/* wrapped below 92 columns, continued under the label */
+		if (i && col + 2 + (int)strlen(s[i].name) > 92)
+			col = printf(",\n        ") - 2;
+		else if (i)
+			col += printf(",");
+		col += printf(" %s", s[i].name);
+	}
 }
 
 /* The formats, generated from the table so the help cannot fall behind it. */
@@ -552,7 +558,9 @@ static void print_formats(void)
 		const struct format *f = format_at(i);
 		printf("  %-15s history table %s%s%s%s", f->name, f->schema ? f->schema : "",
 		       f->schema ? "." : "(current schema).", f->table,
-		       f->records_checksum ? "" : "; records no checksum (edits go unseen)");
+		       f->records_checksum
+		               ? ""
+		               : ",\n                  no checksums (an edited file goes unseen)");
 		print_settings("its variables", f->env);
 		print_settings("its URL parameters (never passed to libpq)", f->url_params);
 		if (f->url_schemes && *f->url_schemes) {

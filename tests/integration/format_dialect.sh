@@ -150,4 +150,17 @@ check "status --json: format dbmate, records_checksum false" \
 run_dbready "status: text says edits go unseen" 0 status --url "$URL?search_path=ops" --dir "$DBM"
 assert_contains "$RUN_OUT" "dbmate records no checksums"
 
+# --- (5) --help lists every format with its dialect, from the format table -------------------
+run_dbready "help lists the formats" 0 --help
+for want in "golang-migrate  history table (current schema).schema_migrations" \
+	"goose           history table (current schema).goose_db_version" \
+	"dbmate          history table (current schema).schema_migrations" \
+	"drizzle         history table drizzle.__drizzle_migrations" \
+	"plain           history table public.dbready_migrations" \
+	"GOOSE_DBSTRING" "DBMATE_MIGRATIONS_DIR" "x-migrations-table-quoted" "pgx5://"; do
+	assert_contains "$RUN_OUT" "$want"
+done
+check "help: no line of the formats section is wider than 92 columns" \
+	test "$(sed -n '/^Formats/,/^Exit/p' "$RUN_OUT" | awk '{ if (length > n) n = length } END { print n + 0 }')" -le 92
+
 harness_finish
