@@ -523,11 +523,15 @@ int cli_parse(int argc, char **argv, struct config *cfg, char *err, size_t errca
 	 * swaps the image and keeps the Secret): GOOSE_DBSTRING, DBMATE_MIGRATIONS_DIR, ... */
 	const char *name;
 	const char *v;
-	if (!cfg->url && !cfg->url_file && (v = dialect_env(FSET_URL, &name))) {
+	const struct format *tool;
+	if (!cfg->url && !cfg->url_file && (v = dialect_env(FSET_URL, &name, &tool))) {
 		cfg->url = v;
 		cfg->url_origin = name;
+		/* that tool's user and password variables go with its URL (FLYWAY_USER) */
+		cfg->url_user = dialect_env_of(tool, FSET_USER, &name);
+		cfg->url_password = dialect_env_of(tool, FSET_PASSWORD, &cfg->url_password_origin);
 	}
-	if (!cfg->dir_origin && (v = dialect_env(FSET_DIR, &name))) {
+	if (!cfg->dir_origin && (v = dialect_env(FSET_DIR, &name, NULL))) {
 		cfg->dir = v;
 		cfg->dir_origin = name;
 	}

@@ -42,6 +42,11 @@ struct config {
 	const char *url_origin; /* "--url" or "DATABASE_URL", for messages */
 	const char *url_file;   /* --url-file or DATABASE_URL_FILE */
 	const char *url_file_origin;
+	/* a tool's user and password variables, beside its URL variable (FLYWAY_USER,
+	 * FLYWAY_PASSWORD): used when the URL names none; NULL = not set */
+	const char *url_user;
+	const char *url_password; /* secret */
+	const char *url_password_origin;
 	enum auth_mode auth; /* --auth or DBREADY_AUTH */
 	const char *dir;
 	const char *dir_origin; /* "--dir", "DBREADY_DIR", a tool's variable, NULL = default */

@@ -876,7 +876,9 @@ static void check_parsed(struct dburl *u, PQconninfoOption *opts)
 	log_add_secret(pw);
 	log_add_secret(opt_val(opts, "sslpassword"));
 	log_add_secret(getenv("PGPASSWORD"));
-	if (pw)
+	if (pw && u->tool_password && strcmp(pw, u->tool_password) == 0)
+		u->password_origin = u->tool_password_origin;
+	else if (pw)
 		u->password_origin = u->origin;
 	else if (getenv("PGPASSWORD") && *getenv("PGPASSWORD"))
 		u->password_origin = "PGPASSWORD";
@@ -1054,9 +1056,23 @@ static void build_params(struct dburl *u, PQconninfoOption *opts, const char *ro
 }
 
 /* Everything after the text checks: libpq parse, parsed checks, params, redaction. */
+/* opts' keyword kw set to v when the URL gave none (libpq frees it with the array) */
+static bool fill_option(PQconninfoOption *opts, const char *kw, const char *v)
+{
+	for (PQconninfoOption *o = opts; v && o->keyword; o++)
+		if (strcmp(o->keyword, kw) == 0 && !o->val)
+			return (o->val = strdup(v)) != NULL;
+	return false;
+}
+
 static int finish(struct dburl *u, PQconninfoOption *opts)
 {
 	u->conninfo = opts;
+	if (!u->from_pg_env) {
+		fill_option(opts, "user", u->tool_user);
+		if (fill_option(opts, "password", u->tool_password))
+			log_debug("password from %s", u->tool_password_origin);
+	}
 	check_parsed(u, opts);
 	const char *rootcert = default_rootcert(u, opts);
 	if (u->nerrors)
@@ -1155,6 +1171,10 @@ int dburl_load(const struct config *cfg, struct dburl *u)
 {
 	memset(u, 0, sizeof *u);
 	log_add_secret(getenv("PGPASSWORD"));
+	log_add_secret(cfg->url_password);
+	u->tool_user = cfg->url_user;
+	u->tool_password = cfg->url_password;
+	u->tool_password_origin = cfg->url_password_origin;
 	bool url_flag = cfg->url && strcmp(cfg->url_origin, "--url") == 0;
 	bool file_flag = cfg->url_file && strcmp(cfg->url_file_origin, "--url-file") == 0;
 	if (url_flag && file_flag) {

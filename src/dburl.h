@@ -61,8 +61,11 @@ struct dburl {
 	char *text;     /* the URL read from a file (owned, secret) */
 	/* the migration tools' URL parameters, taken out of the URL (dialect.h) */
 	struct dialect dialect;
-	char *rewritten;        /* the URL without them, as libpq parses it (owned, secret) */
-	char *options;          /* libpq's options with the search_path added (owned) */
+	char *rewritten; /* the URL without them, as libpq parses it (owned, secret) */
+	char *options;   /* libpq's options with the search_path added (owned) */
+	/* a tool's user and password variables (FLYWAY_USER, FLYWAY_PASSWORD): used when the
+	 * URL names none (borrowed; the password is a secret) */
+	const char *tool_user, *tool_password, *tool_password_origin;
 	const char *text_start; /* the string being checked (borrowed) */
 };
 

@@ -75,6 +75,11 @@ void dialect_free(struct dialect *d)
 static int keep(struct dialect *d, const char *k, size_t klen, const char *v, size_t vlen,
                 char *why, size_t cap)
 {
+	if (!vlen && klen) { /* "?schema=" or "?schema": nothing to read */
+		snprintf(why, cap, "The URL parameter %.*s has no value.",
+		         (int)(klen < 64 ? klen : 64), k);
+		return -1;
+	}
 	for (int i = 0; i < d->n; i++)
 		if (strlen(d->p[i].name) == klen && strncmp(d->p[i].name, k, klen) == 0) {
 			snprintf(why, cap, "The URL parameter %s is given twice.", d->p[i].name);
@@ -95,10 +100,37 @@ static int keep(struct dialect *d, const char *k, size_t klen, const char *v, si
 		return -1;
 	}
 	d->n++;
-	if (strcmp(p->name, "search_path") == 0 && !(d->search_path = strdup(p->value))) {
+	if (strcmp(p->name, "search_path") == 0) {
+		free(d->search_path); /* an explicit search_path beats a tool's schema */
+		if (!(d->search_path = strdup(p->value))) {
+			snprintf(why, cap, "Out of memory.");
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* A tool's schema parameter (Prisma's ?schema=) as the session's search_path: the name
+ * quoted, as Prisma sets it, unless the URL gives search_path itself. */
+static int schema_path(struct dialect *d, const char *name, char *why, size_t cap)
+{
+	if (d->search_path)
+		return 0;
+	char *q = malloc(2 * strlen(name) + 3);
+	if (!q) {
 		snprintf(why, cap, "Out of memory.");
 		return -1;
 	}
+	size_t o = 0;
+	q[o++] = '"';
+	for (const char *c = name; *c; c++) {
+		if (*c == '"')
+			q[o++] = '"';
+		q[o++] = *c;
+	}
+	q[o++] = '"';
+	q[o] = '\0';
+	d->search_path = q;
 	return 0;
 }
 
@@ -109,7 +141,11 @@ int dialect_take(const char *url, char **out, struct dialect *d, char *why, size
 	const char *eq = strchr(url, '=');
 	if (!sep || (eq && eq < sep))
 		return 0; /* key=value pairs: libpq's own keys only */
-	bool alias = tool_scheme(url, (size_t)(sep - url));
+	/* a JDBC URL (Flyway's FLYWAY_URL): jdbc:postgresql://host/db?user=... */
+	bool jdbc = strncmp(url, "jdbc:postgresql://", 18) == 0;
+	if (jdbc)
+		url += 5;
+	bool alias = !jdbc && tool_scheme(url, (size_t)(sep - url));
 	/* the query starts at the first '?' after the userinfo (a password is percent-encoded;
 	 * an unencoded one is dburl's to explain, and no parameter is taken then) */
 	const char *at = strrchr(sep + 3, '@');
@@ -129,7 +165,8 @@ int dialect_take(const char *url, char **out, struct dialect *d, char *why, size
 	size_t head = (size_t)((q ? q : url + len) - rest);
 	memcpy(buf + o, rest, head);
 	o += head;
-	bool changed = alias, first = true;
+	bool changed = alias || jdbc, first = true;
+	const char *schema = NULL;
 	for (const char *p = q ? q + 1 : NULL; p && *p;) {
 		const char *amp = strchr(p, '&');
 		size_t n = amp ? (size_t)(amp - p) : strlen(p);
@@ -142,6 +179,8 @@ int dialect_take(const char *url, char **out, struct dialect *d, char *why, size
 				free(buf);
 				return -1;
 			}
+			if (s && s->kind == FSET_SCHEMA)
+				schema = d->p[d->n - 1].value;
 			changed = true;
 		} else if (n) {
 			buf[o++] = first ? '?' : '&';
@@ -152,6 +191,10 @@ int dialect_take(const char *url, char **out, struct dialect *d, char *why, size
 		p = amp ? amp + 1 : NULL;
 	}
 	buf[o] = '\0';
+	if (schema && schema_path(d, schema, why, cap) != 0) {
+		free(buf);
+		return -1;
+	}
 	if (!changed) {
 		free(buf);
 		return 0;
@@ -160,16 +203,14 @@ int dialect_take(const char *url, char **out, struct dialect *d, char *why, size
 	return 0;
 }
 
-const char *dialect_env(enum fsetting_kind kind, const char **name)
+const char *dialect_env(enum fsetting_kind kind, const char **name, const struct format **f)
 {
 	for (size_t i = 0; format_at(i); i++) {
-		const struct fsetting *s = format_at(i)->env;
-		for (; s && s->name; s++) {
-			const char *v = s->kind == kind ? getenv(s->name) : NULL;
-			if (v && *v) {
-				*name = s->name;
-				return v;
-			}
+		const char *v = dialect_env_of(format_at(i), kind, name);
+		if (v) {
+			if (f)
+				*f = format_at(i);
+			return v;
 		}
 	}
 	return NULL;
@@ -188,7 +229,7 @@ static const char *f_url(const struct format *f, const struct dialect *d, enum f
 	return NULL;
 }
 
-static const char *f_env(const struct format *f, enum fsetting_kind kind, const char **name)
+const char *dialect_env_of(const struct format *f, enum fsetting_kind kind, const char **name)
 {
 	for (const struct fsetting *s = f->env; s && s->name; s++) {
 		const char *v = s->kind == kind ? getenv(s->name) : NULL;
@@ -243,9 +284,9 @@ bool dialect_history_table(const struct format *f, const struct dialect *d, char
 	const char *v = f_url(f, d, FSET_TABLE, &name);
 	const char *whole = v ? NULL : f_url(f, d, FSET_TABLE_NAME, &name);
 	if (!v && !whole)
-		v = f_env(f, FSET_TABLE, &name);
+		v = dialect_env_of(f, FSET_TABLE, &name);
 	if (!v && !whole)
-		whole = f_env(f, FSET_TABLE_NAME, &name);
+		whole = dialect_env_of(f, FSET_TABLE_NAME, &name);
 	const char *quoted = f_url(f, d, FSET_TABLE_QUOTED, &qname);
 	if (whole && quoted && (strcmp(quoted, "1") == 0 || strcasecmp(quoted, "true") == 0)) {
 		v = whole; /* "schema"."table", quotes and all */
@@ -263,10 +304,24 @@ bool dialect_history_table(const struct format *f, const struct dialect *d, char
 		snprintf(table, sizeof table, "%s", v);
 	else if (whole)
 		quote_whole(whole, table, sizeof table);
-	/* a search_path the tool reads as the history table's schema (dbmate) */
+	/* a search_path the tool reads as the history table's schema (dbmate), or a schema
+	 * parameter or variable (Prisma's ?schema=, FLYWAY_DEFAULT_SCHEMA) */
 	const char *sname = NULL, *sp = f_url(f, d, FSET_SCHEMA_LIST, &sname);
 	char schema[128];
 	bool has_schema = sp && first_schema(sp, schema, sizeof schema);
+	const char *one = has_schema ? NULL : f_url(f, d, FSET_SCHEMA, &sname);
+	if (!has_schema && !one)
+		one = dialect_env_of(f, FSET_SCHEMA, &sname);
+	if (one && strlen(one) >= sizeof schema) {
+		/* longer than PostgreSQL's 63 bytes: history_init() refuses it, naming it */
+		snprintf(spec, cap, "%s", one);
+		snprintf(why, wcap, "%s", sname);
+		return true;
+	}
+	if (one) {
+		snprintf(schema, sizeof schema, "%s", one);
+		has_schema = true;
+	}
 	if (!*table && !has_schema)
 		return false;
 	if (!*table)

@@ -27,18 +27,24 @@ struct dialect_param {
 struct dialect {
 	struct dialect_param p[DIALECT_MAX];
 	int n;
-	char *search_path; /* the URL's search_path, decoded (owned), or NULL */
+	/* sent to the server: the URL's search_path, decoded, else a tool's schema parameter
+	 * as a quoted identifier (owned), or NULL */
+	char *search_path;
 };
 
-/* Take the tools' parameters out of url and read a tool's scheme (pgx5://) as postgres://.
+/* Take the tools' parameters out of url and read a tool's scheme (pgx5://, or a JDBC URL's
+ * jdbc:postgresql://) as postgres://.
  * *out is a new URL for libpq (malloc'd; NULL when url needs no change). Returns 0, or -1
  * with why filled (a parameter given twice, more than DIALECT_MAX, out of memory). */
 int dialect_take(const char *url, char **out, struct dialect *d, char *why, size_t cap);
 void dialect_free(struct dialect *d);
 
 /* The first tool variable of this kind that is set and not empty (FSET_URL, FSET_DIR),
- * across the table in order; *name says which. NULL when none is. */
-const char *dialect_env(enum fsetting_kind kind, const char **name);
+ * across the table in order; *name says which, *f (when not NULL) whose. NULL when none is. */
+const char *dialect_env(enum fsetting_kind kind, const char **name, const struct format **f);
+
+/* f's own variable of this kind (FSET_USER, FSET_PASSWORD), or NULL. */
+const char *dialect_env_of(const struct format *f, enum fsetting_kind kind, const char **name);
 
 /* The history table that f's own configuration names (its URL parameters in d, then its
  * environment variables), as --history-table spells it, into spec; false when it names

@@ -51,6 +51,10 @@ enum fsetting_kind {
 	FSET_SCHEMA_LIST,  /* a search_path: its first entry is the history table's schema */
 	FSET_TIMEOUT_MS,   /* the statement timeout in milliseconds */
 	FSET_CLIENT,       /* tunes only the tool's own client: dropped with a debug line */
+	FSET_SCHEMA,       /* a schema name: the history table's schema, and (in a URL) the
+	                    * session's search_path (Prisma's ?schema=) */
+	FSET_USER,         /* env: the user, when the URL from the tool's FSET_URL names none */
+	FSET_PASSWORD,     /* env: the password, likewise (a secret, never shown) */
 };
 struct fsetting {
 	const char *name; /* the variable or URL parameter, as the tool spells it */

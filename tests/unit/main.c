@@ -29,6 +29,8 @@ static const char *const env_names[] = {
 	/* the migration tools' own variables (dialect.c) */
 	"GOOSE_DBSTRING", "GOOSE_MIGRATION_DIR", "GOOSE_TABLE", "GOOSE_DRIVER",
 	"DBMATE_MIGRATIONS_DIR", "DBMATE_MIGRATIONS_TABLE",
+	/* a made-up tool's variables (test_dialect.c) */
+	"DBREADY_TEST_SCHEMA", "DBREADY_TEST_USER", "DBREADY_TEST_PASSWORD",
 };
 /* clang-format on */
 #define NENV (sizeof env_names / sizeof env_names[0])

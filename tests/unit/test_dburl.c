@@ -132,8 +132,10 @@ static const struct url_case url_cases[] = {
 	{"unexpanded_whole", "${DATABASE_URL}", NULL,
 	 {3, "url_unexpanded_variable", "${DATABASE_URL}", NULL, NULL}},
 	/* schemes libpq does not take */
-	{"scheme_jdbc", "jdbc:postgresql://db:5432/app?user=app&password=" PW, NULL,
-	 {3, "url_scheme", "jdbc:", NULL, NULL}},
+	/* a JDBC URL (Flyway's FLYWAY_URL) is read as the postgresql:// URL inside it */
+	{"scheme_jdbc", "jdbc:postgresql://db:5432/app?user=app&password=" PW "&sslmode=require",
+	 NULL, {0, NULL, NULL, "postgres://app:***@db:5432/app?sslmode=require", NULL}},
+	{"scheme_jdbc_mysql", "jdbc:mysql://db:3306/app", NULL, {3, "url_scheme", "jdbc:", NULL, NULL}},
 	{"scheme_psycopg2", "postgres+psycopg2://app:" PW "@db:5432/app", NULL,
 	 {3, "url_scheme", "SQLAlchemy", NULL, NULL}},
 	{"scheme_asyncpg", "postgresql+asyncpg://app:" PW "@db:5432/app", NULL,
