@@ -121,6 +121,9 @@ struct format {
 	void (*started_sql)(const char *qname, const struct migration *m, struct fsql_list *out);
 	/* Whether a row's key names the file's key */
 	bool (*key_equal)(const char *row_key, const char *file_key);
+	/* NULL: keys are numbers (source_version_cmp); else the tool's order of two keys
+	 * (<0, 0, >0), by which plan finds the newest applied key and out-of-order files */
+	int (*key_cmp)(const char *a, const char *b);
 	/* NULL when the tool takes no lock; else its advisory lock key for these names, which
 	 * dbready takes with pg_try_advisory_xact_lock beside its own */
 	bool (*tool_lock)(const struct lock_names *names, long long *key);

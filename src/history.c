@@ -281,21 +281,26 @@ const char *history_guard_sql(const struct history *h, bool exists, char *buf, s
 
 char *history_keys_array(struct migration *const *m, int n)
 {
-	/* keys are digits only (a version or created_at): no element needs quoting */
+	/* every element quoted, '"' and '\\' escaped: a key may be a name (drizzle 1.x's folder
+	 * name) with commas, braces, spaces or quotes; digits read the same either way */
 	size_t len = 3;
 	for (int i = 0; i < n; i++)
-		len += strlen(m[i]->key) + 1;
+		len += 2 * strlen(m[i]->key) + 3;
 	char *out = malloc(len);
 	if (!out)
 		return NULL;
 	size_t o = 0;
 	out[o++] = '{';
 	for (int i = 0; i < n; i++) {
-		size_t k = strlen(m[i]->key);
 		if (i)
 			out[o++] = ',';
-		memcpy(out + o, m[i]->key, k);
-		o += k;
+		out[o++] = '"';
+		for (const char *k = m[i]->key; *k; k++) {
+			if (*k == '"' || *k == '\\')
+				out[o++] = '\\';
+			out[o++] = *k;
+		}
+		out[o++] = '"';
 	}
 	out[o++] = '}';
 	out[o] = '\0';

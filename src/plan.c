@@ -50,10 +50,11 @@ static bool key_match(const struct history *h, const char *row_key, const char *
 	return h->format->key_equal(row_key, file_key);
 }
 
-/* is row key a newer than b (numerically; drizzle keys are numbers too) */
-static bool key_newer(const char *a, const char *b)
+/* is row key a newer than b: the format's order (key_cmp), else numerically (drizzle 0.x's
+ * keys are numbers too) */
+static bool key_newer(const struct format *f, const char *a, const char *b)
 {
-	return source_version_cmp(a, b) > 0;
+	return (f->key_cmp ? f->key_cmp(a, b) : source_version_cmp(a, b)) > 0;
 }
 
 bool plan_build(struct migset *set, const struct history *h, struct plan *p)
@@ -64,7 +65,7 @@ bool plan_build(struct migset *set, const struct history *h, struct plan *p)
 	const struct format *f = h->format;
 	const char *newest = NULL;
 	for (int r = 0; r < h->n; r++)
-		if (*h->rows[r].key && (!newest || key_newer(h->rows[r].key, newest)))
+		if (*h->rows[r].key && (!newest || key_newer(f, h->rows[r].key, newest)))
 			newest = h->rows[r].key;
 	bool *matched = calloc((size_t)(h->n ? h->n : 1), sizeof *matched);
 	if (!matched)
@@ -82,7 +83,7 @@ bool plan_build(struct migset *set, const struct history *h, struct plan *p)
 		}
 		/* the table records only the newest version: everything at or below it is
 		 * applied (the row itself matches its own file) */
-		bool below = f->watermark && newest && !key_newer(key, newest);
+		bool below = f->watermark && newest && !key_newer(f, key, newest);
 		if (hash_found >= 0 || (below && found < 0)) {
 			m->state = MIG_APPLIED;
 			if (hash_found >= 0)
@@ -93,7 +94,7 @@ bool plan_build(struct migset *set, const struct history *h, struct plan *p)
 			copy_hash(m->recorded_hash, sizeof m->recorded_hash, h->rows[found].hash);
 			matched[found] = true;
 			p->changed++;
-		} else if (newest && key_newer(newest, key)) {
+		} else if (newest && key_newer(f, newest, key)) {
 			m->state = MIG_OUT_OF_ORDER;
 			p->out_of_order++;
 		} else {
