@@ -13,10 +13,11 @@
 #include "source.h"
 
 /* the formats (one file each); a new one is one line here */
-extern const struct format format_drizzle, format_plain, format_golang_migrate, format_goose,
-        format_dbmate;
+extern const struct format format_drizzle, format_drizzle1, format_plain, format_golang_migrate,
+        format_goose, format_dbmate;
 static const struct format *const table[] = {
-        &format_drizzle, &format_golang_migrate, &format_goose, &format_dbmate, &format_plain,
+        &format_drizzle, &format_drizzle1, &format_golang_migrate, &format_goose, &format_dbmate,
+        &format_plain,
 };
 #define NFORMATS (sizeof table / sizeof *table)
 
@@ -75,13 +76,17 @@ const char *format_names(void)
 }
 
 /* Prisma keeps one folder per migration with a migration.sql inside: a layout dbready
- * recognises but does not read yet. */
+ * recognises but does not read yet. drizzle-kit 1.x's folders have a snapshot.json beside
+ * it, which Prisma never writes. */
 static bool looks_like_prisma(const struct source_dir *d)
 {
 	for (int i = 0; i < d->nsubdirs; i++) {
 		char rel[4096], why[256];
 		snprintf(rel, sizeof rel, "%s/migration.sql", d->subdirs[i]);
-		if (source_probe(d->path, rel, why, sizeof why) == 1)
+		if (source_probe(d->path, rel, why, sizeof why) != 1)
+			continue;
+		snprintf(rel, sizeof rel, "%s/snapshot.json", d->subdirs[i]);
+		if (source_probe(d->path, rel, why, sizeof why) != 1)
 			return true;
 	}
 	return false;

@@ -224,6 +224,24 @@ static int detect(const struct source_dir *d, const char **why, struct err *e)
 	char odd[1536];
 	switch (source_probe(d->path, "meta/_journal.json", odd, sizeof odd)) {
 	case 1:
+		/* drizzle-kit 1.x's <timestamp>_<name>/migration.sql folders beside the journal: a
+		 * half-converted folder (format_drizzle1.c), refused with drizzle's advice */
+		for (int i = 0; i < d->nsubdirs; i++) {
+			char rel[4096]; /* a directory entry's name is under 256 bytes: it fits */
+			snprintf(rel, sizeof rel, "%s/migration.sql", d->subdirs[i]);
+			if (source_probe(d->path, rel, odd, sizeof odd) == 0)
+				continue;
+			err_set(e, EXIT_MIGRATIONS, "folder_both_layouts",
+			        "Run \"drizzle-kit up\" (drizzle-kit 1.x) to finish converting the "
+			        "folder to the 1.x layout (--format=drizzle-1).",
+			        "drizzle-kit 1.x's up converts the journal and its .sql files into "
+			        "<timestamp>_<name>/migration.sql folders; a folder with both is half "
+			        "converted, and drizzle-orm 1.x refuses it.",
+			        "the folder \"%s\" has both drizzle layouts: meta/_journal.json (0.x) and "
+			        "<timestamp>_<name>/migration.sql folders (1.x)",
+			        d->path);
+			return -1;
+		}
 		*why = "meta/_journal.json found";
 		return 1;
 	case 0:
