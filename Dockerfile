@@ -64,6 +64,8 @@ COPY src/ src/
 COPY tests/unit/ tests/unit/
 # goose's own parser test data, which the unit tests check the goose parser against
 COPY tests/fixtures/goose-sqlparser/ tests/fixtures/goose-sqlparser/
+# files with CRLF, a BOM, non-ASCII text: the unit tests check Flyway's checksum on them
+COPY tests/fixtures/flyway-checksum/ tests/fixtures/flyway-checksum/
 RUN SOURCE_DATE_EPOCH="${SOURCE_DATE_EPOCH}" make static VERSION="${VERSION}" \
  && make build/unit-tests VERSION="${VERSION}" \
  && build/unit-tests

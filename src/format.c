@@ -14,10 +14,10 @@
 
 /* the formats (one file each); a new one is one line here */
 extern const struct format format_drizzle, format_drizzle1, format_plain, format_golang_migrate,
-        format_goose, format_dbmate;
+        format_goose, format_dbmate, format_flyway;
 static const struct format *const table[] = {
         &format_drizzle, &format_drizzle1, &format_golang_migrate, &format_goose, &format_dbmate,
-        &format_plain,
+        &format_flyway, &format_plain,
 };
 #define NFORMATS (sizeof table / sizeof *table)
 

@@ -2,9 +2,9 @@
 # migrate_corpora.sh - real-world migration folders (../shared/corpora, formats.md,
 # behaviour.md §3) applied with `dbready run`: the resulting schema must equal the corpus'
 # expected-schema.sql (a plain psql application of the same SQL), and a second run applies
-# nothing. drizzle folders are used as they are; the prisma and flyway corpora (formats still
-# to come) are turned into plain folders (<n>_<name>.sql, n NOT zero-padded, so that numeric
-# order is what makes 10 come after 9).
+# nothing. drizzle folders are used as they are; the prisma corpus (a format still to come) is
+# turned into a plain folder (<n>_<name>.sql, n NOT zero-padded, so that numeric order is
+# what makes 10 come after 9).
 . "$(dirname "$0")/../lib/harness.sh"
 . "$(dirname "$0")/../lib/migrate.sh"
 
@@ -106,11 +106,6 @@ if corpus == "umami":  # prisma: <NN_name>/migration.sql
         if os.path.isfile(p):
             m = re.match(r"(\d+)_(.*)", d)
             copy(int(m.group(1)), m.group(2), read(p))
-elif corpus == "kestra":  # flyway: V1_<n>__desc.sql
-    for f in os.listdir(src):
-        m = re.match(r"V1_(\d+)__(.*)\.sql$", f)
-        if m:
-            copy(int(m.group(1)), m.group(2), read(os.path.join(src, f)))
 else:
     sys.exit("unknown corpus " + corpus)
 PY
@@ -146,9 +141,7 @@ plain_corpus() {
 
 # prisma: 01_init .. 19_add_session_replay (pgcrypto is a trusted extension: the owner may)
 plain_corpus umami 19 1_init 19_add_session_replay
-# harbor (golang-migrate) and openfga (goose) are applied in their own formats by
-# format_golang_migrate.sh and format_goose.sh
-# flyway: V1_1 .. V1_27 (no 11) become 1_ .. 27_: 10 must come after 9
-plain_corpus kestra 26 1_initial 27_escape_fulltext
+# harbor (golang-migrate), openfga (goose) and kestra (flyway) are applied in their own
+# formats by format_golang_migrate.sh, format_goose.sh and format_flyway.sh
 
 harness_finish

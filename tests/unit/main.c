@@ -225,6 +225,7 @@ int main(int argc, char **argv)
 	suite_dialect();
 	suite_golang_migrate();
 	suite_goose();
+	suite_flyway();
 	env_restore();
 	for (size_t i = 0; i < NENV; i++)
 		free(env_saved[i]);

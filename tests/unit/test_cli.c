@@ -236,7 +236,7 @@ static const struct parse_case parse_cases[] = {
 	{"bad_env_bool", "DBREADY_STAY=maybe", NULL, EXIT_USAGE, NULL, "DBREADY_STAY"},
 	{"bad_env_log_level", "DBREADY_LOG_LEVEL=verbose", NULL, EXIT_USAGE, NULL,
 	 "DBREADY_LOG_LEVEL"},
-	{"bad_format", NULL, "--format=flyway", EXIT_USAGE, NULL, "--format"},
+	{"bad_format", NULL, "--format=liquibase", EXIT_USAGE, NULL, "--format"},
 	{"bad_tx", NULL, "--tx=each", EXIT_USAGE, NULL, "--tx"},
 	{"bad_log_level", NULL, "--log-level=loud", EXIT_USAGE, NULL, "--log-level"},
 	{"empty_dir", NULL, "--dir=", EXIT_USAGE, NULL, "--dir"},

@@ -68,5 +68,6 @@ void suite_log(void);
 void suite_dialect(void);
 void suite_golang_migrate(void);
 void suite_goose(void);
+void suite_flyway(void);
 
 #endif

@@ -1,0 +1,187 @@
+/* test_flyway.c - Flyway's checksum, lock number and version order (format_flyway.c) against
+ * values computed independently of src/.
+ *
+ * Source of the rules: github.com/flyway/flyway, commit
+ * c5e20fc77341d4117e7a291214e23f89c1371516:
+ *   flyway-core/src/main/java/org/flywaydb/core/internal/resolver/ChecksumCalculator.java:
+ *     a CRC32 updated with line.getBytes(UTF_8) for each BufferedReader.readLine() line,
+ *     BomFilter.FilterBomFromString() on the first; (int) crc32.getValue()
+ *   flyway-database/flyway-database-postgresql/src/main/java/org/flywaydb/database/
+ *     postgresql/PostgreSQLAdvisoryLockTemplate.java: LOCK_MAGIC_NUM = 0x466C79776179,
+ *     lockNum = LOCK_MAGIC_NUM + discriminator; PostgreSQLConnection.java lock():
+ *     discriminator = table.toString().hashCode(); flyway-core .../database/base/
+ *     SchemaObject.java toString() = database.quote(schema, name) = "schema"."table"
+ *   flyway-core/src/main/java/org/flywaydb/core/api/MigrationVersion.java: "_" read as ".",
+ *     parts compared as BigIntegers, missing parts as 0
+ *
+ * The checksums of tests/fixtures/flyway-checksum/ are python3's, computed as Flyway reads
+ * the files (text = bytes.decode('utf-8'); lines = re.split(r'\r\n|\r|\n', text) without the
+ * empty string after a final line end; the first line without a leading U+FEFF;
+ * crc = zlib.crc32(line.encode('utf-8'), crc) line after line; signed 32-bit):
+ *   V1__lf.sql -279898995            V2__crlf.sql 914031549
+ *   V3__bom.sql -2102380136          V4__non_ascii.sql -1874310321
+ *   V5__no_final_newline.sql 408157322  V6__mixed_endings.sql -1402362693
+ *   V7__empty.sql 0
+ * The lock numbers are python3's Java String.hashCode (h = 31*h + c over the UTF-16 code
+ * units, mod 2^32, signed) plus 0x466C79776179:
+ *   "public"."flyway_schema_history" -> 77433833903597 (formats.md gives the same)
+ *   "ops"."my_history"               -> 77429916882164
+ *   "sch""ema"."t"                   -> 77431290725338
+ *   "café"."😀"                      -> 77432611851909 */
+#define _POSIX_C_SOURCE 200809L
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "format.h"
+#include "format_flyway.h"
+#include "migration.h"
+#include "unit.h"
+
+static char fixtures[4096];
+
+static bool find_fixtures(void)
+{
+	static const char rel[] = "tests/fixtures/flyway-checksum";
+	if (access(rel, R_OK) == 0) {
+		snprintf(fixtures, sizeof fixtures, "%s", rel);
+		return true;
+	}
+	char exe[2048];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+	if (n <= 0 || (size_t)n >= sizeof exe - 1)
+		return false;
+	exe[n] = '\0';
+	snprintf(fixtures, sizeof fixtures, "%s/../%s", dirname(exe), rel);
+	return access(fixtures, R_OK) == 0;
+}
+
+static const struct {
+	const char *file;
+	int32_t want;
+} sums[] = {
+        {"V1__lf.sql", -279898995},
+        {"V2__crlf.sql", 914031549},
+        {"V3__bom.sql", -2102380136},
+        {"V4__non_ascii.sql", -1874310321},
+        {"V5__no_final_newline.sql", 408157322},
+        {"V6__mixed_endings.sql", -1402362693},
+        {"V7__empty.sql", 0},
+};
+
+static void checksum_tests(void)
+{
+	bool found = find_fixtures();
+	for (size_t i = 0; i < sizeof sums / sizeof *sums; i++) {
+		if (!unit_begin("flyway/checksum %s", sums[i].file))
+			continue;
+		EXPECT(found, "tests/fixtures/flyway-checksum not found");
+		char path[8192];
+		snprintf(path, sizeof path, "%s/%s", fixtures, sums[i].file);
+		FILE *f = found ? fopen(path, "rb") : NULL;
+		char buf[4096];
+		size_t n = f ? fread(buf, 1, sizeof buf, f) : 0;
+		if (f)
+			fclose(f);
+		EXPECT(f != NULL, "cannot read %s", path);
+		int32_t got = 12345;
+		EXPECT(flyway_checksum(buf, n, &got), "out of memory");
+		EXPECT_INT(got, sums[i].want);
+		unit_end();
+	}
+	/* the whole folder through the loader: m->hash is the decimal checksum, the order is
+	 * Flyway's */
+	if (unit_begin("flyway/checksum through format_load")) {
+		const struct format *fmt = format_find("flyway");
+		EXPECT(fmt != NULL, "no flyway format");
+		struct migset set;
+		memset(&set, 0, sizeof set);
+		struct err e;
+		memset(&e, 0, sizeof e);
+		if (fmt && found) {
+			EXPECT_INT(format_load(fixtures, fmt, &set, &e), 0);
+			EXPECT_INT(set.n, 7);
+			for (int i = 0; i < set.n && i < 7; i++) {
+				char want[16];
+				snprintf(want, sizeof want, "%d", (int)sums[i].want);
+				EXPECT_STR(set.m[i].file, sums[i].file);
+				EXPECT_STR(set.m[i].hash, want);
+			}
+			if (set.n >= 4)
+				EXPECT_STR(set.m[3].name, "non ascii");
+			migset_free(&set);
+		}
+		unit_end();
+	}
+}
+
+static void lock_tests(void)
+{
+	static const struct {
+		const char *schema, *table;
+		long long want;
+	} c[] = {
+	        {"public", "flyway_schema_history", 77433833903597LL},
+	        {"ops", "my_history", 77429916882164LL},
+	        {"sch\"ema", "t", 77431290725338LL},
+	        {"caf\xC3\xA9", "\xF0\x9F\x98\x80", 77432611851909LL},
+	};
+	for (size_t i = 0; i < sizeof c / sizeof *c; i++) {
+		if (!unit_begin("flyway/lock %s.%s", c[i].schema, c[i].table))
+			continue;
+		EXPECT_INT(flyway_lock_number(c[i].schema, c[i].table), c[i].want);
+		const struct format *f = format_find("flyway");
+		struct lock_names names = {"db", c[i].schema, c[i].table};
+		long long key = 0;
+		EXPECT(f && f->tool_lock && f->tool_lock(&names, &key), "no tool_lock");
+		EXPECT_INT(key, c[i].want);
+		unit_end();
+	}
+	if (unit_begin("flyway/java hashCode")) {
+		/* "hello".hashCode() == 99162322, "".hashCode() == 0 (Java's documentation) */
+		EXPECT_INT(flyway_java_hash("hello"), 99162322);
+		EXPECT_INT(flyway_java_hash(""), 0);
+		unit_end();
+	}
+}
+
+static void version_tests(void)
+{
+	static const struct {
+		const char *a, *b;
+		int want;
+	} c[] = {
+	        {"1.10", "1.9", 1},  {"1.9", "1.10", -1}, {"2", "1.10", 1},
+	        {"1.0", "1", 0},     {"1_1", "1.1", 0},   {"01.2", "1.2", 0},
+	        {"1.2.3", "1.2", 1}, {"10", "9", 1},      {"20240101120000", "3", 1},
+	};
+	if (unit_begin("flyway/version order")) {
+		for (size_t i = 0; i < sizeof c / sizeof *c; i++) {
+			int got = flyway_version_cmp(c[i].a, c[i].b);
+			EXPECT(got == c[i].want, "cmp(%s, %s) = %d, want %d", c[i].a, c[i].b, got,
+			       c[i].want);
+		}
+		unit_end();
+	}
+	static const struct {
+		const char *v;
+		bool ok;
+	} valid[] = {{"1", true},    {"1.2", true}, {"1_10", true},  {"1.2.3_4", true},
+	             {"", false},    {"1.", false}, {"1..2", false}, {"a", false},
+	             {"1.x", false}, {".1", false}, {"1__2", false}};
+	if (unit_begin("flyway/version validity")) {
+		for (size_t i = 0; i < sizeof valid / sizeof *valid; i++)
+			EXPECT(flyway_version_valid(valid[i].v, strlen(valid[i].v)) == valid[i].ok,
+			       "valid(\"%s\") != %d", valid[i].v, valid[i].ok);
+		unit_end();
+	}
+}
+
+void suite_flyway(void)
+{
+	checksum_tests();
+	lock_tests();
+	version_tests();
+}
