@@ -14,10 +14,10 @@
 
 /* the formats (one file each); a new one is one line here */
 extern const struct format format_drizzle, format_drizzle1, format_plain, format_golang_migrate,
-        format_goose, format_dbmate, format_flyway;
+        format_goose, format_dbmate, format_flyway, format_prisma;
 static const struct format *const table[] = {
-        &format_drizzle, &format_drizzle1, &format_golang_migrate, &format_goose, &format_dbmate,
-        &format_flyway, &format_plain,
+        &format_drizzle, &format_drizzle1, &format_golang_migrate, &format_goose,
+        &format_dbmate,  &format_flyway,   &format_prisma,         &format_plain,
 };
 #define NFORMATS (sizeof table / sizeof *table)
 
@@ -75,23 +75,6 @@ const char *format_names(void)
 	return names;
 }
 
-/* Prisma keeps one folder per migration with a migration.sql inside: a layout dbready
- * recognises but does not read yet. drizzle-kit 1.x's folders have a snapshot.json beside
- * it, which Prisma never writes. */
-static bool looks_like_prisma(const struct source_dir *d)
-{
-	for (int i = 0; i < d->nsubdirs; i++) {
-		char rel[4096], why[256];
-		snprintf(rel, sizeof rel, "%s/migration.sql", d->subdirs[i]);
-		if (source_probe(d->path, rel, why, sizeof why) != 1)
-			continue;
-		snprintf(rel, sizeof rel, "%s/snapshot.json", d->subdirs[i]);
-		if (source_probe(d->path, rel, why, sizeof why) != 1)
-			return true;
-	}
-	return false;
-}
-
 /* The format of d from its shape: the one whose detect() matches, else the fallback. */
 static const struct format *pick(const struct source_dir *d, struct err *e)
 {
@@ -119,22 +102,6 @@ static const struct format *pick(const struct source_dir *d, struct err *e)
 			found = table[i];
 			found_why = why;
 		}
-	}
-	bool prisma = looks_like_prisma(d);
-	if (prisma && found) {
-		err_set(e, EXIT_CONFIG, "format_ambiguous", "Say which one with --format.",
-		        "It has Prisma-style folders with migration.sql too.",
-		        "the folder \"%s\" matches more than one migration format (%s: %s)",
-		        d->path, found->name, found_why);
-		return NULL;
-	}
-	if (prisma) {
-		err_set(e, EXIT_CONFIG, "format_unsupported",
-		        "dbready reads drizzle and plain numbered folders today; Prisma's layout "
-		        "is a "
-		        "later format.",
-		        NULL, "the folder \"%s\" looks like a Prisma migrations folder", d->path);
-		return NULL;
 	}
 	if (found)
 		log_debug("migrations in %s: %s format (%s)", d->path, found->name, found_why);

@@ -2,9 +2,7 @@
 # migrate_corpora.sh - real-world migration folders (../shared/corpora, formats.md,
 # behaviour.md §3) applied with `dbready run`: the resulting schema must equal the corpus'
 # expected-schema.sql (a plain psql application of the same SQL), and a second run applies
-# nothing. drizzle folders are used as they are; the prisma corpus (a format still to come) is
-# turned into a plain folder (<n>_<name>.sql, n NOT zero-padded, so that numeric order is
-# what makes 10 come after 9).
+# nothing. The drizzle folders are applied here; the other corpora in their own formats' tests.
 . "$(dirname "$0")/../lib/harness.sh"
 . "$(dirname "$0")/../lib/migrate.sh"
 
@@ -86,62 +84,8 @@ run_dbready "corpora: drizzle-orm-fixture, second run" 0 run --url "$FIXTURE_URL
 	--dir "$CORPORA/drizzle-orm-fixture/migrations" --timeout 30s
 assert_contains "$RUN_TERMLOG" "ok: nothing to apply"
 
-# --- other tools' folders as plain folders, built here ---------------------------------------
-# build_plain CORPUS OUT: <n>_<name>.sql files (n without leading zeros) holding each
-# migration's up SQL, in the corpus tool's order
-build_plain() {
-	python3 - "$CORPORA/$1/migrations" "$2" "$1" <<'PY'
-import os, re, sys
-src, out, corpus = sys.argv[1:4]
-os.makedirs(out, exist_ok=True)
-def copy(n, name, text):
-    with open(os.path.join(out, "%d_%s.sql" % (n, name)), "w", encoding="utf-8") as f:
-        f.write(text)
-def read(p):
-    with open(p, encoding="utf-8") as f:
-        return f.read()
-if corpus == "umami":  # prisma: <NN_name>/migration.sql
-    for d in sorted(os.listdir(src)):
-        p = os.path.join(src, d, "migration.sql")
-        if os.path.isfile(p):
-            m = re.match(r"(\d+)_(.*)", d)
-            copy(int(m.group(1)), m.group(2), read(p))
-else:
-    sys.exit("unknown corpus " + corpus)
-PY
-}
-
-# plain_corpus CORPUS COUNT FIRST LAST [SETUP_SQL]: build, apply, compare, run again
-plain_corpus() {
-	local corpus=$1 count=$2 first=$3 last=$4 setup=${5:-}
-	local dir=$T/plain/$corpus
-	if ! build_plain "$corpus" "$dir" 2>"$T/plain-$corpus.err"; then
-		fail "corpora: build the plain folder for $corpus"
-		diag_file build.err "$T/plain-$corpus.err"
-		return
-	fi
-	check "corpora: $corpus: $count plain files built" test "$(ls "$dir" | wc -l)" -eq "$count"
-	new_db "$corpus" >/dev/null || true
-	[ -n "$setup" ] && q main "$corpus" "$setup" >/dev/null
-	local url
-	url=$(pg_url app "$CANARY" "$corpus")
-	run_dbready "corpora: $corpus (plain, $count migrations)" 0 run --format=plain --url "$url" \
-		--dir "$dir" --timeout 30s
-	assert_contains "$RUN_TERMLOG" "ok: applied $count migrations ($first..$last)"
-	CORPUS_ERR=$RUN_ERR
-	check "corpora: $corpus: $count history rows in public.dbready_migrations" \
-		test "$(q main "$corpus" 'SELECT count(*) FROM public.dbready_migrations')" = "$count"
-	local excl=(--exclude-table=public.dbready_migrations)
-	schema_matches "corpora: $corpus: schema equals expected-schema.sql" "$corpus" \
-		"$CORPORA/$corpus/expected-schema.sql" "${excl[@]}"
-	run_dbready "corpora: $corpus, second run" 0 run --format=plain --url "$url" --dir "$dir" \
-		--timeout 30s
-	assert_contains "$RUN_TERMLOG" "ok: nothing to apply, $count migrations already applied"
-}
-
-# prisma: 01_init .. 19_add_session_replay (pgcrypto is a trusted extension: the owner may)
-plain_corpus umami 19 1_init 19_add_session_replay
-# harbor (golang-migrate), openfga (goose) and kestra (flyway) are applied in their own
-# formats by format_golang_migrate.sh, format_goose.sh and format_flyway.sh
+# harbor (golang-migrate), openfga (goose), kestra (flyway) and umami (prisma) are applied in
+# their own formats by format_golang_migrate.sh, format_goose.sh, format_flyway.sh and
+# format_prisma.sh
 
 harness_finish

@@ -226,6 +226,7 @@ int main(int argc, char **argv)
 	suite_golang_migrate();
 	suite_goose();
 	suite_flyway();
+	suite_prisma();
 	env_restore();
 	for (size_t i = 0; i < NENV; i++)
 		free(env_saved[i]);

@@ -69,5 +69,6 @@ void suite_dialect(void);
 void suite_golang_migrate(void);
 void suite_goose(void);
 void suite_flyway(void);
+void suite_prisma(void);
 
 #endif
