@@ -7,7 +7,7 @@
 # FILTERs run only the integration files whose name contains one of them (and skip the unit
 # tests and the coverage check). The last line is always "N passed, N failed"; the exit
 # status is non-zero when anything failed. KEEP_TMP=1 keeps the captures for a look
-# afterwards; DBREADY_FILE_TIMEOUT (seconds, default 300) bounds each integration file, so
+# afterwards; DBREADY_FILE_TIMEOUT (seconds, default 600) bounds each integration file, so
 # that a hung test fails the run instead of hanging CI.
 
 set -u
@@ -21,7 +21,7 @@ REPO=$(cd "$HERE/.." && pwd)
 export DBREADY UNIT CANARY
 
 FILTERS=("$@")
-FILE_TIMEOUT=${DBREADY_FILE_TIMEOUT:-300}
+FILE_TIMEOUT=${DBREADY_FILE_TIMEOUT:-600}
 PASSED=0
 FAILED=0
 START_S=$SECONDS
