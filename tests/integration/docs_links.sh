@@ -51,7 +51,7 @@ check "README.md starts with make demo and make check" \
 lines=$(wc -l <README.md)
 check "README.md is a front page (under 400 lines: $lines)" test "$lines" -lt 400
 awk '/^## Formats$/ {s=1; next} s && /^## / {exit} s' README.md >"$T/formats.md"
-for fmt in drizzle drizzle-1 golang-migrate goose dbmate plain; do
+for fmt in drizzle drizzle-1 golang-migrate goose dbmate prisma flyway plain; do
 	assert_contains "$T/formats.md" "| \`$fmt\` |" "README's formats table has $fmt"
 	assert_contains "$T/formats.md" "(docs/formats/$fmt.md)" "README's formats table links docs/formats/$fmt.md"
 done
