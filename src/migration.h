@@ -36,6 +36,10 @@ struct migration {
 	size_t bom;           /* bytes of byte-order mark removed from the start (0 or 3) */
 	bool directive_no_tx; /* first line "-- dbready:no-transaction", or the format's own
 	                       * directive (goose NO TRANSACTION, dbmate transaction:false) */
+	/* applied again whenever its hash changes (Flyway's R__ files): applied when the
+	 * newest history row with an empty key and its name carries its hash, else pending;
+	 * never changed or out of order */
+	bool repeatable;
 	/* the statements as they are sent (offsets into text): drizzle files are cut at
 	 * "--> statement-breakpoint" first, as drizzle-orm does, then split */
 	struct sql_split stmts;

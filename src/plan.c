@@ -72,6 +72,23 @@ bool plan_build(struct migset *set, const struct history *h, struct plan *p)
 		return false;
 	for (int i = 0; i < set->n; i++) {
 		struct migration *m = &set->m[i];
+		if (m->repeatable) {
+			int last = -1;
+			for (int r = 0; r < h->n; r++)
+				if (!*h->rows[r].key && h->rows[r].name &&
+				    strcmp(h->rows[r].name, m->name) == 0) {
+					matched[r] = true;
+					last = r; /* rows come oldest first */
+				}
+			if (last >= 0 && strcmp(h->rows[last].hash, m->hash) == 0) {
+				m->state = MIG_APPLIED;
+				p->applied++;
+			} else {
+				m->state = MIG_PENDING;
+				p->pending++;
+			}
+			continue;
+		}
 		const char *key = m->key;
 		int found = -1, hash_found = -1;
 		for (int r = 0; r < h->n; r++) {
