@@ -11,9 +11,8 @@
  * flyway-database-postgresql .../PostgreSQLDatabase.java getRawCreateScript() (the table),
  * .../PostgreSQLConnection.java lock() and PostgreSQLAdvisoryLockTemplate.java (the lock).
  *
- * Repeatable (R__) migrations are refused for now: the plan reads a changed checksum as an
- * edited file (exit 6), where Flyway applies a repeatable migration again (docs/formats/
- * flyway.md says what the plan needs). */
+ * Repeatable (R__) migrations carry migration.repeatable: the plan applies them after the
+ * versioned ones and again whenever their checksum changes, as Flyway does. */
 #define _POSIX_C_SOURCE 200809L
 #include <ctype.h>
 #include <stdio.h>
@@ -511,14 +510,20 @@ static int read_conf(const struct source_dir *d, const char *file, bool *notx, b
 
 /* ---------- the folder ---------- */
 
+/* Flyway's order: the versioned migrations by version, then the repeatable ones by
+ * description */
 static int by_version(const void *a, const void *b)
 {
 	const struct migration *x = a, *y = b;
+	if (x->repeatable != y->repeatable)
+		return x->repeatable ? 1 : -1;
+	if (x->repeatable)
+		return strcmp(x->name, y->name);
 	return flyway_version_cmp(x->version, y->version);
 }
 
 static int load_one(struct ctx *c, const char *f, const char *ver, size_t vlen, const char *desc,
-                    size_t dlen, struct migset *set, struct err *e)
+                    size_t dlen, bool repeatable, struct migset *set, struct err *e)
 {
 	const struct source_dir *d = c->d;
 	char name[768];
@@ -534,11 +539,13 @@ static int load_one(struct ctx *c, const char *f, const char *ver, size_t vlen, 
 	if (!m)
 		return err_set(e, EXIT_INTERNAL, NULL, NULL, NULL, "out of memory");
 	m->file = strdup(f);
-	m->version = strndup(ver, vlen);
+	/* a repeatable migration has no version (NULL in its row) */
+	m->version = repeatable ? NULL : strndup(ver, vlen);
 	m->name = strndup(desc, dlen);
-	if (!m->file || !m->version || !m->name)
+	m->repeatable = repeatable;
+	if (!m->file || (!repeatable && !m->version) || !m->name)
 		return err_set(e, EXIT_INTERNAL, NULL, NULL, NULL, "out of memory");
-	for (char *p = m->version; *p; p++) /* the display text: "_" as "." */
+	for (char *p = m->version; p && *p; p++) /* the display text: "_" as "." */
 		if (*p == '_')
 			*p = '.';
 	for (char *p = m->name; *p; p++) /* the description: "_" as " " */
@@ -551,7 +558,19 @@ static int load_one(struct ctx *c, const char *f, const char *ver, size_t vlen, 
 		               "migration file \"%s\" in \"%s\" has a description longer than 200 "
 		               "characters",
 		               name, d->path);
-	memcpy(m->key, m->version, strlen(m->version) + 1);
+	if (repeatable) { /* the key dbready shows: the file's name without ".sql" */
+		if (strlen(f) - 4 >= sizeof m->key)
+			return err_set(
+			        e, EXIT_MIGRATIONS, "name_too_long",
+			        "Shorten the file's description.",
+			        "dbready keeps a migration's key in at most 128 bytes.",
+			        "migration file \"%s\" in \"%s\" has a name longer than 132 "
+			        "bytes",
+			        name, d->path);
+		memcpy(m->key, f, strlen(f) - 4);
+		m->key[strlen(f) - 4] = '\0';
+	} else
+		memcpy(m->key, m->version, strlen(m->version) + 1);
 	bool notx = false, replace = true;
 	const char *pr = env_set("FLYWAY_PLACEHOLDER_REPLACEMENT");
 	if (pr && strcasecmp(pr, "false") == 0)
@@ -564,8 +583,10 @@ static int load_one(struct ctx *c, const char *f, const char *ver, size_t vlen, 
 	rc = source_read(d->path, f, &text, &len, e);
 	if (rc != EXIT_DONE)
 		return rc;
+	/* SqlMigrationResolver: a versioned migration's checksum is the file's as written, a
+	 * repeatable one's that of the text after placeholder replacement */
 	int32_t sum;
-	if (!flyway_checksum(text, len, &sum)) {
+	if (!repeatable && !flyway_checksum(text, len, &sum)) {
 		free(text);
 		return err_set(e, EXIT_INTERNAL, NULL, NULL, NULL, "out of memory");
 	}
@@ -573,6 +594,10 @@ static int load_one(struct ctx *c, const char *f, const char *ver, size_t vlen, 
 	if (replace && (rc = replace_placeholders(c, &text, &len, e)) != EXIT_DONE) {
 		free(text);
 		return rc;
+	}
+	if (repeatable && !flyway_checksum(text, len, &sum)) {
+		free(text);
+		return err_set(e, EXIT_INTERNAL, NULL, NULL, NULL, "out of memory");
 	}
 	rc = source_prepare_text(m, text, len, true, NULL, e);
 	if (rc != EXIT_DONE)
@@ -654,19 +679,10 @@ static int load(const struct source_dir *d, struct migset *set, struct err *e)
 			        d->path);
 			break;
 		case F_REPEATABLE:
-			rc = err_set(
-			        e, EXIT_MIGRATIONS, "flyway_repeatable_unsupported",
-			        "Apply repeatable migrations with Flyway for now, or move the "
-			        "file out of the folder dbready reads.",
-			        "Flyway applies a repeatable migration again whenever its "
-			        "checksum changes; dbready's plan would read that as an edited "
-			        "file.",
-			        "\"%s\" in \"%s\" is a repeatable migration, which dbready does "
-			        "not apply yet",
-			        name, d->path);
+			rc = load_one(&c, f, ver, vl, desc, dl, true, set, e);
 			break;
 		case F_VERSIONED:
-			rc = load_one(&c, f, ver, vl, desc, dl, set, e);
+			rc = load_one(&c, f, ver, vl, desc, dl, false, set, e);
 			break;
 		}
 	}
@@ -676,7 +692,18 @@ static int load(const struct source_dir *d, struct migset *set, struct err *e)
 		return rc;
 	qsort(set->m, (size_t)set->n, sizeof *set->m, by_version);
 	for (int i = 1; i < set->n; i++)
-		if (flyway_version_cmp(set->m[i - 1].version, set->m[i].version) == 0) {
+		if (set->m[i].repeatable && set->m[i - 1].repeatable &&
+		    strcmp(set->m[i - 1].name, set->m[i].name) == 0) {
+			char a[768], bb[768];
+			utf8_escape(set->m[i - 1].file, a, sizeof a);
+			utf8_escape(set->m[i].file, bb, sizeof bb);
+			return err_set(e, EXIT_MIGRATIONS, "description_duplicate",
+			               "Give each repeatable migration its own description.",
+			               "Flyway refuses it too: \"Found more than one repeatable "
+			               "migration with description\".",
+			               "\"%s\" and \"%s\" have the same description", a, bb);
+		} else if (!set->m[i].repeatable &&
+		           flyway_version_cmp(set->m[i - 1].version, set->m[i].version) == 0) {
 			char a[768], bb[768];
 			utf8_escape(set->m[i - 1].file, a, sizeof a);
 			utf8_escape(set->m[i].file, bb, sizeof bb);

@@ -215,12 +215,36 @@ assert_contains "$RUN_ERR" "success = false"
 assert_contains "$RUN_ERR" "flyway repair"
 check "flyway failed: nothing applied" test "$(exists failed t3)" = f
 
-# --- repeatable migrations: refused until the plan re-applies them -------------------------------
-mkmig "$T/rep" V1__a.sql 'SELECT 1;\n'
-mkmig "$T/rep" R__view.sql 'CREATE OR REPLACE VIEW v AS SELECT 1 AS x;\n'
-run_dbready "flyway: a repeatable migration is refused (exit 6)" 6 check --url "$URL" --dir "$T/rep"
-assert_contains "$RUN_ERR" 'R__view.sql" in'
-assert_contains "$RUN_ERR" 'repeatable migration'
+# --- repeatable migrations: after the versioned ones, again whenever the checksum changes ------
+R=$T/rep
+mkmig "$R" V1__rt.sql 'CREATE TABLE rt (x int);\n'
+mkmig "$R" R__view.sql 'CREATE OR REPLACE VIEW v AS SELECT count(*) AS n FROM rt;\n'
+mkmig "$R" R__a_first.sql 'CREATE OR REPLACE VIEW va AS SELECT 1 AS one;\n'
+mkmig "$R" V2__ins.sql 'INSERT INTO rt VALUES (1);\n'
+URL=$(new_db rep)
+run_dbready "flyway repeatable: first run" 0 run --url "$URL" --dir "$R" --timeout 20s
+assert_contains "$RUN_TERMLOG" "ok: applied 4 migrations"
+check "flyway repeatable: versioned first, then R by description; version NULL" \
+	test "$(rows rep)" = "1|1|rt|SQL|V1__rt.sql|1;2|2|ins|SQL|V2__ins.sql|1;3|-|a first|SQL|R__a_first.sql|1;4|-|view|SQL|R__view.sql|1"
+check "flyway repeatable: its checksum is Flyway's" \
+	test "$(q main rep "SELECT checksum FROM flyway_schema_history WHERE script = 'R__view.sql'")" = "$(crc_of "$R/R__view.sql")"
+run_dbready "flyway repeatable: unchanged -> nothing to apply" 0 run --url "$URL" --dir "$R" --timeout 20s
+assert_contains "$RUN_TERMLOG" "ok: nothing to apply"
+mkmig "$R" R__view.sql 'CREATE OR REPLACE VIEW v AS SELECT count(*) + 100 AS n FROM rt;\n'
+run_dbready "flyway repeatable: changed -> applied again (not refused)" 0 run --url "$URL" --dir "$R" --timeout 20s
+assert_contains "$RUN_TERMLOG" "ok: applied 1 migration"
+check "flyway repeatable: a fifth row for R__view.sql, the view is the new one" \
+	test "$(rows rep | cut -d';' -f5)/$(q main rep "SELECT n FROM v")" = "5|-|view|SQL|R__view.sql|1/101"
+run_dbready "flyway repeatable: then nothing to apply" 0 run --url "$URL" --dir "$R" --timeout 20s
+assert_contains "$RUN_TERMLOG" "ok: nothing to apply"
+run_dbready "flyway repeatable: status" 0 status --url "$URL" --dir "$R"
+assert_contains "$RUN_OUT" "4 applied, 0 pending, 0 changed, 0 out of order, 0 unknown"
+run_dbready "flyway repeatable: status --json" 0 status --json --url "$URL" --dir "$R"
+assert_contains "$RUN_OUT" '"R__view"'
+mkmig "$T/repdup" R__x.sql 'SELECT 1;\n'
+mkmig "$T/repdup" R__x.SQL 'SELECT 1;\n'
+run_dbready "flyway repeatable: two files of one description" 6 check --url "$URL" --dir "$T/repdup"
+assert_contains "$RUN_ERR" 'have the same description'
 
 # --- names ----------------------------------------------------------------------------------------
 mkmig "$T/dup" V1__a.sql 'SELECT 1;\n'
