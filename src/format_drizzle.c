@@ -232,12 +232,16 @@ static int detect(const struct source_dir *d, const char **why, struct err *e)
 			if (source_probe(d->path, rel, odd, sizeof odd) == 0)
 				continue;
 			err_set(e, EXIT_MIGRATIONS, "folder_both_layouts",
-			        "Run \"drizzle-kit up\" (drizzle-kit 1.x) to finish converting the "
+			        "Run \"drizzle-kit up\" (drizzle-kit 1.x) to finish converting "
+			        "the "
 			        "folder to the 1.x layout (--format=drizzle-1).",
-			        "drizzle-kit 1.x's up converts the journal and its .sql files into "
-			        "<timestamp>_<name>/migration.sql folders; a folder with both is half "
+			        "drizzle-kit 1.x's up converts the journal and its .sql files "
+			        "into "
+			        "<timestamp>_<name>/migration.sql folders; a folder with both is "
+			        "half "
 			        "converted, and drizzle-orm 1.x refuses it.",
-			        "the folder \"%s\" has both drizzle layouts: meta/_journal.json (0.x) and "
+			        "the folder \"%s\" has both drizzle layouts: meta/_journal.json "
+			        "(0.x) and "
 			        "<timestamp>_<name>/migration.sql folders (1.x)",
 			        d->path);
 			return -1;
