@@ -11,35 +11,6 @@ CORPORA=${DBREADY_CORPORA:-$REPO_ROOT/../shared/corpora}
 [ -d "$CORPORA" ] ||
 	harness_skip "corpora: $CORPORA does not exist (set DBREADY_CORPORA to the real-world corpora)"
 
-# schema_matches NAME DB EXPECTED [PG_DUMP_ARGS...]: pg_dump --schema-only of DB equals
-# EXPECTED, ignoring the "Dumped from/by" version comments and \restrict/\unrestrict lines
-normalize_dump() {
-	grep -vE '^-- Dumped (from|by) ' "$1" | grep -vE '^\\(un)?restrict( |$)'
-}
-schema_matches() {
-	local name=$1 db=$2 expected=$3
-	shift 3
-	mkdir -p "$T/dumps"
-	local dump=$T/dumps/$db.sql
-	if ! PGPASSWORD=$CANARY "$PG_BIN/pg_dump" --schema-only --no-owner --no-privileges \
-		-h 127.0.0.1 -p "$(pg_port main)" -U postgres "$@" -d "$db" -f "$dump" \
-		2>"$T/dumps/$db.err"; then
-		fail "$name" "pg_dump failed"
-		diag_file pg_dump.err "$T/dumps/$db.err"
-		return
-	fi
-	if [ ! -s "$expected" ]; then
-		fail "$name" "no expected schema at $expected"
-		return
-	fi
-	if diff -u <(normalize_dump "$expected") <(normalize_dump "$dump") >"$T/dumps/$db.diff"; then
-		pass "$name"
-	else
-		fail "$name" "pg_dump differs from $expected ($(grep -c '^[-+][^-+]' "$T/dumps/$db.diff") lines):"
-		head -n 40 "$T/dumps/$db.diff" | redact | sed -e 's/^/#     /'
-	fi
-}
-
 pg_start main || true
 pg_create_app main || true
 

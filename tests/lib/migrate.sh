@@ -144,3 +144,32 @@ racer_finish() {
 server_errors() {
 	grep -c 'ERROR:' "$T/pg/$1/server.log" 2>/dev/null || true
 }
+
+# schema_matches NAME DB EXPECTED [PG_DUMP_ARGS...]: pg_dump --schema-only of DB equals
+# EXPECTED, ignoring the "Dumped from/by" version comments and \restrict/\unrestrict lines
+normalize_dump() {
+	grep -vE '^-- Dumped (from|by) ' "$1" | grep -vE '^\\(un)?restrict( |$)'
+}
+schema_matches() {
+	local name=$1 db=$2 expected=$3
+	shift 3
+	mkdir -p "$T/dumps"
+	local dump=$T/dumps/$db.sql
+	if ! PGPASSWORD=$CANARY "$PG_BIN/pg_dump" --schema-only --no-owner --no-privileges \
+		-h 127.0.0.1 -p "$(pg_port main)" -U postgres "$@" -d "$db" -f "$dump" \
+		2>"$T/dumps/$db.err"; then
+		fail "$name" "pg_dump failed"
+		diag_file pg_dump.err "$T/dumps/$db.err"
+		return
+	fi
+	if [ ! -s "$expected" ]; then
+		fail "$name" "no expected schema at $expected"
+		return
+	fi
+	if diff -u <(normalize_dump "$expected") <(normalize_dump "$dump") >"$T/dumps/$db.diff"; then
+		pass "$name"
+	else
+		fail "$name" "pg_dump differs from $expected ($(grep -c '^[-+][^-+]' "$T/dumps/$db.diff") lines):"
+		head -n 40 "$T/dumps/$db.diff" | redact | sed -e 's/^/#     /'
+	fi
+}
