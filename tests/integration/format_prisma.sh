@@ -70,24 +70,6 @@ prisma_run() {
 		</dev/null >>"$log" 2>&1
 }
 
-# pgdump DB ARGS...: pg_dump --schema-only as the superuser, without the lines that differ
-# between two dumps of equal schemas (\restrict keys, version comments)
-pgdump() {
-	local db=$1
-	shift
-	PGPASSWORD=$CANARY "$PG_BIN/pg_dump" -h 127.0.0.1 -p "$(pg_port main)" -U postgres \
-		--schema-only "$@" "$db" | grep -vE '^\\(un)?restrict |^-- Dumped (from|by)'
-}
-
-same_files() { # same_files NAME A B: pass when the files are equal, else the diff
-	if cmp -s "$2" "$3"; then
-		pass "$1"
-	else
-		fail "$1" "they differ:"
-		diff "$2" "$3" | head -n 30 | sed -e 's/^/#     /'
-	fi
-}
-
 # rows DB [TABLE]: the history rows as Prisma would compare them: all but id and the times
 rows() {
 	q main "$1" "SELECT migration_name, checksum, finished_at IS NOT NULL, logs, rolled_back_at,

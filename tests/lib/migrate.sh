@@ -173,3 +173,21 @@ schema_matches() {
 		head -n 40 "$T/dumps/$db.diff" | redact | sed -e 's/^/#     /'
 	fi
 }
+
+# pgdump DB [PG_DUMP_ARGS...]: DB's schema on stdout, without the version comments and the
+# \restrict lines that differ from dump to dump
+pgdump() {
+	local db=$1
+	shift
+	PGPASSWORD=$CANARY "$PG_BIN/pg_dump" -h 127.0.0.1 -p "$(pg_port main)" -U postgres \
+		--schema-only "$@" "$db" | grep -vE '^\\(un)?restrict |^-- Dumped (from|by)'
+}
+
+same_files() { # same_files NAME A B: pass when the files are equal, else the diff
+	if cmp -s "$2" "$3"; then
+		pass "$1"
+	else
+		fail "$1" "they differ:"
+		diff "$2" "$3" | head -n 30 | sed -e 's/^/#     /'
+	fi
+}
