@@ -17,6 +17,7 @@
 #include "dialect.h"
 #include "format.h"
 #include "exitcode.h"
+#include "log.h"
 #include "version.h"
 
 enum opt_id {
@@ -524,7 +525,9 @@ int cli_parse(int argc, char **argv, struct config *cfg, char *err, size_t errca
 	const char *name;
 	const char *v;
 	const struct format *tool;
-	if (!cfg->url && !cfg->url_file && (v = dialect_env(FSET_URL, &name, &tool))) {
+	if (!cfg->url && !cfg->url_file &&
+	    ((v = dialect_env(FSET_URL, &name, &tool)) ||
+	     (v = dialect_env(FSET_URL_FIRST, &name, &tool)))) {
 		cfg->url = v;
 		cfg->url_origin = name;
 		/* that tool's user and password variables go with its URL (FLYWAY_USER) */
@@ -538,6 +541,36 @@ int cli_parse(int argc, char **argv, struct config *cfg, char *err, size_t errca
 	return EXIT_DONE;
 }
 
+void cli_resolve_format(struct config *cfg)
+{
+	cfg->tool_format = cfg->format ? cfg->format : format_guess(cfg->dir);
+	const struct format *f = cfg->tool_format;
+	const char *name, *v = f ? dialect_env_of(f, FSET_URL_FIRST, &name) : NULL;
+	if (!v || v == cfg->url)
+		return; /* not set, or already the URL (nothing else was) */
+	const char *flag = cfg->url && strcmp(cfg->url_origin, "--url") == 0 ? "--url"
+	                   : cfg->url_file && strcmp(cfg->url_file_origin, "--url-file") == 0
+	                           ? "--url-file"
+	                           : NULL;
+	if (flag) {
+		log_debug("%s is set, and %s wins over it", name, flag);
+		return;
+	}
+	const char *was = cfg->url ? cfg->url_origin : cfg->url_file_origin;
+	if (!was)
+		was = "the PG* variables";
+	log_info("connection string from %s, not %s: %s prefers it (the direct, non-pooled "
+	         "URL its migrations use)",
+	         name, was, f->name);
+	cfg->url = v;
+	cfg->url_origin = name;
+	cfg->url_file = NULL;
+	cfg->url_file_origin = NULL;
+	/* that tool's user and password variables go with its URL */
+	cfg->url_user = dialect_env_of(f, FSET_USER, &name);
+	cfg->url_password = dialect_env_of(f, FSET_PASSWORD, &cfg->url_password_origin);
+}
+
 /* One line of settings: "env: A, B" (a kind filter: -1 = all), from the format table. */
 static void print_settings(const char *label, const struct fsetting *s)
 {
@@ -545,12 +578,16 @@ static void print_settings(const char *label, const struct fsetting *s)
 		return;
 	int col = printf("\n      %s:", label) - 1;
 	for (int i = 0; s[i].name; i++) {
+		/* what a setting means where it is not what its name says */
+		const char *note = s[i].kind == FSET_URL_FIRST ? " (before DATABASE_URL)"
+		                   : s[i].kind == FSET_CA_FILE ? " (its CA file: sslrootcert)"
+		                                               : "";
 		/* wrapped below 92 columns, continued under the label */
-		if (i && col + 2 + (int)strlen(s[i].name) > 92)
+		if (i && col + 2 + (int)(strlen(s[i].name) + strlen(note)) > 92)
 			col = printf(",\n        ") - 2;
 		else if (i)
 			col += printf(",");
-		col += printf(" %s", s[i].name);
+		col += printf(" %s%s", s[i].name, note);
 	}
 }
 
@@ -566,7 +603,8 @@ static void print_formats(void)
 		               ? ""
 		               : ",\n                  no checksums (an edited file goes unseen)");
 		print_settings("its variables", f->env);
-		print_settings("its URL parameters (never passed to libpq)", f->url_params);
+		print_settings("its URL parameters (read by dbready, not by libpq)",
+		               f->url_params);
 		if (f->url_schemes && *f->url_schemes) {
 			printf("\n      its URL schemes:");
 			for (int k = 0; f->url_schemes[k]; k++)
@@ -575,8 +613,9 @@ static void print_formats(void)
 		printf("\n");
 	}
 	printf("A tool's variables are read when dbready's own (DATABASE_URL, DBREADY_DIR,\n"
-	       "DBREADY_HISTORY_TABLE) are not set; search_path in a URL is sent to the "
-	       "server.\n");
+	       "DBREADY_HISTORY_TABLE) are not set, but one \"before DATABASE_URL\" wins over\n"
+	       "DATABASE_URL(_FILE) when the format (--format, or the folder's) is its tool's\n"
+	       "(--url and --url-file still win); search_path in a URL is sent to the server.\n");
 }
 
 void cli_print_help(void)

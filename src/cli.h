@@ -51,7 +51,10 @@ struct config {
 	const char *dir;
 	const char *dir_origin; /* "--dir", "DBREADY_DIR", a tool's variable, NULL = default */
 	const struct format *format; /* --format; NULL = auto (from the folder) */
-	int64_t timeout_ms;          /* 0 = forever */
+	/* the format the URL is read for: --format, else the folder's (cli_resolve_format);
+	 * NULL = not known (no folder yet: the URL is read in no tool's dialect) */
+	const struct format *tool_format;
+	int64_t timeout_ms; /* 0 = forever */
 	int64_t backoff_base_ms;
 	int64_t backoff_cap_ms;
 	int64_t connect_timeout_ms;
@@ -92,6 +95,12 @@ int cli_parse(int argc, char **argv, struct config *cfg, char *err, size_t errca
 
 /* Parse a duration: a number with an optional ms, s, m or h suffix (bare = seconds).
  * Returns false for anything else, negative values and overflow. */
+/* Once the migrations are there to look at: the format the URL is read for (--format, else
+ * the folder's shape, quietly: loading the folder reports its errors later), and the URL that
+ * format prefers over DATABASE_URL and DATABASE_URL_FILE (FSET_URL_FIRST: Prisma's
+ * DIRECT_URL), unless --url or --url-file is given. Logs which variable it took. */
+void cli_resolve_format(struct config *cfg);
+
 bool cli_parse_duration(const char *text, int64_t *out_ms);
 
 /* PostgreSQL's statement_timeout is an int of milliseconds: --statement-timeout (sent to the

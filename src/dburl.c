@@ -651,19 +651,28 @@ static int split_list(const char *s, char out[][HOST_ITEM_MAX], int max, bool *t
 	return n;
 }
 
+/* A postgres:// URL hands the migration tools' parameters (Prisma's schema, pgbouncer, ...,
+ * search_path) to the dialect before libpq sees it (dialect.h), so libpq names them only in a
+ * key=value string: their hints say so. */
 static const char *const unknown_param_hints[][2] = {
         {"ssl", "Use sslmode=require (or verify-full) instead of ssl=true."},
-        {"schema", "\"schema\" is Prisma's parameter; libpq has none. Set the search path in "
-                   "the migrations, or use options=-csearch_path%3Dmyschema."},
+        {"schema", "\"schema\" is Prisma's URL parameter: dbready reads it in a postgres:// URL "
+                   "(with the prisma format, which --format=prisma or the folder's "
+                   "migration_lock.toml picks); in key=value form write options='-c "
+                   "search_path=myschema'."},
         {"currentSchema", "\"currentSchema\" is JDBC's; use options=-csearch_path%3Dmyschema."},
-        {"pgbouncer", "\"pgbouncer=true\" is Prisma's; remove it, and give dbready the direct "
-                      "(non-pooled) endpoint."},
-        {"connection_limit", "That is Prisma's pool setting; remove it."},
-        {"pool_timeout", "That is Prisma's pool setting; remove it."},
-        {"sslaccept", "That is Prisma's; use sslmode=verify-full or sslmode=require."},
+        {"pgbouncer", "\"pgbouncer=true\" is Prisma's (dropped in a postgres:// URL); remove it, "
+                      "and give dbready the direct (non-pooled) endpoint, Prisma's directUrl."},
+        {"connection_limit", "That is Prisma's pool setting (dropped in a postgres:// URL); "
+                             "remove it."},
+        {"pool_timeout", "That is Prisma's pool setting (dropped in a postgres:// URL); "
+                         "remove it."},
+        {"sslaccept", "That is Prisma's (read in a postgres:// URL); in key=value form use "
+                      "sslmode=verify-full, or sslmode=require."},
         {"sslfactory", "That is JDBC's; use sslmode and sslrootcert."},
         {"sslcert_password", "Use sslpassword."},
-        {"search_path", "Use options=-csearch_path%3Dmyschema."},
+        {"search_path", "Use options='-c search_path=myschema' (search_path is read in a "
+                        "postgres:// URL only)."},
         {"timezone", "Use options=-ctimezone%3DUTC."},
         {"statement_timeout", "Use --statement-timeout (DBREADY_STATEMENT_TIMEOUT)."},
         {"max", "That is a pool setting of node-postgres; remove it."},
@@ -1065,6 +1074,71 @@ static bool fill_option(PQconninfoOption *opts, const char *kw, const char *v)
 	return false;
 }
 
+/* opts' keyword kw set to v, replacing what the URL gave */
+static bool set_option(PQconninfoOption *opts, const char *kw, const char *v)
+{
+	for (PQconninfoOption *o = opts; o->keyword; o++)
+		if (strcmp(o->keyword, kw) == 0) {
+			char *copy = strdup(v);
+			if (!copy)
+				return false;
+			free(o->val);
+			o->val = copy;
+			return true;
+		}
+	return false;
+}
+
+/* The format's TLS parameters as libpq's (dialect_tls: Prisma's sslcert is the CA file,
+ * sslaccept=strict checks the host name too, sslidentity is refused). false: a finding. */
+static bool apply_tls(struct dburl *u, PQconninfoOption *opts)
+{
+	struct dialect_tls t;
+	char why[512], hint[1024];
+	if (dialect_tls(u->format, &u->dialect, &t, why, sizeof why, hint, sizeof hint) != 0) {
+		add_finding(u, LOG_ERROR, "tls_identity", hint, why,
+		            "%s names a client certificate dbready cannot read", u->origin);
+		return false;
+	}
+	if (t.ca_skipped)
+		log_debug("URL parameter %s: not used, %s=accept_invalid_certs asks for no "
+		          "certificate check (%s makes none either)",
+		          t.ca_name, t.accept_name, u->format->name);
+	if (t.ca_file && opt_val(opts, "sslrootcert")) {
+		log_debug("URL parameter %s: sslrootcert is given too, and libpq's own wins",
+		          t.ca_name);
+	} else if (t.ca_file) {
+		if (access(t.ca_file, R_OK) != 0) {
+			char detail[512];
+			snprintf(detail, sizeof detail, "%s: %s.", t.ca_name, strerror(errno));
+			add_finding(
+			        u, LOG_ERROR, "tls_ca_unreadable",
+			        "Mount the CA file there, or give its absolute path: Prisma "
+			        "reads a relative sslcert from schema.prisma's folder, dbready "
+			        "from its working directory.",
+			        detail, "the CA file \"%s\" in %s cannot be read", t.ca_file,
+			        u->origin);
+			return false;
+		}
+		if (!set_option(opts, "sslrootcert", t.ca_file))
+			return false;
+		log_debug("URL parameter %s: %s's CA file, given to libpq as sslrootcert (the "
+		          "server's certificate must chain to it)",
+		          t.ca_name, u->format->name);
+	}
+	const char *mode = effective(opts, "sslmode", "PGSSLMODE");
+	if (t.verify_full && mode && strcmp(mode, "disable") == 0) {
+		log_debug("URL parameter %s: sslmode=disable, no TLS to check", t.accept_name);
+	} else if (t.verify_full && (!mode || strcmp(mode, "verify-full") != 0)) {
+		if (!set_option(opts, "sslmode", "verify-full"))
+			return false;
+		log_debug("URL parameter %s: the server's certificate and host name are checked "
+		          "(sslmode=verify-full)",
+		          t.accept_name);
+	}
+	return true;
+}
+
 static int finish(struct dburl *u, PQconninfoOption *opts)
 {
 	u->conninfo = opts;
@@ -1072,6 +1146,12 @@ static int finish(struct dburl *u, PQconninfoOption *opts)
 		fill_option(opts, "user", u->tool_user);
 		if (fill_option(opts, "password", u->tool_password))
 			log_debug("password from %s", u->tool_password_origin);
+		if (u->format && !apply_tls(u, opts)) {
+			if (!u->nerrors)
+				add_finding(u, LOG_ERROR, "out_of_memory", NULL, NULL,
+				            "out of memory");
+			return EXIT_CONFIG;
+		}
 	}
 	check_parsed(u, opts);
 	const char *rootcert = default_rootcert(u, opts);
@@ -1109,7 +1189,7 @@ int dburl_check_string(const char *url, const char *origin, struct dburl *u)
 	/* the migration tools' own parameters (x-migrations-table, search_path, ...) and
 	 * schemes (pgx5://) are read by dbready, never passed to libpq (dialect.h) */
 	char why[256];
-	if (dialect_take(url, &u->rewritten, &u->dialect, why, sizeof why) != 0) {
+	if (dialect_take(url, u->format, &u->rewritten, &u->dialect, why, sizeof why) != 0) {
 		add_finding(u, LOG_ERROR, "url_tool_param", "Give each parameter once.", why,
 		            "%s has migration tool parameters dbready cannot read", origin);
 		return EXIT_CONFIG;
@@ -1170,6 +1250,7 @@ static int read_url_file(struct dburl *u, const char *path, const char *origin)
 int dburl_load(const struct config *cfg, struct dburl *u)
 {
 	memset(u, 0, sizeof *u);
+	u->format = cfg->tool_format;
 	log_add_secret(getenv("PGPASSWORD"));
 	log_add_secret(cfg->url_password);
 	u->tool_user = cfg->url_user;

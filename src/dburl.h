@@ -59,6 +59,8 @@ struct dburl {
 	int nerrors;
 	void *conninfo; /* PQconninfoOption array the keywords/values point into */
 	char *text;     /* the URL read from a file (owned, secret) */
+	/* the format whose dialect the URL is read in (--format, else the folder's), or NULL */
+	const struct format *format;
 	/* the migration tools' URL parameters, taken out of the URL (dialect.h) */
 	struct dialect dialect;
 	char *rewritten; /* the URL without them, as libpq parses it (owned, secret) */

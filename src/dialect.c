@@ -10,16 +10,30 @@
 
 #include "log.h"
 
-/* What the table says of a URL parameter: the first format that reads it, or NULL. */
-static const struct fsetting *url_param(const char *name, size_t len)
+/* What the table says of a URL parameter: the first format that reads it (*owner), or NULL.
+ * A CA file parameter is libpq's own name with another meaning (Prisma's sslcert): it is the
+ * tool's only when f, the format the URL is read for, is that tool's. */
+static const struct fsetting *url_param(const char *name, size_t len, const struct format *f,
+                                        const struct format **owner)
 {
 	for (size_t i = 0; format_at(i); i++) {
 		const struct fsetting *s = format_at(i)->url_params;
 		for (; s && s->name; s++)
-			if (strlen(s->name) == len && strncmp(s->name, name, len) == 0)
+			if (strlen(s->name) == len && strncmp(s->name, name, len) == 0 &&
+			    (s->kind != FSET_CA_FILE || format_at(i) == f)) {
+				*owner = format_at(i);
 				return s;
+			}
 	}
 	return NULL;
+}
+
+const struct format *dialect_owner(const char *name)
+{
+	const struct format *owner = NULL;
+	for (size_t i = 0; !owner && format_at(i); i++)
+		url_param(name, strlen(name), format_at(i), &owner);
+	return owner;
 }
 
 static bool tool_scheme(const char *scheme, size_t len)
@@ -134,7 +148,8 @@ static int schema_path(struct dialect *d, const char *name, char *why, size_t ca
 	return 0;
 }
 
-int dialect_take(const char *url, char **out, struct dialect *d, char *why, size_t cap)
+int dialect_take(const char *url, const struct format *f, char **out, struct dialect *d, char *why,
+                 size_t cap)
 {
 	*out = NULL;
 	const char *sep = strstr(url, "://");
@@ -172,14 +187,16 @@ int dialect_take(const char *url, char **out, struct dialect *d, char *why, size
 		size_t n = amp ? (size_t)(amp - p) : strlen(p);
 		const char *e = memchr(p, '=', n);
 		size_t klen = e ? (size_t)(e - p) : n;
-		const struct fsetting *s = url_param(p, klen);
+		const struct format *owner = NULL;
+		const struct fsetting *s = url_param(p, klen, f, &owner);
 		if (s || (klen == 11 && strncmp(p, "search_path", 11) == 0)) {
 			if (keep(d, p, klen, e ? e + 1 : p + n, e ? n - klen - 1 : 0, why, cap) !=
 			    0) {
 				free(buf);
 				return -1;
 			}
-			if (s && s->kind == FSET_SCHEMA)
+			/* another tool's schema is ignored (run.c says so), not sent */
+			if (s && s->kind == FSET_SCHEMA && (!f || f == owner))
 				schema = d->p[d->n - 1].value;
 			changed = true;
 		} else if (n) {
@@ -337,6 +354,40 @@ bool dialect_history_table(const struct format *f, const struct dialect *d, char
 		snprintf(why, wcap, "%s", name);
 	}
 	return true;
+}
+
+int dialect_tls(const struct format *f, const struct dialect *d, struct dialect_tls *t, char *why,
+                size_t wcap, char *hint, size_t hcap)
+{
+	memset(t, 0, sizeof t[0]);
+	const char *name = NULL;
+	if (f_url(f, d, FSET_TLS_IDENTITY, &name)) {
+		snprintf(why, wcap,
+		         "%s names a PKCS#12 file (the client certificate and key in one), which "
+		         "libpq cannot read.",
+		         name);
+		snprintf(
+		        hint, hcap,
+		        "Convert it to PEM files (openssl pkcs12 -in id.p12 -clcerts -nokeys -out "
+		        "client.crt; openssl pkcs12 -in id.p12 -nocerts -nodes -out client.key; "
+		        "chmod "
+		        "600 client.key), give them to libpq as PGSSLCERT and PGSSLKEY (in a %s "
+		        "URL "
+		        "sslcert names the CA file), and remove %s and its password from the URL.",
+		        f->name, name);
+		return -1;
+	}
+	const char *accept = f_url(f, d, FSET_TLS_ACCEPT, &t->accept_name);
+	t->ca_file = f_url(f, d, FSET_CA_FILE, &t->ca_name);
+	/* quaint (postgres/url.rs) reads any value but accept_invalid_certs as strict */
+	t->verify_full = accept && strcmp(accept, "accept_invalid_certs") != 0;
+	/* an explicit accept_invalid_certs asks for no check: the CA file is not given to libpq,
+	 * which would check the chain against it */
+	if (accept && !t->verify_full && t->ca_file) {
+		t->ca_skipped = true;
+		t->ca_file = NULL;
+	}
+	return 0;
 }
 
 long long dialect_timeout_ms(const struct format *f, const struct dialect *d)

@@ -32,11 +32,14 @@ struct dialect {
 	char *search_path;
 };
 
-/* Take the tools' parameters out of url and read a tool's scheme (pgx5://, or a JDBC URL's
- * jdbc:postgresql://) as postgres://.
+/* Take the tools' parameters out of url, read for format f (NULL: not known yet), and read
+ * a tool's scheme (pgx5://, or a JDBC URL's jdbc:postgresql://) as postgres://. A parameter
+ * of another format than f is taken out too (run.c warns that it is ignored); its schema
+ * is not sent (a CA file parameter, libpq's own name, is libpq's then: url_param).
  * *out is a new URL for libpq (malloc'd; NULL when url needs no change). Returns 0, or -1
  * with why filled (a parameter given twice, more than DIALECT_MAX, out of memory). */
-int dialect_take(const char *url, char **out, struct dialect *d, char *why, size_t cap);
+int dialect_take(const char *url, const struct format *f, char **out, struct dialect *d, char *why,
+                 size_t cap);
 void dialect_free(struct dialect *d);
 
 /* The first tool variable of this kind that is set and not empty (FSET_URL, FSET_DIR),
@@ -51,6 +54,22 @@ const char *dialect_env_of(const struct format *f, enum fsetting_kind kind, cons
  * none. why says where it came from ("x-migrations-table in the URL"). */
 bool dialect_history_table(const struct format *f, const struct dialect *d, char *spec, size_t cap,
                            char *why, size_t wcap);
+
+/* The format whose dialect names this URL parameter (its first), or NULL. */
+const struct format *dialect_owner(const char *name);
+
+/* What f's TLS parameters ask of libpq (Prisma's sslcert, sslaccept, sslidentity). */
+struct dialect_tls {
+	const char *ca_file;     /* the CA file for sslrootcert (borrowed from d), or NULL */
+	const char *ca_name;     /* the parameter that names it ("sslcert") */
+	bool ca_skipped;         /* a CA file given, but the URL asks for no check */
+	bool verify_full;        /* check the certificate and host name: sslmode=verify-full */
+	const char *accept_name; /* the parameter that says so ("sslaccept"), or NULL */
+};
+/* Fill t from f's parameters in d. Returns 0, or -1 with why (a DETAIL) and hint filled when
+ * they ask for what libpq cannot do (a PKCS#12 identity). */
+int dialect_tls(const struct format *f, const struct dialect *d, struct dialect_tls *t, char *why,
+                size_t wcap, char *hint, size_t hcap);
 
 /* f's statement timeout from its URL parameters (FSET_TIMEOUT_MS), or -1. */
 long long dialect_timeout_ms(const struct format *f, const struct dialect *d);

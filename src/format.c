@@ -76,7 +76,7 @@ const char *format_names(void)
 }
 
 /* The format of d from its shape: the one whose detect() matches, else the fallback. */
-static const struct format *pick(const struct source_dir *d, struct err *e)
+static const struct format *pick(const struct source_dir *d, bool quiet, struct err *e)
 {
 	const struct format *found = NULL, *fallback = NULL;
 	const char *found_why = NULL;
@@ -103,7 +103,9 @@ static const struct format *pick(const struct source_dir *d, struct err *e)
 			found_why = why;
 		}
 	}
-	if (found)
+	if (quiet)
+		;
+	else if (found)
 		log_debug("migrations in %s: %s format (%s)", d->path, found->name, found_why);
 	else
 		log_debug("migrations in %s: %s format (no other format's marks)", d->path,
@@ -117,7 +119,7 @@ int format_load(const char *dir, const struct format *f, struct migset *set, str
 	struct source_dir d;
 	int rc = source_list(dir, &d, e);
 	if (rc == EXIT_DONE && !f) {
-		f = pick(&d, e);
+		f = pick(&d, false, e);
 		if (!f)
 			rc = e->code;
 	} else if (rc == EXIT_DONE && f->detect) {
@@ -135,4 +137,15 @@ int format_load(const char *dir, const struct format *f, struct migset *set, str
 	}
 	source_free(&d);
 	return rc;
+}
+
+const struct format *format_guess(const char *dir)
+{
+	struct source_dir d;
+	struct err e;
+	const struct format *f = NULL;
+	if (source_list(dir, &d, &e) == EXIT_DONE)
+		f = pick(&d, true, &e);
+	source_free(&d);
+	return f;
 }

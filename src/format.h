@@ -55,6 +55,19 @@ enum fsetting_kind {
 	                    * session's search_path (Prisma's ?schema=) */
 	FSET_USER,         /* env: the user, when the URL from the tool's FSET_URL names none */
 	FSET_PASSWORD,     /* env: the password, likewise (a secret, never shown) */
+	FSET_URL_FIRST,    /* env: the connection string, preferred over DATABASE_URL and
+	                    * DATABASE_URL_FILE once the format is known (--format or the folder):
+	                    * Prisma's DIRECT_URL, the non-pooled URL Migrate uses; --url and
+	                    * --url-file still win. Read like FSET_URL when nothing else is set */
+	FSET_CA_FILE,      /* URL: the tool's CA file for the server's certificate (libpq's
+	                    * sslrootcert). Its name may be libpq's own with another meaning
+	                    * (Prisma's sslcert; libpq's is a client certificate), so the URL
+	                    * hands it to the dialect only when the format is the tool's */
+	FSET_TLS_ACCEPT,   /* URL: "accept_invalid_certs" (the tool's default) checks nothing;
+	                    * any other value ("strict") checks the server's certificate and its
+	                    * host name (libpq's sslmode=verify-full) */
+	FSET_TLS_IDENTITY, /* URL: a PKCS#12 client certificate and key, which libpq cannot
+	                    * read: refused, with the way to convert it */
 };
 struct fsetting {
 	const char *name; /* the variable or URL parameter, as the tool spells it */
@@ -137,6 +150,10 @@ const struct format *format_at(size_t i);
 
 /* The names in the table, comma-separated ("drizzle, plain"), for help and errors. */
 const char *format_names(void);
+
+/* The format of dir's shape, as format_load picks it, or NULL when dir cannot be listed or
+ * its shape is ambiguous or broken (format_load then says why); logs nothing. */
+const struct format *format_guess(const char *dir);
 
 /* List dir, pick its format (f NULL: from the folder's shape) and load every migration. */
 int format_load(const char *dir, const struct format *f, struct migset *set, struct err *e);

@@ -305,14 +305,20 @@ static bool tool_lock(const struct lock_names *names, long long *key)
 }
 
 static const struct fsetting env[] = {
-        /* schema.prisma's directUrl = env("DIRECT_URL"): the URL Migrate uses */
-        {"DIRECT_URL", FSET_URL},
+        /* schema.prisma's directUrl = env("DIRECT_URL"): the non-pooled URL Migrate uses,
+         * so it wins over DATABASE_URL (often a pooler's) */
+        {"DIRECT_URL", FSET_URL_FIRST},
         {NULL, 0},
 };
 
-/* quaint's PostgresUrl parameters that tune only Prisma's client; sslcert and sslpassword
- * (Prisma's CA file and PKCS#12 password) are also libpq's names and are left to libpq;
- * connect_timeout is libpq's own */
+/* quaint's PostgresUrl parameters (quaint/src/connector/postgres/url.rs) that libpq does not
+ * read the same way: the ones that tune only Prisma's client are dropped; sslcert is Prisma's
+ * CA file (libpq's sslrootcert), sslaccept says whether the certificate is checked (default
+ * accept_invalid_certs: not at all; strict, or any other value: chain and host name) and
+ * sslidentity is a PKCS#12 file (native/mod.rs). sslpassword, the PKCS#12 password, only
+ * goes with sslidentity, which is refused; connect_timeout, host, options, application_name
+ * and channel_binding are libpq's own with the same meaning. Prisma reads sslmode as
+ * disable, prefer or require; libpq reads it the same way. */
 static const struct fsetting url_params[] = {
         {"schema", FSET_SCHEMA},
         {"connection_limit", FSET_CLIENT},
@@ -320,8 +326,11 @@ static const struct fsetting url_params[] = {
         {"pgbouncer", FSET_CLIENT},
         {"statement_cache_size", FSET_CLIENT},
         {"socket_timeout", FSET_CLIENT},
-        {"sslaccept", FSET_CLIENT},
-        {"sslidentity", FSET_CLIENT},
+        {"max_connection_lifetime", FSET_CLIENT},
+        {"max_idle_connection_lifetime", FSET_CLIENT},
+        {"sslcert", FSET_CA_FILE},
+        {"sslaccept", FSET_TLS_ACCEPT},
+        {"sslidentity", FSET_TLS_IDENTITY},
         {NULL, 0},
 };
 

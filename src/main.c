@@ -114,6 +114,8 @@ int main(int argc, char **argv)
 	if (rc != EXIT_DONE)
 		goto out;
 	cfg.deps = &deps;
+	/* the folder's format decides the URL's dialect and which URL variable wins */
+	cli_resolve_format(&cfg);
 	rc = dburl_load(&cfg, &u);
 	dburl_log_findings(&u);
 	notify_note_target(u.redacted);

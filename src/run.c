@@ -31,13 +31,15 @@ static int fail(const struct err *e)
 
 /* Say what became of each of the tools' URL parameters now that the format is known: read
  * by this format, dropped (it tunes only the tool's client), or ignored (another tool's). */
-static void note_dialect(const struct format *f, const struct dialect *d)
+static void note_dialect(const struct config *cfg, const struct format *f, const struct dialect *d)
 {
 	for (int i = 0; i < d->n; i++) {
 		const char *name = d->p[i].name;
 		const struct fsetting *s = f->url_params;
 		while (s && s->name && strcmp(s->name, name) != 0)
 			s++;
+		const struct format *owner = dialect_owner(name);
+		const char *who = owner ? owner->name : "another migration tool";
 		if (strcmp(name, "search_path") == 0)
 			log_debug("URL parameter search_path: sent to the server as a run-time "
 			          "parameter, as the Go drivers do");
@@ -47,10 +49,11 @@ static void note_dialect(const struct format *f, const struct dialect *d)
 		else if (s && s->name)
 			log_debug("URL parameter %s: read as %s reads it", name, f->name);
 		else
-			log_warn("URL parameter %s belongs to another migration tool's URL, and "
-			         "the "
-			         "folder is %s's: ignored",
-			         name, f->name);
+			log_warn("URL parameter %s is %s's, and the migrations are read as %s's "
+			         "(%s): ignored; give --format=%s if they are %s's, or remove it "
+			         "from the URL",
+			         name, who, f->name,
+			         cfg->format ? "--format" : "the folder's shape", who, who);
 	}
 }
 
@@ -70,7 +73,7 @@ static int load(const struct config *cfg, const struct dburl *u, struct migset *
 	static const struct dialect none;
 	const struct dialect *d = u ? &u->dialect : &none;
 	if (u)
-		note_dialect(set->format, d);
+		note_dialect(cfg, set->format, d);
 	if (!spec &&
 	    dialect_history_table(set->format, d, tool_spec, sizeof tool_spec, why, sizeof why)) {
 		spec = tool_spec;

@@ -28,7 +28,7 @@ static const char *const env_names[] = {
 	"GCE_METADATA_HOST",
 	/* the migration tools' own variables (dialect.c) */
 	"GOOSE_DBSTRING", "GOOSE_MIGRATION_DIR", "GOOSE_TABLE", "GOOSE_DRIVER",
-	"DBMATE_MIGRATIONS_DIR", "DBMATE_MIGRATIONS_TABLE",
+	"DBMATE_MIGRATIONS_DIR", "DBMATE_MIGRATIONS_TABLE", "DIRECT_URL",
 	/* a made-up tool's variables (test_dialect.c) */
 	"DBREADY_TEST_SCHEMA", "DBREADY_TEST_USER", "DBREADY_TEST_PASSWORD",
 };

@@ -205,6 +205,11 @@ static const struct url_case url_cases[] = {
 	 {0, "tls_not_required", "prefer", NULL, NULL}},
 	{"param_connection_limit", "postgres://app:" PW "@db/app?connection_limit=5", NULL,
 	 {0, "tls_not_required", "prefer", NULL, NULL}},
+	/* in key=value form libpq names them: the hint says where dbready reads them */
+	{"param_schema_conninfo", "host=db user=app password=" PW " dbname=app schema=app", NULL,
+	 {3, "param_unknown", "--format=prisma", NULL, NULL}},
+	{"param_pgbouncer_conninfo", "host=db user=app password=" PW " dbname=app pgbouncer=true",
+	 NULL, {3, "param_unknown", "directUrl", NULL, NULL}},
 	{"param_conninfo_unknown", "host=db user=app password=" PW " dbname=app foo=bar", NULL,
 	 {3, "param_unknown", "\"foo\"", NULL, NULL}},
 	{"param_no_equals", "postgres://app:" PW "@db:5432/app?sslmode", NULL,

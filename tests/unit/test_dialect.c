@@ -13,25 +13,38 @@
 
 static const struct {
 	const char *name, *in;
-	const char *out;   /* the URL libpq gets; NULL = unchanged */
-	const char *taken; /* "name=value" of the first parameter taken, or NULL */
-	int n;             /* parameters taken */
+	const char *out;    /* the URL libpq gets; NULL = unchanged */
+	const char *taken;  /* "name=value" of the first parameter taken, or NULL */
+	int n;              /* parameters taken */
+	const char *format; /* the format the URL is read for; NULL = not known */
 } take_cases[] = {
-        {"no parameters", "postgres://app@db/app", NULL, NULL, 0},
+        {"no parameters", "postgres://app@db/app", NULL, NULL, 0, NULL},
         {"libpq's own only", "postgres://app@db/app?sslmode=require&application_name=x", NULL,
-         NULL, 0},
+         NULL, 0, NULL},
         {"search_path, decoded", "postgres://app@db/app?search_path=a%2Cb&sslmode=require",
-         "postgres://app@db/app?sslmode=require", "search_path=a,b", 1},
+         "postgres://app@db/app?sslmode=require", "search_path=a,b", 1, NULL},
         {"last parameter taken", "postgres://app@db/app?sslmode=require&search_path=s",
-         "postgres://app@db/app?sslmode=require", "search_path=s", 1},
+         "postgres://app@db/app?sslmode=require", "search_path=s", 1, NULL},
         {"golang-migrate's table", "postgres://app@db/app?x-migrations-table=my.hist",
-         "postgres://app@db/app", "x-migrations-table=my.hist", 1},
+         "postgres://app@db/app", "x-migrations-table=my.hist", 1, NULL},
         {"golang-migrate's scheme",
          "pgx5://app@db:5432/app?x-multi-statement=true&sslmode=disable",
-         "postgres://app@db:5432/app?sslmode=disable", "x-multi-statement=true", 1},
+         "postgres://app@db:5432/app?sslmode=disable", "x-multi-statement=true", 1, NULL},
         {"a '?' in an encoded password stays", "postgres://app:p%3Fw@db/app?search_path=s",
-         "postgres://app:p%3Fw@db/app", "search_path=s", 1},
-        {"key=value pairs are libpq's", "host=db search_path=s", NULL, NULL, 0},
+         "postgres://app:p%3Fw@db/app", "search_path=s", 1, NULL},
+        {"key=value pairs are libpq's", "host=db search_path=s", NULL, NULL, 0, NULL},
+        /* sslcert is libpq's client certificate, and Prisma's CA file: the format decides */
+        {"sslcert, no format known: libpq's", "postgres://db/app?sslcert=c.pem", NULL, NULL, 0,
+         NULL},
+        {"sslcert, plain: libpq's", "postgres://db/app?sslcert=c.pem", NULL, NULL, 0, "plain"},
+        {"sslcert, prisma: the CA file", "postgres://db/app?sslcert=%2Fca%20dir%2Fca.pem&x=1",
+         "postgres://db/app?x=1", "sslcert=/ca dir/ca.pem", 1, "prisma"},
+        {"sslaccept and sslidentity are Prisma's in any case",
+         "postgres://db/app?sslaccept=strict&sslidentity=id.p12", "postgres://db/app",
+         "sslaccept=strict", 2, "plain"},
+        {"Prisma's lifetimes are its client's",
+         "postgres://db/app?max_connection_lifetime=5&max_idle_connection_lifetime=0",
+         "postgres://db/app", "max_connection_lifetime=5", 2, "prisma"},
 };
 
 static void take(void)
@@ -39,10 +52,13 @@ static void take(void)
 	for (size_t i = 0; i < sizeof take_cases / sizeof *take_cases; i++) {
 		if (!unit_begin("dialect/take %s", take_cases[i].name))
 			continue;
+		const struct format *fmt =
+		        take_cases[i].format ? format_find(take_cases[i].format) : NULL;
+		EXPECT(!take_cases[i].format || fmt, "no format %s", take_cases[i].format);
 		struct dialect d;
 		memset(&d, 0, sizeof d);
 		char *out = NULL, why[256] = "";
-		EXPECT_INT(dialect_take(take_cases[i].in, &out, &d, why, sizeof why), 0);
+		EXPECT_INT(dialect_take(take_cases[i].in, fmt, &out, &d, why, sizeof why), 0);
 		if (take_cases[i].out)
 			EXPECT(out && strcmp(out, take_cases[i].out) == 0, "out = %s",
 			       out ? out : "NULL");
@@ -62,8 +78,8 @@ static void take(void)
 		struct dialect d;
 		memset(&d, 0, sizeof d);
 		char *out = NULL, why[256] = "";
-		EXPECT_INT(dialect_take("postgres://db/app?search_path=a&search_path=b", &out, &d,
-		                        why, sizeof why),
+		EXPECT_INT(dialect_take("postgres://db/app?search_path=a&search_path=b", NULL,
+		                        &out, &d, why, sizeof why),
 		           -1);
 		EXPECT(strstr(why, "search_path is given twice") != NULL, "why = %s", why);
 		EXPECT(out == NULL, "out set");
@@ -120,7 +136,7 @@ static void history_table(void)
 		memset(&d, 0, sizeof d);
 		char *out = NULL, why[256] = "", spec[1024] = "";
 		EXPECT(f != NULL, "no format %s", cases[i].format);
-		EXPECT_INT(dialect_take(cases[i].url, &out, &d, why, sizeof why), 0);
+		EXPECT_INT(dialect_take(cases[i].url, f, &out, &d, why, sizeof why), 0);
 		bool named = f && dialect_history_table(f, &d, spec, sizeof spec, why, sizeof why);
 		if (cases[i].want)
 			EXPECT(named && strcmp(spec, cases[i].want) == 0, "spec = %s (named %d)",
@@ -230,8 +246,90 @@ static void schema_user_password(void)
 	}
 }
 
+/* Prisma's ?schema= is the session's search_path for Prisma, and for no other format */
+static void schema_owner(void)
+{
+	static const struct {
+		const char *format; /* NULL: not known */
+		const char *want;   /* the search_path sent; NULL: none */
+	} cases[] = {{"prisma", "\"app\""}, {NULL, "\"app\""}, {"goose", NULL}};
+	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+		if (!unit_begin("dialect/?schema= with format %s",
+		                cases[i].format ? cases[i].format : "unknown"))
+			continue;
+		struct dialect d;
+		memset(&d, 0, sizeof d);
+		char *out = NULL, why[256] = "";
+		const struct format *f = cases[i].format ? format_find(cases[i].format) : NULL;
+		EXPECT_INT(
+		        dialect_take("postgres://db/app?schema=app", f, &out, &d, why, sizeof why),
+		        0);
+		if (cases[i].want)
+			EXPECT(d.search_path && strcmp(d.search_path, cases[i].want) == 0,
+			       "search_path = %s", d.search_path ? d.search_path : "NULL");
+		else
+			EXPECT(!d.search_path, "search_path = %s", d.search_path);
+		EXPECT_STR(dialect_owner("schema") ? dialect_owner("schema")->name : "none",
+		           "prisma");
+		free(out);
+		dialect_free(&d);
+		unit_end();
+	}
+}
+
+/* Prisma's TLS parameters as libpq's (quaint postgres/url.rs and native/mod.rs) */
+static void tls(void)
+{
+	static const struct {
+		const char *query;
+		int rc;
+		const char *ca; /* the CA file for sslrootcert, NULL: none */
+		bool skipped, verify_full;
+	} cases[] = {
+	        {"", 0, NULL, false, false},
+	        {"sslcert=ca.pem", 0, "ca.pem", false, false},
+	        {"sslcert=ca.pem&sslaccept=strict", 0, "ca.pem", false, true},
+	        {"sslaccept=strict", 0, NULL, false, true},
+	        /* quaint: an unknown value is strict */
+	        {"sslaccept=Strict", 0, NULL, false, true},
+	        {"sslcert=ca.pem&sslaccept=accept_invalid_certs", 0, NULL, true, false},
+	        {"sslidentity=id.p12&sslpassword=Canary-p12-Pw9", -1, NULL, false, false},
+	};
+	const struct format *f = format_find("prisma");
+	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+		if (!unit_begin("dialect/tls prisma ?%s", cases[i].query))
+			continue;
+		char url[256];
+		snprintf(url, sizeof url, "postgres://db/app?%s", cases[i].query);
+		struct dialect d;
+		memset(&d, 0, sizeof d);
+		char *out = NULL, why[512] = "", hint[1024] = "";
+		EXPECT(f != NULL, "no prisma format");
+		EXPECT_INT(dialect_take(url, f, &out, &d, why, sizeof why), 0);
+		struct dialect_tls t;
+		int rc = f ? dialect_tls(f, &d, &t, why, sizeof why, hint, sizeof hint) : -2;
+		EXPECT_INT(rc, cases[i].rc);
+		if (rc == 0) {
+			EXPECT_STR(t.ca_file ? t.ca_file : "NULL",
+			           cases[i].ca ? cases[i].ca : "NULL");
+			EXPECT_INT(t.ca_skipped, cases[i].skipped);
+			EXPECT_INT(t.verify_full, cases[i].verify_full);
+		} else {
+			EXPECT_CONTAINS(why, "PKCS#12");
+			EXPECT_CONTAINS(hint, "openssl pkcs12");
+			EXPECT(!strstr(why, "Canary") && !strstr(hint, "Canary"),
+			       "the password shows");
+		}
+		free(out);
+		dialect_free(&d);
+		unit_end();
+	}
+}
+
 void suite_dialect(void)
 {
+	schema_owner();
+	tls();
 	schema_user_password();
 	take();
 	options();

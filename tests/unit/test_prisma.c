@@ -1,6 +1,6 @@
 /* test_prisma.c - Prisma's folder as dbready reads it: migration_lock.toml's provider, one
  * subfolder per migration in name order, the names dbready refuses; Prisma's lock key and the
- * order of its keys. */
+ * order of its keys; DIRECT_URL before DATABASE_URL and Prisma's TLS parameters as libpq's. */
 #define _POSIX_C_SOURCE 200809L
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,7 +8,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cli.h"
+#include "dburl.h"
 #include "err.h"
+#include "exitcode.h"
 #include "format.h"
 #include "migration.h"
 #include "unit.h"
@@ -156,8 +159,140 @@ static void table_tests(void)
 	}
 }
 
+/* DIRECT_URL wins over DATABASE_URL(_FILE) for the prisma format only; --url over both */
+static void direct_url_tests(void)
+{
+	static const struct {
+		const char *name, *format, *env, *flag;
+		const char *want_origin;
+	} ucases[] = {
+	        {"prisma: DIRECT_URL over DATABASE_URL", "prisma",
+	         "DATABASE_URL=postgres://pooler/app DIRECT_URL=postgres://direct/app", NULL,
+	         "DIRECT_URL"},
+	        {"prisma: DIRECT_URL over DATABASE_URL_FILE", "prisma",
+	         "DATABASE_URL_FILE=/nonexistent DIRECT_URL=postgres://direct/app", NULL,
+	         "DIRECT_URL"},
+	        {"prisma: --url over DIRECT_URL", "prisma",
+	         "DATABASE_URL=postgres://pooler/app DIRECT_URL=postgres://direct/app",
+	         "--url=postgres://flag/app", "--url"},
+	        {"plain: DATABASE_URL over DIRECT_URL", "plain",
+	         "DATABASE_URL=postgres://pooler/app DIRECT_URL=postgres://direct/app", NULL,
+	         "DATABASE_URL"},
+	        {"plain: DIRECT_URL when nothing else is set", "plain",
+	         "DIRECT_URL=postgres://direct/app", NULL, "DIRECT_URL"},
+	};
+	for (size_t i = 0; i < sizeof ucases / sizeof *ucases; i++) {
+		if (!unit_begin("prisma/url %s", ucases[i].name))
+			continue;
+		unit_env_set(ucases[i].env);
+		char fmt[64];
+		snprintf(fmt, sizeof fmt, "--format=%s", ucases[i].format);
+		char *argv[] = {"dbready", "check", fmt, (char *)ucases[i].flag, NULL};
+		int argc = ucases[i].flag ? 4 : 3;
+		struct config cfg;
+		char err[1024] = "";
+		EXPECT_INT(cli_parse(argc, argv, &cfg, err, sizeof err), EXIT_DONE);
+		cli_resolve_format(&cfg);
+		EXPECT_STR(cfg.url_origin ? cfg.url_origin : "NULL", ucases[i].want_origin);
+		EXPECT(cfg.tool_format && strcmp(cfg.tool_format->name, ucases[i].format) == 0,
+		       "tool_format %s", cfg.tool_format ? cfg.tool_format->name : "NULL");
+		if (strcmp(ucases[i].want_origin, "DIRECT_URL") == 0)
+			EXPECT(cfg.url && strcmp(cfg.url, "postgres://direct/app") == 0 &&
+			               !cfg.url_file,
+			       "url %s, url_file %s", cfg.url ? cfg.url : "NULL",
+			       cfg.url_file ? cfg.url_file : "NULL");
+		unit_end();
+	}
+}
+
+/* the keyword's value among the parameters libpq gets, or "NULL" */
+static const char *param(const struct dburl *u, const char *kw)
+{
+	for (int i = 0; i < u->nparams; i++)
+		if (strcmp(u->keywords[i], kw) == 0)
+			return u->values[i];
+	return "NULL";
+}
+
+static void tls_tests(void)
+{
+	char ca[] = "/tmp/dbready-unit-ca.XXXXXX";
+	int fd = mkstemp(ca);
+	if (fd >= 0)
+		close(fd);
+	static const struct {
+		const char *name, *format, *query;
+		int rc;
+		const char *finding;                      /* a finding's code, or NULL */
+		const char *rootcert, *sslcert, *sslmode; /* "CA": the file made above */
+	} tcases[] = {
+	        {"sslcert is the CA file", "prisma", "sslcert=CA&sslmode=require", 0, NULL, "CA",
+	         "NULL", "require"},
+	        {"sslaccept=strict: verify-full", "prisma", "sslcert=CA&sslaccept=strict", 0, NULL,
+	         "CA", "NULL", "verify-full"},
+	        {"sslaccept=strict keeps sslmode=disable", "prisma",
+	         "sslaccept=strict&sslmode=disable", 0, NULL, "NULL", "NULL", "disable"},
+	        {"sslaccept=accept_invalid_certs: no CA given", "prisma",
+	         "sslcert=CA&sslaccept=accept_invalid_certs&sslmode=require", 0, NULL, "NULL",
+	         "NULL", "require"},
+	        {"libpq's sslrootcert wins", "prisma", "sslcert=/nonexistent&sslrootcert=CA", 0,
+	         NULL, "CA", "NULL", "NULL"},
+	        {"an unreadable CA file is refused", "prisma", "sslcert=/nonexistent/ca.pem", 3,
+	         "tls_ca_unreadable", NULL, NULL, NULL},
+	        {"sslidentity is refused", "prisma",
+	         "sslidentity=id.p12&sslpassword=Canary-p12-Pw9", 3, "tls_identity", NULL, NULL,
+	         NULL},
+	        {"plain: sslcert is libpq's", "plain", "sslcert=CA&sslkey=CA", 0, NULL, "NULL",
+	         "CA", "NULL"},
+	};
+	for (size_t i = 0; i < sizeof tcases / sizeof *tcases; i++) {
+		if (!unit_begin("prisma/tls %s", tcases[i].name))
+			continue;
+		char query[512] = "";
+		for (const char *q = tcases[i].query; *q;) {
+			size_t o = strlen(query);
+			if (strncmp(q, "CA", 2) == 0) {
+				snprintf(query + o, sizeof query - o, "%s", ca);
+				q += 2;
+			} else {
+				query[o] = *q++;
+				query[o + 1] = '\0';
+			}
+		}
+		char url[768];
+		snprintf(url, sizeof url, "postgres://app:Canary-url-Pw9@db/app?%s", query);
+		struct config cfg;
+		memset(&cfg, 0, sizeof cfg);
+		cfg.url = url;
+		cfg.url_origin = "DATABASE_URL";
+		cfg.tool_format = format_find(tcases[i].format);
+		static struct dburl u;
+		EXPECT_INT(dburl_load(&cfg, &u), tcases[i].rc);
+		if (tcases[i].finding) {
+			const struct finding *fd2 = dburl_find(&u, tcases[i].finding);
+			EXPECT(fd2 != NULL, "no finding %s", tcases[i].finding);
+			for (int k = 0; k < u.nfindings; k++)
+				EXPECT(!strstr(u.findings[k].msg, "Canary") &&
+				               !strstr(u.findings[k].detail, "Canary") &&
+				               !strstr(u.findings[k].hint, "Canary"),
+				       "a secret shows in finding %s", u.findings[k].code);
+		} else {
+			const char *want[3] = {tcases[i].rootcert, tcases[i].sslcert,
+			                       tcases[i].sslmode};
+			const char *kw[3] = {"sslrootcert", "sslcert", "sslmode"};
+			for (int k = 0; k < 3; k++)
+				EXPECT_STR(param(&u, kw[k]), strcmp(want[k], "CA") ? want[k] : ca);
+		}
+		dburl_free(&u);
+		unit_end();
+	}
+	unlink(ca);
+}
+
 void suite_prisma(void)
 {
+	direct_url_tests();
+	tls_tests();
 	load_tests();
 	table_tests();
 }
