@@ -189,11 +189,31 @@ static int failed_rows(const struct plan *p, struct err *e)
 	return EXIT_MIGRATIONS;
 }
 
+/* The history table is absent, its schema holds objects, and the format's tool refuses to
+ * migrate such a schema (format.h nonempty_hint): so does dbready, before anything runs,
+ * saying what it found. */
+static int nonempty_schema(const struct plan *p, struct err *e)
+{
+	const struct history *h = p->h;
+	char detail[1024];
+	snprintf(detail, sizeof detail, "Schema \"%s\" holds %s%s.", h->schema,
+	         h->schema_sample ? h->schema_sample : "objects",
+	         h->schema_objects > 3 ? " and more" : "");
+	return err_set(e, EXIT_MIGRATIONS, "schema_not_empty", h->format->nonempty_hint, detail,
+	               "the schema \"%s\" is not empty (%lld object%s) and has no %s history "
+	               "table %s",
+	               h->schema, h->schema_objects, h->schema_objects == 1 ? "" : "s",
+	               h->format->name, h->qname);
+}
+
 int plan_check(const struct migset *set, const struct plan *p, bool allow_out_of_order,
                struct err *e)
 {
 	if (p->failed)
 		return failed_rows(p, e);
+	if (!p->h->exists && p->h->schema_objects > 0 && p->h->format->nonempty_hint &&
+	    p->pending + p->out_of_order > 0)
+		return nonempty_schema(p, e);
 	bool ooo = p->out_of_order && !allow_out_of_order;
 	if (!p->changed && !ooo)
 		return EXIT_DONE;
