@@ -366,6 +366,14 @@ const struct format format_prisma = {
                        "by hand; then run `prisma migrate resolve --applied NAME` if it is now "
                        "fully applied, or `prisma migrate resolve --rolled-back NAME` if it is "
                        "fully undone (dbready then applies it again). Then run dbready again.",
+        /* user-facing-errors/src/schema_engine.rs, DatabaseSchemaNotEmpty */
+        .nonempty_hint = "Prisma says P3005 (\"The database schema is not empty. Read more about "
+                         "how to baseline an existing production database: "
+                         "https://pris.ly/d/migrate-baseline\"). If the schema already holds "
+                         "what some migrations create, mark each of them applied with `prisma "
+                         "migrate resolve --applied NAME` (that creates _prisma_migrations), then "
+                         "run dbready again: it applies the rest. Otherwise point the URL at an "
+                         "empty database or schema (?schema=).",
         .create_sql = create_sql,
         .record_sql = record_sql,
         .started_sql = started_sql,

@@ -77,7 +77,7 @@ run_dbready "x-statement-timeout: --statement-timeout wins" 0 run \
 URL=$(new_db other_tool)
 run_dbready "another tool's parameter on a plain folder: ignored" 0 run \
 	--url "$URL?x-migrations-table=nope" --dir "$PLAIN"
-assert_contains "$RUN_ERR" "URL parameter x-migrations-table belongs to another migration tool's URL, and the folder is plain's: ignored"
+assert_contains "$RUN_ERR" "URL parameter x-migrations-table is golang-migrate's, and the migrations are read as plain's (the folder's shape): ignored; give --format=golang-migrate if they are golang-migrate's"
 check "another tool's parameter: plain's own table is used" \
 	test "$(history_count other_tool):$(exists other_tool nope)" = "1:f"
 

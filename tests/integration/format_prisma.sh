@@ -15,8 +15,10 @@
 #   (g) ?schema=app: the table and the migrations' objects land in schema app
 #   (h) Prisma's lock (pg_advisory_lock(72707369)): dbready waits while a session holds it
 #   (i) folder names order as strings (a longer older name is not "newer")
-#   (j) 5,000 migrations, per migration and with --tx=all
-#   (k) the umami corpus in its native Prisma layout: the schema equals expected-schema.sql
+#   (j) a non-empty schema without _prisma_migrations: exit 6 with Prisma's P3005 words, as
+#       `prisma migrate deploy` refuses it; an empty ?schema= beside it is migrated
+# format_prisma_scale.sh runs 5,000 migrations and the umami corpus; format_prisma_config.sh
+# DIRECT_URL and the TLS parameters.
 # The DDL and the lock key are Prisma's own (github.com/prisma/prisma-engines at
 # 042511990ea2dc539b711cfaa3f692c6997d4533, schema-engine/connectors/sql-schema-connector/src/
 # flavour/postgres.rs: create_migrations_table() and acquire_lock(), "SELECT
@@ -26,57 +28,12 @@
 # skipped with a "# SKIP" line; the rest runs.
 . "$(dirname "$0")/../lib/harness.sh"
 . "$(dirname "$0")/../lib/migrate.sh"
-
-FIX=$REPO_ROOT/tests/fixtures/prisma-basic
-PR_SRC=$REPO_ROOT/tests/prisma
-PR_PKG=$T/prisma # a private install: another run of the suite may `npm ci` meanwhile
-CMP=$T/cmp
-D=$T/dirs
-mkdir -p "$PR_PKG" "$CMP" "$D"
+. "$(dirname "$0")/../lib/prisma.sh"
 
 pg_start main || harness_finish
 pg_create_app main || harness_finish
 
-# --- the real Prisma -------------------------------------------------------------------------
-PRISMA=
-if ! command -v npm >/dev/null 2>&1 || ! command -v node >/dev/null 2>&1; then
-	say "# SKIP prisma: node and npm are not installed (the parts that run Prisma are skipped)"
-else
-	cp "$PR_SRC/package.json" "$PR_SRC/package-lock.json" "$PR_SRC/prisma.config.ts" \
-		"$PR_SRC/schema.prisma" "$PR_PKG/"
-	if (cd "$PR_PKG" && npm ci --no-audit --no-fund) </dev/null >"$PR_PKG/npm-ci.log" 2>&1; then
-		PRISMA=$PR_PKG/node_modules/prisma/build/index.js
-		got=$(node -p "require('$PR_PKG/node_modules/prisma/package.json').version")
-		check "prisma: npm ci in tests/prisma; the CLI is the pinned 6.19.3 ($got)" \
-			test "$got" = 6.19.3
-	else
-		say "# SKIP prisma: npm ci in tests/prisma failed (the npm registry must be reachable); see $PR_PKG/npm-ci.log"
-	fi
-fi
-
-# prisma_run LOG URL DIR [SCHEMA] -- ARGS...: the real Prisma CLI against URL with the
-# migrations folder DIR (and the adapter's schema); output appended to $PR_PKG/LOG
-prisma_run() {
-	local log=$PR_PKG/$1 url=$2 dir=$3 schema=
-	shift 3
-	if [ "$1" != -- ]; then
-		schema=$1
-		shift
-	fi
-	shift
-	printf '$ prisma %s\n' "$*" >>"$log"
-	(cd "$PR_PKG" && DATABASE_URL=$url PRISMA_MIGRATIONS=$dir PRISMA_SCHEMA=$schema \
-		PRISMA_HIDE_UPDATE_MESSAGE=1 CHECKPOINT_DISABLE=1 node "$PRISMA" "$@") \
-		</dev/null >>"$log" 2>&1
-}
-
-# rows DB [TABLE]: the history rows as Prisma would compare them: all but id and the times
-rows() {
-	q main "$1" "SELECT migration_name, checksum, finished_at IS NOT NULL, logs, rolled_back_at,
-		started_at <= finished_at, applied_steps_count, length(id), id ~ '^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}\$'
-		FROM ${2:-public._prisma_migrations} ORDER BY migration_name"
-}
-log_rows() { q main "$1" "SELECT string_agg(name, ' ' ORDER BY name) || ' ' || count(*) FROM applied_log"; }
+prisma_setup
 
 # --- (a) dbready applies, Prisma sees nothing pending; equal to Prisma's own ------------------
 URL_A=$(new_db a)
@@ -295,44 +252,28 @@ printf 'CREATE TABLE second_t (id int);\n' >"$ORD/20240201000000_b/migration.sql
 run_dbready "prisma: order: a newer, shorter name is pending, not out of order" 0 run --url "$URL_O" --dir "$ORD" --timeout 20s
 assert_contains "$RUN_TERMLOG" "ok: applied 1 migration (20240201000000_b)"
 
-# --- (j) 5,000 migrations ----------------------------------------------------------------------
-BIG=$D/big
-mkdir -p "$BIG"
-cp "$FIX/migration_lock.toml" "$BIG/"
-python3 - "$BIG" <<'PY'
-import os, sys
-for i in range(1, 5001):
-    d = os.path.join(sys.argv[1], "2024%010d_m%d" % (i, i))
-    os.mkdir(d)
-    with open(os.path.join(d, "migration.sql"), "w") as f:
-        f.write("-- CreateTable\nCREATE TABLE \"t%d\" (\"id\" INTEGER NOT NULL);\n" % i)
-PY
-for mode in per-migration all; do
-	U=$(new_db "big_$mode")
-	RUN_LIMIT=300 run_dbready "prisma: 5,000 migrations (--tx=$mode)" 0 run --url "$U" --dir "$BIG" --tx="$mode" --timeout 280s
-	assert_contains "$RUN_TERMLOG" "ok: applied 5000 migrations"
-	check "prisma: 5,000 (--tx=$mode): 5,000 finished rows, 5,000 tables" \
-		test "$(q main "big_$mode" "SELECT count(*) FROM _prisma_migrations WHERE finished_at IS NOT NULL") $(q main "big_$mode" "SELECT count(*) FROM pg_tables WHERE tablename ~ '^t[0-9]+\$'")" = "5000 5000"
-done
+# --- (j) a non-empty schema without _prisma_migrations: P3005 -------------------------------
+# Prisma's words: prisma-engines libs/user-facing-errors/src/schema_engine.rs,
+# DatabaseSchemaNotEmpty
+URL_N=$(new_db nonempty)
+q main nonempty "CREATE TABLE legacy (id int); CREATE TYPE mood AS ENUM ('ok'); CREATE SCHEMA app AUTHORIZATION app" >/dev/null
+run_dbready "prisma: a non-empty schema without _prisma_migrations is refused" 6 run --url "$URL_N" --dir "$FIX" --timeout 20s
+assert_contains "$RUN_ERR" "P3005"
+assert_contains "$RUN_ERR" "The database schema is not empty. Read more about how to baseline an existing production database: https://pris.ly/d/migrate-baseline"
+assert_contains "$RUN_ERR" "prisma migrate resolve --applied"
+assert_contains "$RUN_ERR" "table legacy, type mood"
+assert_contains "$RUN_TERMLOG" "error (exit 6)"
+check "prisma: P3005: nothing applied, no _prisma_migrations" \
+	test "$(exists nonempty _prisma_migrations) $(exists nonempty '"User"')" = "f f"
 if [ -n "$PRISMA" ]; then
-	prisma_run big.log "$(pg_url app "$CANARY" big_all)" "$BIG" -- migrate status
-	check "prisma: 5,000: prisma migrate status after dbready --tx=all: up to date" test $? = 0
+	prisma_run nonempty.log "$URL_N" "$FIX" -- migrate deploy
+	rc=$?
+	check "prisma: Prisma refuses the same database too (exit $rc, P3005)" \
+		test "$rc" != 0 -a "$(grep -c P3005 "$PR_PKG/nonempty.log")" -gt 0
+	check "prisma: P3005: Prisma applied nothing either" test "$(exists nonempty '"User"')" = f
 fi
-
-# --- (k) the umami corpus, as Prisma keeps it --------------------------------------------------
-CORPORA=${DBREADY_CORPORA:-$REPO_ROOT/../shared/corpora}
-if [ -d "$CORPORA/umami" ]; then
-	URL_U=$(new_db umami)
-	run_dbready "prisma: corpus umami (native Prisma layout, 19 migrations)" 0 run --url "$URL_U" \
-		--dir "$CORPORA/umami/migrations" -v --timeout 60s
-	assert_contains "$RUN_ERR" "prisma format"
-	assert_contains "$RUN_TERMLOG" "ok: applied 19 migrations (01_init..19_add_session_replay)"
-	schema_matches "prisma: umami: schema equals expected-schema.sql" umami \
-		"$CORPORA/umami/expected-schema.sql" --exclude-table=public._prisma_migrations
-	run_dbready "prisma: umami, second run" 0 run --url "$URL_U" --dir "$CORPORA/umami/migrations" --timeout 30s
-	assert_contains "$RUN_TERMLOG" "ok: nothing to apply, 19 migrations already applied"
-else
-	say "# SKIP corpora: set DBREADY_CORPORA"
-fi
+run_dbready "prisma: P3005 is per schema: the empty ?schema=app beside it is migrated" 0 run \
+	--url "$URL_N?schema=app" --dir "$FIX" --timeout 20s
+assert_contains "$RUN_TERMLOG" "ok: applied 4 migrations"
 
 harness_finish

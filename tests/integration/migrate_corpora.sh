@@ -57,6 +57,6 @@ assert_contains "$RUN_TERMLOG" "ok: nothing to apply"
 
 # harbor (golang-migrate), openfga (goose), kestra (flyway) and umami (prisma) are applied in
 # their own formats by format_golang_migrate.sh, format_goose.sh, format_flyway.sh and
-# format_prisma.sh
+# format_prisma_scale.sh
 
 harness_finish
