@@ -4,6 +4,7 @@
 # migrate.sh. prisma_setup installs the CLI and sets PRISMA (empty without node/npm or the
 # npm registry: the parts that run Prisma are then skipped with a "# SKIP" line).
 
+# shellcheck shell=bash disable=SC2034 # FIX and CMP are read by the files that source this
 FIX=$REPO_ROOT/tests/fixtures/prisma-basic
 PR_SRC=$REPO_ROOT/tests/prisma
 PR_PKG=$T/prisma # this file's Prisma logs
