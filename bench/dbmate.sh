@@ -145,10 +145,6 @@ one_run() {
 	[ "$case" = noop ] || echo "$db" >>"$T/$tool.$case.dbs"
 }
 
-median() { # numbers on stdin -> the median (lower middle for an even count)
-	sort -n | awk '{ v[NR] = $1 } END { if (NR) print v[int((NR + 1) / 2)] }'
-}
-
 CASES=(apply100 apply1000 noop)
 case_label() {
 	case $1 in
@@ -178,7 +174,7 @@ dump() {
 		grep -Ev '^\\(un)?restrict '
 }
 ref=$(tail -n 1 "$T/dbmate.apply1000.dbs" 2>/dev/null)
-same() { # same TOOL: its last 1,000 database = dbmate's
+same() { # same TOOL: its last 1,000 database = dbmate's; status 1 when it differs
 	local db
 	db=$(tail -n 1 "$T/$1.apply1000.dbs" 2>/dev/null)
 	[ -n "$ref" ] && [ -n "$db" ] || { echo "n/a"; return; }
@@ -188,71 +184,22 @@ same() { # same TOOL: its last 1,000 database = dbmate's
 		echo "rows+schema = dbmate's"
 	else
 		echo "DIFFERS from dbmate's"
-		FAILED=$((FAILED + 1))
+		return 1
 	fi
 }
 
 echo
-printf '%-22s %-22s %10s  %-28s %10s  %s\n' "case" "tool" "ms median" "runs (ms)" "RSS MiB" "vs dbmate"
-: >"$T/plot.tsv"
-for c in "${CASES[@]}"; do
-	dm=$(cut -d' ' -f1 "$T/dbmate.$c.timed" 2>/dev/null | median)
-	for tool in "${TOOLS[@]}"; do
-		f=$T/$tool.$c.timed
-		if [ ! -s "$f" ]; then
-			printf '%-22s %-22s %10s\n' "$(case_label "$c")" "$(label "$tool")" "failed"
-			continue
-		fi
-		ms=$(cut -d' ' -f1 "$f" | median)
-		rss=$(cut -d' ' -f2 "$f" | median)
-		runs=$(cut -d' ' -f1 "$f" | paste -sd' ' -)
-		printf '%-22s %-22s %10s  %-28s %10s  %s\n' "$(case_label "$c")" "$(label "$tool")" "$ms" \
-			"$runs" "$(awk -v k="$rss" 'BEGIN { printf "%.1f", k / 1024 }')" \
-			"$(awk -v a="$ms" -v b="$dm" 'BEGIN { if (b > 0) printf "%.2fx", a / b }')"
-		printf '%s\t%s\t%s\t%s\n' "$(case_label "$c")" "$(label "$tool")" "$ms" "$rss" >>"$T/plot.tsv"
-	done
-done
+bench_table dbmate
 echo
 for tool in dbready dbready-all; do
-	say "# end state after 1,000, $(label "$tool"): $(same "$tool")"
+	r=$(same "$tool") || FAILED=$((FAILED + 1))
+	say "# end state after 1,000, $(label "$tool"): $r"
 done
 
-# --- the plot: one panel per case, bars = median wall time, peak RSS written beside ---------
-python3 - "$T/plot.tsv" "$SVG" "$RUNS" "$("$DBMATE" --version 2>&1)" "$("$PG_BIN/postgres" --version)" <<'EOF'
-import sys
-from xml.sax.saxutils import escape
-rows = [l.rstrip("\n").split("\t") for l in open(sys.argv[1]) if l.strip()]
-out, runs, dbmate_v, pg_v = sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5]
-cases = []
-for c, *_ in rows:
-    if c not in cases:
-        cases.append(c)
-colors = {"dbready run": "#2b6cb0", "dbready run --tx=all": "#63b3ed", "dbmate migrate": "#dd6b20"}
-W, panel_h, bar_h, gap, left, right = 760, 0, 22, 6, 190, 150
-y = 58
-body = []
-for c in cases:
-    rs = [r for r in rows if r[0] == c]
-    mx = max(float(r[2]) for r in rs) or 1
-    body.append(f'<text x="12" y="{y}" font-weight="bold">{escape(c)}</text>')
-    y += 10
-    for _, tool, ms, rss in rs:
-        w = (W - left - right) * float(ms) / mx
-        body.append(f'<text x="{left - 8}" y="{y + 16}" text-anchor="end">{escape(tool)}</text>')
-        body.append(f'<rect x="{left}" y="{y}" width="{max(w, 1):.1f}" height="{bar_h}" fill="{colors.get(tool, "#888")}"/>')
-        body.append(f'<text x="{left + max(w, 1) + 6:.1f}" y="{y + 16}">{int(float(ms)):,} ms · {float(rss) / 1024:.1f} MiB</text>')
-        y += bar_h + gap
-    y += 22
-H = y + 24
-svg = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{W}" height="{H}" viewBox="0 0 {W} {H}" font-family="sans-serif" font-size="13">',
-       f'<rect width="{W}" height="{H}" fill="white"/>',
-       f'<text x="12" y="24" font-size="16" font-weight="bold">dbready vs dbmate: applying a dbmate folder (median of {escape(runs)} runs)</text>',
-       f'<text x="12" y="42" fill="#555">wall time (bars, each case to its own scale) and peak RSS; {escape(dbmate_v)}, {escape(pg_v)}</text>']
-svg += body
-svg.append(f'<text x="12" y="{H - 10}" fill="#777" font-size="11">bench/dbmate.sh: fresh database per apply run, same server, runs interleaved; dbmate with --no-dump-schema</text>')
-svg.append("</svg>")
-open(out, "w").write("\n".join(svg) + "\n")
-EOF
+bench_plot "$T/plot.tsv" "$SVG" \
+	"dbready vs dbmate: applying a dbmate folder (median of $RUNS runs)" \
+	"wall time (bars, each case to its own scale) and peak RSS; $("$DBMATE" --version 2>&1), $("$PG_BIN/postgres" --version)" \
+	"bench/dbmate.sh: fresh database per apply run, same server, runs interleaved; dbmate with --no-dump-schema"
 [ -s "$SVG" ] && say "# plot: $SVG"
 
 [ "$FAILED" -eq 0 ]

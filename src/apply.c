@@ -974,27 +974,39 @@ static int run_all(struct apply_ctx *c, const int *idx, int n, struct err *e)
 	return rc;
 }
 
+static void ctx_init(struct apply_ctx *c, PGconn *conn, const struct config *cfg,
+                     const struct dburl *u, struct migset *set, struct history *h,
+                     struct apply_summary *sum)
+{
+	memset(c, 0, sizeof *c);
+	c->conn = conn;
+	c->cfg = cfg;
+	c->set = set;
+	c->h = h;
+	c->sum = sum;
+	c->watch.u = u;
+	char host[256] = "unknown";
+	gethostname(host, sizeof host - 1);
+	host[sizeof host - 1] = '\0';
+	snprintf(c->applied_by, sizeof c->applied_by, "%s dbready/%s", host, DBREADY_VERSION);
+	snprintf(c->lock_key, sizeof c->lock_key, "%lld", (long long)h->lock_key);
+	snprintf(c->tool_lock_key, sizeof c->tool_lock_key, "%lld", (long long)h->tool_lock_key);
+	/* at most INT_MAX ms (cli.c refuses more): the text fits */
+	snprintf(c->set_timeout, sizeof c->set_timeout, "SET LOCAL statement_timeout = %lld",
+	         (long long)cfg->statement_timeout_ms);
+	snprintf(c->set_session_timeout, sizeof c->set_session_timeout,
+	         "SET statement_timeout = %lld", (long long)cfg->statement_timeout_ms);
+	c->server_version = PQserverVersion(conn);
+	backoff_init(&c->lock_backoff, cfg->backoff_base_ms, cfg->backoff_cap_ms, 0);
+}
+
 int apply_pending(PGconn *conn, const struct config *cfg, const struct dburl *u,
                   struct migset *set, struct history *h, struct apply_summary *sum, struct err *e)
 {
 	sum->replan = false;
 	int64_t start = clock_ms();
-	struct apply_ctx c = {.conn = conn, .cfg = cfg, .set = set, .h = h, .sum = sum};
-	c.watch.u = u;
-	char host[256] = "unknown";
-	gethostname(host, sizeof host - 1);
-	host[sizeof host - 1] = '\0';
-	snprintf(c.applied_by, sizeof c.applied_by, "%s dbready/%s", host, DBREADY_VERSION);
-	snprintf(c.lock_key, sizeof c.lock_key, "%lld", (long long)h->lock_key);
-	snprintf(c.tool_lock_key, sizeof c.tool_lock_key, "%lld", (long long)h->tool_lock_key);
-	/* at most INT_MAX ms (cli.c refuses more): the text fits */
-	snprintf(c.set_timeout, sizeof c.set_timeout, "SET LOCAL statement_timeout = %lld",
-	         (long long)cfg->statement_timeout_ms);
-	snprintf(c.set_session_timeout, sizeof c.set_session_timeout,
-	         "SET statement_timeout = %lld", (long long)cfg->statement_timeout_ms);
-	c.server_version = PQserverVersion(conn);
-	backoff_init(&c.lock_backoff, cfg->backoff_base_ms, cfg->backoff_cap_ms, 0);
-
+	struct apply_ctx c;
+	ctx_init(&c, conn, cfg, u, set, h, sum);
 	int *idx = malloc((size_t)(set->n ? set->n : 1) * sizeof *idx);
 	int n = 0, rc = EXIT_DONE;
 	if (!idx) {
@@ -1010,4 +1022,109 @@ int apply_pending(PGconn *conn, const struct config *cfg, const struct dburl *u,
 	free(idx);
 	sum->elapsed_ms += clock_ms() - start;
 	return rc;
+}
+
+/* ---------- a history table in an older shape ---------- */
+
+/* Open a transaction holding dbready's lock (and the tool's): EXIT_DONE with *locked, or an
+ * error; not locked: the transaction is rolled back. */
+static int upgrade_lock(struct apply_ctx *c, bool *locked, struct err *e)
+{
+	PGresult *r = NULL;
+	const char *kp[2] = {c->lock_key, c->tool_lock_key};
+	*locked = false;
+	/* READ COMMITTED: the shape is looked at again after the lock, in a snapshot taken
+	 * then (as the guard of a migration's transaction) */
+	if (!query(c, "BEGIN ISOLATION LEVEL READ COMMITTED", NULL, 0, &r,
+	           "start the history table's upgrade", e))
+		return e->code;
+	PQclear(r);
+	if (!query(c, c->set_timeout, NULL, 0, &r, "set the statement timeout", e)) {
+		pipeline_rollback(c->conn);
+		return e->code;
+	}
+	PQclear(r);
+	if (!query_bool(c,
+	                c->h->has_tool_lock ? "SELECT pg_try_advisory_xact_lock($1::bigint) AND "
+	                                      "pg_try_advisory_xact_lock($2::bigint)"
+	                                    : "SELECT pg_try_advisory_xact_lock($1::bigint)",
+	                kp, c->h->has_tool_lock ? 2 : 1, locked, "take the migration lock", e)) {
+		pipeline_rollback(c->conn);
+		return e->code;
+	}
+	if (!*locked)
+		pipeline_rollback(c->conn);
+	return EXIT_DONE;
+}
+
+int apply_upgrade(PGconn *conn, const struct config *cfg, const struct dburl *u,
+                  struct migset *set, struct history *h, struct err *e)
+{
+	struct apply_summary sum = {0};
+	struct apply_ctx c;
+	ctx_init(&c, conn, cfg, u, set, h, &sum);
+	const struct fupgrade_spec *spec = h->format->upgrade;
+	int64_t deadline = clock_ms() + cfg->lock_timeout_ms;
+	bool logged = false, locked = false;
+	int rc;
+	for (;;) {
+		if ((rc = upgrade_lock(&c, &locked, e)) != EXIT_DONE)
+			return rc;
+		if (locked)
+			break;
+		if ((rc = wait_lock(&c, deadline, &logged, e)) != EXIT_DONE)
+			return rc;
+	}
+	/* a statement of its own, after the lock: another runner may have upgraded it */
+	const char *qn[1] = {h->qname};
+	bool old = false;
+	if (!query_bool(&c, spec->detect_sql, qn, 1, &old, "look at the history table's columns",
+	                e)) {
+		pipeline_rollback(conn);
+		return e->code;
+	}
+	if (!old) {
+		pipeline_rollback(conn);
+		log_info("%s was upgraded by another runner meanwhile; reading it again",
+		         h->qname);
+		return EXIT_DONE;
+	}
+	struct fupgrade up;
+	if ((rc = history_upgrade_build(conn, h, set, &up, e)) != EXIT_DONE) {
+		pipeline_rollback(conn);
+		return rc;
+	}
+	int64_t t0 = clock_ms();
+	PGresult *r = NULL;
+	for (int i = 0; i < up.sql.n; i++) {
+		const struct fsql *st = &up.sql.s[i];
+		if (!query(&c, st->text, st->params, st->nparams, &r, "upgrade the history table",
+		           e)) {
+			pipeline_rollback(conn);
+			fupgrade_free(&up);
+			return e->code;
+		}
+		PQclear(r);
+	}
+	if (signals_caught()) {
+		pipeline_rollback(conn);
+		fupgrade_free(&up);
+		int sig = signals_caught();
+		return err_set(e, EXIT_SIGNAL_BASE + sig, "signal",
+		               "Run dbready again: it upgrades the table first.",
+		               "The upgrade was rolled back.", "stopped by %s while upgrading %s",
+		               signals_name(sig), h->qname);
+	}
+	if (!query(&c, "COMMIT", NULL, 0, &r, "commit the history table's upgrade", e)) {
+		fupgrade_free(&up);
+		return e->code;
+	}
+	PQclear(r);
+	for (int i = 0; i < up.nchanges; i++)
+		log_info("upgraded %s row id %s: %s", h->qname, up.changes[i].id,
+		         up.changes[i].says);
+	log_info("upgraded %s from %s: %d row%s, in %lld ms", h->qname, spec->shape, up.nchanges,
+	         plural(up.nchanges), (long long)(clock_ms() - t0));
+	fupgrade_free(&up);
+	return EXIT_DONE;
 }

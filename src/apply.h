@@ -41,6 +41,15 @@ struct apply_summary {
 int apply_pending(PGconn *conn, const struct config *cfg, const struct dburl *u,
                   struct migset *set, struct history *h, struct apply_summary *sum, struct err *e);
 
+/* Upgrade a history table in an older shape of the tool's (h->needs_upgrade, format.h struct
+ * fupgrade_spec) as the tool does, in a transaction of its own under dbready's migration lock
+ * (and the tool's), after looking at the shape again under the lock: EXIT_DONE when this
+ * runner upgraded it or found it upgraded (either way the caller reads the history again);
+ * else an exit code with e filled (6: the tool refuses the rows, nothing written; 8: lock
+ * timeout). Logs one line per row it changes. */
+int apply_upgrade(PGconn *conn, const struct config *cfg, const struct dburl *u,
+                  struct migset *set, struct history *h, struct err *e);
+
 /* Why m must run outside a transaction, or NULL. */
 const char *apply_no_tx_reason(const struct format *f, const struct migration *m,
                                int server_version);

@@ -49,6 +49,46 @@ void fsql_printf(struct fsql *s, const char *fmt, ...)
 		abort();
 }
 
+char *fsql_array(const char *const *v, int n)
+{
+	size_t len = 3;
+	for (int i = 0; i < n; i++)
+		len += 2 * strlen(v[i]) + 3;
+	char *out = malloc(len);
+	if (!out)
+		return NULL;
+	size_t o = 0;
+	out[o++] = '{';
+	for (int i = 0; i < n; i++) {
+		if (i)
+			out[o++] = ',';
+		out[o++] = '"';
+		for (const char *p = v[i]; *p; p++) {
+			if (*p == '"' || *p == '\\')
+				out[o++] = '\\';
+			out[o++] = *p;
+		}
+		out[o++] = '"';
+	}
+	out[o++] = '}';
+	out[o] = '\0';
+	return out;
+}
+
+void fupgrade_free(struct fupgrade *u)
+{
+	for (size_t i = 0; i < sizeof u->owned / sizeof *u->owned; i++)
+		free(u->owned[i]);
+	for (int i = 0; i < u->nchanges; i++) {
+		free(u->changes[i].id);
+		free(u->changes[i].says);
+		free(u->changes[i].key);
+		free(u->changes[i].hash);
+	}
+	free(u->changes);
+	memset(u, 0, sizeof *u);
+}
+
 const struct format *format_find(const char *name)
 {
 	for (size_t i = 0; i < NFORMATS; i++)

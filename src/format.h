@@ -74,6 +74,62 @@ struct fsetting {
 	enum fsetting_kind kind;
 };
 
+/* ---------- a history table in an older shape of the tool's ----------
+ *
+ * Some tools change their history table's shape between major versions and upgrade an old
+ * table in place before they migrate (a new major version adds columns and fills them in from
+ * the folder). A format that does so describes the upgrade (struct fupgrade_spec); the
+ * pipeline runs it under dbready's migration lock (and the tool's), in a transaction of its
+ * own, after looking at the shape again under the lock; status and --dry-run only say that
+ * the table would be upgraded, and plan against the rows it would hold. */
+
+/* What rows_sql returned: v[row * ncols + col], NULL for SQL NULL. */
+struct fupgrade_rows {
+	int n, ncols;
+	const char *const *v;
+};
+
+/* One row the upgrade rewrites. Every row of the table is one change, in the order read_sql
+ * reads them once upgraded, and read_sql then reads it as (key, hash). */
+struct fupgrade_change {
+	char *id;   /* the row's id, as the log names it */
+	char *says; /* what the row becomes ("name = ..."), for the log */
+	char *key;  /* its key once upgraded */
+	char *hash; /* its hash once upgraded */
+};
+
+/* The upgrade of one table, built by fupgrade_spec.build; fupgrade_free releases it. */
+struct fupgrade {
+	struct fsql_list sql; /* the statements, run in order in one transaction */
+	/* the text parameters of sql point into these (e.g. arrays for unnest) */
+	char *owned[FORMAT_SQL_STEPS * 2];
+	struct fupgrade_change *changes;
+	int nchanges;
+};
+
+struct fupgrade_spec {
+	/* SQL, $1 = the quoted table name as text: one boolean, whether the table exists in
+	 * the older shape; never raises */
+	const char *detect_sql;
+	/* SQL (printf, %s = the quoted table): the rows build reads, every column as text */
+	const char *rows_sql;
+	/* the older shape and who upgrades it, for messages ("<tool> 0.x's shape (...)") */
+	const char *shape;
+	/* From the rows and the folder's migrations, the upgrade into out (zeroed by the
+	 * caller): EXIT_DONE, or an exit code with e filled when the tool refuses to upgrade
+	 * (exit 6: the rows do not fit the folder, saying which and what to do) */
+	int (*build)(const char *qname, const struct fupgrade_rows *rows, const struct migset *set,
+	             struct fupgrade *out, struct err *e);
+};
+
+/* Release what build allocated in u (u may be zeroed); u is zeroed again. */
+void fupgrade_free(struct fupgrade *u);
+
+/* The strings v[0..n) as a PostgreSQL array literal ('{"a","b"}', every element quoted,
+ * '"' and '\\' escaped): a parameter of any size, for unnest($1::text[]). malloc'd, NULL
+ * when out of memory. */
+char *fsql_array(const char *const *v, int n);
+
 /* The history table as the key of a tool's own lock needs it. */
 struct lock_names {
 	const char *database; /* current_database() */
@@ -145,6 +201,8 @@ struct format {
 	/* NULL when the tool takes no lock; else its advisory lock key for these names, which
 	 * dbready takes with pg_try_advisory_xact_lock beside its own */
 	bool (*tool_lock)(const struct lock_names *names, long long *key);
+	/* NULL, or the older shape of the table that the tool upgrades before it migrates */
+	const struct fupgrade_spec *upgrade;
 };
 
 /* The format called name ("drizzle", "plain", ...), or NULL. */

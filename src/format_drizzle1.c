@@ -4,7 +4,8 @@
  *
  * Source of truth: drizzle-orm@1.0.0-rc.5 (npm): migrator.js (readMigrationFiles),
  * migrator.utils.js (formatToMillis, getMigrationsToRun), pg-core/async/session.js (migrate:
- * the table's DDL and the row), up-migrations/pg.js (the upgrade of a 0.x-shaped table).
+ * the table's DDL and the row), up-migrations/pg.js (the upgrade of a 0.x-shaped table:
+ * upgrade_spec).
  */
 #define _POSIX_C_SOURCE 200809L
 #include <stdio.h>
@@ -329,20 +330,251 @@ static bool key_equal(const char *row_key, const char *file_key)
 
 /* The rows with a name (drizzle-orm 1.x ignores those without: getMigrationsToRun), read
  * through to_jsonb so that a table still in drizzle-orm 0.x's shape (no name column) reads
- * without an error and yields one failed row saying so: drizzle-orm 1.x upgrades such a table
- * before migrating (up-migrations/pg.js), which dbready does not do yet. The table's name
- * appears twice (%1$s) and is under 300 bytes: the text fits FORMAT_SQL_MAX (checked below). */
+ * without an error: dbready looks at the shape first (upgrade_spec.detect_sql) and upgrades
+ * such a table before reading it so, but should one appear in between, it reads as one failed
+ * row saying so, and the guard (which sees it too) makes the runner read it again. The
+ * table's name appears twice (%1$s) and is under 300 bytes: the text fits FORMAT_SQL_MAX
+ * (checked below). */
 #define READ_SQL                                                                                  \
 	"SELECT k, h, NULL, f FROM (SELECT 0 o, id, j->>'name' k, j->>'hash' h, NULL f FROM "     \
 	"(SELECT id, to_jsonb(t) j FROM %1$s t) r WHERE j->>'name' IS NOT NULL UNION ALL "        \
 	"SELECT 1, 0, '', '', 'the table has drizzle-orm 0.x''s columns (no \"name\"), which "    \
-	"drizzle-orm 1.x upgrades before migrating' FROM jsonb_populate_record(NULL::%1$s, "      \
-	"'{}') x WHERE NOT (to_jsonb(x) ? 'name')) u ORDER BY o, id"
+	"must be upgraded before migrating' FROM jsonb_populate_record(NULL::%1$s, '{}') x "      \
+	"WHERE NOT (to_jsonb(x) ? 'name')) u ORDER BY o, id"
 #define GUARD_SQL                                                                                 \
 	"SELECT EXISTS (SELECT 1 FROM %1$s t WHERE to_jsonb(t)->>'name' = ANY ($1::text[])) OR "  \
 	"NOT (to_jsonb(jsonb_populate_record(NULL::%1$s, '{}')) ? 'name')"
 _Static_assert(sizeof READ_SQL + 2 * 300 <= FORMAT_SQL_MAX, "read_sql fits");
 _Static_assert(sizeof GUARD_SQL + 2 * 300 <= FORMAT_SQL_MAX, "guard_sql fits");
+
+/* ---------- the upgrade of a drizzle-orm 0.x table (up-migrations/pg.js) ---------- */
+
+/* upgradeIfNeeded: the table is there and has no column "name" (GET_VERSION_FOR.pg) */
+#define UPGRADE_DETECT_SQL                                                                        \
+	"SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_class c WHERE c.oid = to_regclass($1) AND "   \
+	"NOT EXISTS (SELECT 1 FROM pg_catalog.pg_attribute a WHERE a.attrelid = c.oid AND "       \
+	"a.attname = 'name' AND a.attnum > 0 AND NOT a.attisdropped))"
+/* upToV1's read of the rows: id, hash, created_at (as text, as node-postgres reads a bigint) */
+#define UPGRADE_ROWS_SQL "SELECT id, hash, created_at FROM %s ORDER BY id ASC"
+_Static_assert(sizeof UPGRADE_ROWS_SQL + 300 <= FORMAT_SQL_MAX, "rows_sql fits");
+
+/* The second upToV1 gives a row: Number(String(created_at) without its last 3 characters,
+ * then "000"). False when no folder can have it: NULL (String(null) is "null": NaN) or more
+ * than 15 digits before the cut (10^18 ms and beyond, where no folder's millis are; below
+ * 2^53 Number is exact, so comparing integers is comparing what node compares). */
+static bool row_second(const char *created_at, long long *out)
+{
+	if (!created_at)
+		return false;
+	size_t len = strlen(created_at);
+	size_t keep = len > 3 ? len - 3 : 0; /* substring(0, negative) is "" */
+	size_t i = keep && created_at[0] == '-';
+	bool negative = i == 1;
+	if (keep - i > 15)
+		return false;
+	long long v = 0;
+	for (; i < keep; i++) {
+		if (created_at[i] < '0' || created_at[i] > '9')
+			return false;
+		v = v * 10 + (created_at[i] - '0');
+	}
+	*out = (negative ? -v : v) * 1000; /* "-" + "000" is -0, which a Map finds as 0 */
+	return true;
+}
+
+/* upToV1 sorts the local migrations by millis, then by name (localeCompare) */
+static int cmp_millis_name(const void *pa, const void *pb)
+{
+	const struct migration *a = *(const struct migration *const *)pa;
+	const struct migration *b = *(const struct migration *const *)pb;
+	if (a->when != b->when)
+		return a->when < b->when ? -1 : 1;
+	return locale_cmp(a->name, b->name, NULL);
+}
+
+/* upToV1's match of one row: the one folder of the row's second; of several, the first whose
+ * hash is the row's (none: unmatched); of none, the last folder with the row's hash
+ * (byHash keeps the last). *how says which rule matched. */
+static const struct migration *match_row(const struct migration *const *sorted, int n,
+                                         const char *hash, const char *created_at,
+                                         const char **how)
+{
+	long long sec;
+	int lo = n, count = 0;
+	if (row_second(created_at, &sec)) {
+		int a = 0, b = n; /* the first folder at or after sec */
+		while (a < b) {
+			int mid = a + (b - a) / 2;
+			if (sorted[mid]->when < sec)
+				a = mid + 1;
+			else
+				b = mid;
+		}
+		lo = a;
+		while (lo + count < n && sorted[lo + count]->when == sec)
+			count++;
+	}
+	if (count == 1) {
+		*how = "created_at's second";
+		return sorted[lo];
+	}
+	if (count > 1) {
+		*how = "created_at's second, then the hash";
+		for (int i = lo; i < lo + count; i++)
+			if (hash && strcmp(sorted[i]->hash, hash) == 0)
+				return sorted[i];
+		return NULL;
+	}
+	*how = "the hash";
+	for (int i = n - 1; i >= 0; i--)
+		if (hash && strcmp(sorted[i]->hash, hash) == 0)
+			return sorted[i];
+	return NULL;
+}
+
+/* drizzle-orm's refusal (throws before any statement): every row that matches nothing,
+ * listed as fits in DETAIL, the rest counted */
+static int unmatched_error(const char *qname, const struct fupgrade_rows *rows,
+                           const struct migration *const *match, int nunmatched,
+                           const struct migset *set, struct err *e)
+{
+	char detail[sizeof e->detail];
+	const size_t room = sizeof detail - sizeof "; and 2147483647 more.";
+	size_t o = (size_t)snprintf(detail, sizeof detail,
+	                            "drizzle-orm 1.x's upgrade gives each row of a 0.x table the "
+	                            "name of the folder of its created_at's second (the hash "
+	                            "decides between several), else of the folder with its hash, "
+	                            "and refuses a row that matches none, as dbready does: ");
+	int listed = 0;
+	for (int r = 0; r < rows->n; r++) {
+		if (match[r])
+			continue;
+		const char *id = rows->v[r * 3], *hash = rows->v[r * 3 + 1];
+		const char *ca = rows->v[r * 3 + 2];
+		char one[256];
+		snprintf(one, sizeof one, "%sid %s (created_at %s, hash %.12s)",
+		         listed ? "; " : "", id ? id : "NULL", ca ? ca : "NULL",
+		         hash ? hash : "NULL");
+		if (o + strlen(one) >= room)
+			break;
+		memcpy(detail + o, one, strlen(one) + 1);
+		o += strlen(one);
+		listed++;
+	}
+	if (listed < nunmatched)
+		snprintf(detail + o, sizeof detail - o, "; and %d more.", nunmatched - listed);
+	else
+		snprintf(detail + o, sizeof detail - o, ".");
+	return err_set(e, EXIT_MIGRATIONS, "history_upgrade_unmatched",
+	               "Those migrations were applied from folders this one does not have: "
+	               "restore them (drizzle-kit up converts a 0.x folder that has them) or run "
+	               "from the release that has them; delete the rows only if their changes "
+	               "were undone. Nothing was changed.",
+	               detail,
+	               "cannot upgrade %s from drizzle-orm 0.x's shape: %d row%s match%s no "
+	               "migration in \"%s\"",
+	               qname, nunmatched, nunmatched == 1 ? "" : "s", nunmatched == 1 ? "es" : "",
+	               set->dir ? set->dir : "");
+}
+
+static int upgrade_build(const char *qname, const struct fupgrade_rows *rows,
+                         const struct migset *set, struct fupgrade *out, struct err *e)
+{
+	int rc = EXIT_DONE, nunmatched = 0;
+	const struct migration **sorted = calloc((size_t)(set->n ? set->n : 1), sizeof *sorted);
+	const struct migration **match = calloc((size_t)(rows->n ? rows->n : 1), sizeof *match);
+	const char **how = calloc((size_t)(rows->n ? rows->n : 1), sizeof *how);
+	const char **ids = calloc((size_t)(rows->n ? rows->n : 1), sizeof *ids);
+	const char **names = calloc((size_t)(rows->n ? rows->n : 1), sizeof *names);
+	if (rows->ncols != 3) {
+		rc = err_set(e, EXIT_INTERNAL, NULL, NULL, NULL,
+		             "the upgrade read %d columns, not 3 (id, hash, created_at)",
+		             rows->ncols);
+		goto out;
+	}
+	if (!sorted || !match || !how || !ids || !names) {
+		rc = err_set(e, EXIT_INTERNAL, NULL, NULL, NULL, "out of memory");
+		goto out;
+	}
+	for (int i = 0; i < set->n; i++)
+		sorted[i] = &set->m[i];
+	qsort(sorted, (size_t)set->n, sizeof *sorted, cmp_millis_name);
+	for (int r = 0; r < rows->n; r++) {
+		match[r] =
+		        match_row(sorted, set->n, rows->v[r * 3 + 1], rows->v[r * 3 + 2], &how[r]);
+		nunmatched += !match[r];
+	}
+	if (nunmatched) {
+		rc = unmatched_error(qname, rows, match, nunmatched, set, e);
+		goto out;
+	}
+	/* the statements of upToV1, in its transaction: the two columns, then every row's name
+	 * and a NULL applied_at (one UPDATE here, the rows' ids and names in two arrays) */
+	fsql_printf(fsql_add(&out->sql, 0),
+	            "ALTER TABLE %s ADD COLUMN IF NOT EXISTS \"name\" text", qname);
+	fsql_printf(fsql_add(&out->sql, 0),
+	            "ALTER TABLE %s ADD COLUMN IF NOT EXISTS \"applied_at\" timestamp with time "
+	            "zone DEFAULT now()",
+	            qname);
+	out->changes = calloc((size_t)(rows->n ? rows->n : 1), sizeof *out->changes);
+	if (!out->changes) {
+		rc = err_set(e, EXIT_INTERNAL, NULL, NULL, NULL, "out of memory");
+		goto out;
+	}
+	for (int r = 0; r < rows->n; r++) {
+		struct fupgrade_change *c = &out->changes[out->nchanges++];
+		ids[r] = rows->v[r * 3] ? rows->v[r * 3] : "";
+		names[r] = match[r]->name;
+		char *says = NULL;
+		size_t size = 0;
+		FILE *f = open_memstream(&says, &size);
+		if (f) {
+			fprintf(f, "name = %s, applied_at = NULL (matched by %s: created_at %s)",
+			        match[r]->name, how[r],
+			        rows->v[r * 3 + 2] ? rows->v[r * 3 + 2] : "NULL");
+			if (fclose(f) != 0) {
+				free(says);
+				says = NULL;
+			}
+		}
+		c->id = strdup(ids[r]);
+		c->says = says;
+		c->key = strdup(match[r]->name);
+		c->hash = strdup(rows->v[r * 3 + 1] ? rows->v[r * 3 + 1] : "");
+		if (!c->id || !c->says || !c->key || !c->hash) {
+			rc = err_set(e, EXIT_INTERNAL, NULL, NULL, NULL, "out of memory");
+			goto out;
+		}
+	}
+	if (rows->n) {
+		out->owned[0] = fsql_array(ids, rows->n);
+		out->owned[1] = fsql_array(names, rows->n);
+		if (!out->owned[0] || !out->owned[1]) {
+			rc = err_set(e, EXIT_INTERNAL, NULL, NULL, NULL, "out of memory");
+			goto out;
+		}
+		fsql_printf(
+		        fsql_add(&out->sql, 2, out->owned[0], out->owned[1]),
+		        "UPDATE %s AS t SET \"name\" = u.name, \"applied_at\" = NULL FROM "
+		        "unnest($1::bigint[], $2::text[]) AS u(id, name) WHERE t.\"id\" = u.id",
+		        qname);
+	}
+out:
+	free(sorted);
+	free(match);
+	free(how);
+	free(ids);
+	free(names);
+	return rc;
+}
+
+static const struct fupgrade_spec upgrade_spec = {
+        .detect_sql = UPGRADE_DETECT_SQL,
+        .rows_sql = UPGRADE_ROWS_SQL,
+        .shape = "drizzle-orm 0.x's shape (no \"name\" and \"applied_at\" columns), which "
+                 "drizzle-orm 1.x upgrades before it migrates",
+        .build = upgrade_build,
+};
 
 const struct format format_drizzle1 = {
         .name = "drizzle-1",
@@ -355,12 +587,12 @@ const struct format format_drizzle1 = {
         .records_checksum = true,
         .read_sql = READ_SQL,
         .guard_sql = GUARD_SQL,
-        .failed_hint = "Upgrade the table once with drizzle-orm 1.x's migrate() (\"drizzle-kit "
-                       "migrate\" from drizzle-kit 1.x), which adds name and applied_at and "
-                       "fills in the names, then run dbready again; dbready does not upgrade "
-                       "a 0.x table yet.",
+        .failed_hint = "Run dbready again: it upgrades a table in drizzle-orm 0.x's shape "
+                       "as drizzle-orm 1.x does (adds name and applied_at, fills in the "
+                       "names) before it migrates.",
         .create_sql = create_sql,
         .record_sql = record_sql,
         .key_equal = key_equal,
         .key_cmp = key_cmp,
+        .upgrade = &upgrade_spec,
 };

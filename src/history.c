@@ -146,6 +146,8 @@ void history_free_rows(struct history *h)
 	free(h->schema_sample);
 	h->schema_sample = NULL;
 	h->schema_objects = 0;
+	h->needs_upgrade = false;
+	fupgrade_free(&h->upgrade);
 }
 
 static int query_error(struct err *e, PGresult *res, PGconn *conn, const char *what)
@@ -258,7 +260,77 @@ static int read_schema_objects(PGconn *conn, struct history *h, struct err *e)
 	return EXIT_DONE;
 }
 
-int history_read(PGconn *conn, struct history *h, struct err *e)
+int history_upgrade_build(PGconn *conn, const struct history *h, const struct migset *set,
+                          struct fupgrade *out, struct err *e)
+{
+	memset(out, 0, sizeof *out);
+	char sql[HISTORY_SQL_MAX];
+	snprintf(sql, sizeof sql, h->format->upgrade->rows_sql, h->qname);
+	PGresult *res;
+	struct pipe_outcome o;
+	if (!pipeline_query(conn, sql, NULL, 0, &res, &o)) {
+		if (!res)
+			return pipeline_no_answer(conn, &o, "trying to read the history table", e);
+		query_error(e, res, conn, "read the history table");
+		PQclear(res);
+		return e->code;
+	}
+	int n = PQntuples(res), nc = PQnfields(res);
+	size_t cells = (size_t)n * (size_t)nc;
+	const char **v = calloc(cells ? cells : 1, sizeof *v);
+	if (!v) {
+		PQclear(res);
+		return err_set(e, EXIT_INTERNAL, NULL, NULL, NULL, "out of memory");
+	}
+	for (int i = 0; i < n; i++)
+		for (int c = 0; c < nc; c++)
+			v[i * nc + c] = PQgetisnull(res, i, c) ? NULL : PQgetvalue(res, i, c);
+	struct fupgrade_rows rows = {n, nc, v};
+	int rc = h->format->upgrade->build(h->qname, &rows, set, out, e);
+	free(v);
+	PQclear(res);
+	if (rc != EXIT_DONE)
+		fupgrade_free(out);
+	return rc;
+}
+
+/* Whether the table is in the format's older shape (the format's detect_sql). */
+static int shape_is_old(PGconn *conn, const struct history *h, bool *old, struct err *e)
+{
+	const char *params[1] = {h->qname};
+	PGresult *res;
+	struct pipe_outcome o;
+	if (!pipeline_query(conn, h->format->upgrade->detect_sql, params, 1, &res, &o)) {
+		if (!res)
+			return pipeline_no_answer(conn, &o, "trying to look at the history table",
+			                          e);
+		query_error(e, res, conn, "look at the history table's columns");
+		PQclear(res);
+		return e->code;
+	}
+	*old = PQntuples(res) == 1 && strcmp(PQgetvalue(res, 0, 0), "t") == 0;
+	PQclear(res);
+	return EXIT_DONE;
+}
+
+/* The rows the table will hold once upgraded: status and --dry-run plan against them. */
+static int rows_after_upgrade(struct history *h, struct err *e)
+{
+	int n = h->upgrade.nchanges;
+	h->rows = calloc((size_t)(n ? n : 1), sizeof *h->rows);
+	if (!h->rows)
+		return err_set(e, EXIT_INTERNAL, NULL, NULL, NULL, "out of memory");
+	for (int i = 0; i < n; i++) {
+		struct hrow *r = &h->rows[h->n++];
+		r->key = strdup(h->upgrade.changes[i].key);
+		r->hash = strdup(h->upgrade.changes[i].hash);
+		if (!r->key || !r->hash)
+			return err_set(e, EXIT_INTERNAL, NULL, NULL, NULL, "out of memory");
+	}
+	return EXIT_DONE;
+}
+
+int history_read(PGconn *conn, struct history *h, const struct migset *set, struct err *e)
 {
 	history_free_rows(h);
 	if (!h->bound) {
@@ -281,6 +353,13 @@ int history_read(PGconn *conn, struct history *h, struct err *e)
 	PQclear(res);
 	if (!h->exists)
 		return h->format->nonempty_hint ? read_schema_objects(conn, h, e) : EXIT_DONE;
+	if (h->format->upgrade) {
+		int rc = shape_is_old(conn, h, &h->needs_upgrade, e);
+		if (rc == EXIT_DONE && h->needs_upgrade)
+			rc = history_upgrade_build(conn, h, set, &h->upgrade, e);
+		if (rc != EXIT_DONE || h->needs_upgrade)
+			return rc == EXIT_DONE ? rows_after_upgrade(h, e) : rc;
+	}
 	char sql[HISTORY_SQL_MAX];
 	snprintf(sql, sizeof sql, h->format->read_sql, h->qname);
 	if (!pipeline_query(conn, sql, NULL, 0, &res, &o)) {

@@ -43,6 +43,11 @@ struct history {
 	bool has_tool_lock;
 	int64_t tool_lock_key; /* the format's tool's own lock key (format.h tool_lock) */
 	char database[128];    /* current_database(), for the tool's lock key */
+	/* the table is in an older shape of the tool's (format.h struct fupgrade_spec): rows
+	 * are those it would hold once upgraded, and upgrade the upgrade history_read built
+	 * from them (for status and --dry-run; a run builds it again under the lock) */
+	bool needs_upgrade;
+	struct fupgrade upgrade;
 };
 
 /* Name the table: spec is --history-table ("schema.table" or "table") or NULL for the
@@ -50,8 +55,15 @@ struct history {
  * session's current schema is bound to it by the first history_read(). */
 int history_init(struct history *h, const struct format *fmt, const char *spec, struct err *e);
 
-/* Load the rows (none when the table does not exist yet). EXIT_DONE, or an error. */
-int history_read(PGconn *conn, struct history *h, struct err *e);
+/* Load the rows (none when the table does not exist yet). A table in an older shape that
+ * the format upgrades sets needs_upgrade, and its rows are those the upgrade would leave
+ * (built from set; nothing is written). EXIT_DONE, or an error (6: the tool would refuse
+ * to upgrade the table). */
+int history_read(PGconn *conn, struct history *h, const struct migset *set, struct err *e);
+
+/* Read the rows the format's upgrade reads and build it into out (zeroed first). */
+int history_upgrade_build(PGconn *conn, const struct history *h, const struct migset *set,
+                          struct fupgrade *out, struct err *e);
 void history_free_rows(struct history *h);
 
 #define HISTORY_SQL_MAX FORMAT_SQL_MAX

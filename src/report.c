@@ -64,6 +64,39 @@ static cJSON *migration_json(const struct migset *set, const struct migration *m
 	return j;
 }
 
+/* The upgrade a run would make first (history.h needs_upgrade), as JSON */
+static void upgrade_json(cJSON *o, const struct history *h)
+{
+	if (!h->needs_upgrade) {
+		cJSON_AddNullToObject(o, "upgrade");
+		return;
+	}
+	cJSON *u = cJSON_AddObjectToObject(o, "upgrade");
+	cJSON_AddStringToObject(u, "from", h->format->upgrade->shape);
+	cJSON *rows = cJSON_AddArrayToObject(u, "rows");
+	for (int i = 0; i < h->upgrade.nchanges; i++) {
+		cJSON *j = cJSON_CreateObject();
+		cJSON_AddStringToObject(j, "id", h->upgrade.changes[i].id);
+		cJSON_AddStringToObject(j, h->format->key_label, h->upgrade.changes[i].key);
+		cJSON_AddStringToObject(j, "change", h->upgrade.changes[i].says);
+		cJSON_AddItemToArray(rows, j);
+	}
+}
+
+/* The same as text: what status and --dry-run say instead of writing */
+static void upgrade_text(const struct history *h)
+{
+	if (!h->needs_upgrade)
+		return;
+	printf("  would upgrade %s first, from %s (%d row%s; the states below are those it "
+	       "leaves):\n",
+	       shown(h->qname), h->format->upgrade->shape, h->upgrade.nchanges,
+	       h->upgrade.nchanges == 1 ? "" : "s");
+	for (int i = 0; i < h->upgrade.nchanges; i++)
+		printf("    row id %s: %s\n", shown(h->upgrade.changes[i].id),
+		       shown(h->upgrade.changes[i].says));
+}
+
 void report_check(const struct config *cfg, const struct dburl *u, const struct migset *set,
                   const struct history *h)
 {
@@ -117,6 +150,7 @@ void report_status(const struct config *cfg, const struct dburl *u, const struct
 		cJSON_AddStringToObject(o, "history_table", h->qname);
 		/* false: an edited applied file cannot be seen (formats.md) */
 		cJSON_AddBoolToObject(o, "records_checksum", h->format->records_checksum);
+		upgrade_json(o, h);
 		cJSON *arr = cJSON_AddArrayToObject(o, "migrations");
 		for (int i = 0; i < set->n; i++)
 			cJSON_AddItemToArray(arr, migration_json(set, &set->m[i], true));
@@ -150,6 +184,7 @@ void report_status(const struct config *cfg, const struct dburl *u, const struct
 	}
 	printf("target:  %s\nhistory: %s (%s format)\n\n", shown(u->redacted), shown(h->qname),
 	       set->format->name);
+	upgrade_text(h);
 	for (int i = 0; i < set->n; i++) {
 		const struct migration *m = &set->m[i];
 		printf("  %-13s %s", plan_state_name(m->state), shown(m->name));
@@ -184,6 +219,7 @@ void report_plan(const struct config *cfg, const struct migset *set, const struc
 {
 	(void)p;
 	printf("dry run: nothing is changed; history %s\n", shown(h->qname));
+	upgrade_text(h);
 	int n = 0;
 	for (int i = 0; i < set->n; i++) {
 		const struct migration *m = &set->m[i];

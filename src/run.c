@@ -120,7 +120,7 @@ struct session {
 static int replan(struct session *s)
 {
 	plan_free(&s->p);
-	int rc = history_read(s->conn, &s->h, &s->e);
+	int rc = history_read(s->conn, &s->h, &s->set, &s->e);
 	if (rc == EXIT_DONE && !plan_build(&s->set, &s->h, &s->p))
 		rc = err_set(&s->e, EXIT_INTERNAL, NULL, NULL, NULL, "out of memory");
 	s->planned = rc == EXIT_DONE;
@@ -253,6 +253,23 @@ static int pending_error(struct session *s, int left, bool retry)
 	               retry ? " at the deadline" : "");
 }
 
+/* The history table is in an older shape of the tool's: upgrade it as the tool does (under
+ * the lock; another runner may do it first), then read it again and check the plan. */
+static int upgrade(struct session *s, const struct config *cfg, const struct dburl *u)
+{
+	int rc = apply_upgrade(s->conn, cfg, u, &s->set, &s->h, &s->e);
+	if (rc == EXIT_DONE)
+		rc = replan(s);
+	if (rc == EXIT_DONE && s->h.needs_upgrade)
+		rc = err_set(&s->e, EXIT_APPLY, "history_unstable",
+		             "Look for another process that writes the history table.", NULL,
+		             "%s is still in %s after its upgrade", s->h.qname,
+		             s->h.format->upgrade->shape);
+	if (rc == EXIT_DONE)
+		rc = plan_check(&s->set, &s->p, cfg->allow_out_of_order, &s->e);
+	return rc;
+}
+
 int cmd_run(const struct config *cfg, const struct dburl *u, bool retry)
 {
 	struct session s;
@@ -272,6 +289,8 @@ int cmd_run(const struct config *cfg, const struct dburl *u, bool retry)
 		long long tool_ms = dialect_timeout_ms(s.set.format, &u->dialect);
 		if (!cfg->statement_timeout_set && tool_ms >= 0)
 			acfg.statement_timeout_ms = tool_ms;
+		if (s.h.needs_upgrade)
+			rc = upgrade(&s, &acfg, u);
 		/* another runner may change the history while this one waits for the lock: the
 		 * plan is then made again from what is recorded (every round applies or learns
 		 * something, so the bound is never reached in practice) */
@@ -290,7 +309,9 @@ int cmd_run(const struct config *cfg, const struct dburl *u, bool retry)
 				break;
 			}
 			rc = replan(&s);
-			if (rc == EXIT_DONE)
+			if (rc == EXIT_DONE && s.h.needs_upgrade)
+				rc = upgrade(&s, &acfg, u);
+			else if (rc == EXIT_DONE)
 				rc = plan_check(&s.set, &s.p, cfg->allow_out_of_order, &s.e);
 		}
 		if (rc == EXIT_DONE)

@@ -19,9 +19,16 @@
 #       1.x refuses them; --format=drizzle-1 on a
 #       0.x folder likewise; a name without 14 leading digits is refused, and so are two
 #       names whose order depends on a non-ASCII character
-#   (e) a table still in drizzle-orm 0.x's shape is refused (exit 6) and left as it is;
-#       drizzle-orm 1.x upgrades it, after which dbready applies nothing
-#   (f) 5,000 synthetic migrations, per migration and --tx=all; drizzle-orm then applies none
+#   (e) a table still in drizzle-orm 0.x's shape: status and --dry-run say it would be
+#       upgraded and write nothing; dbready upgrades it as drizzle-orm 1.x does (its twin,
+#       upgraded by drizzle-orm, has the same rows and pg_dump but for applied_at's times) and
+#       applies the rest, after which migrate() applies nothing; a row matching no folder is
+#       refused (exit 6, naming it, nothing written) as drizzle-orm refuses it; five runners
+#       upgrading at once: one upgrades, all exit 0, no ERROR in the server log
+#   (f) 0.x to 1.x for real: drizzle-kit 0.x (tests/drizzle) generates, dbready --format=drizzle
+#       applies three, drizzle-kit up converts the folder, and dbready --format=drizzle-1 and
+#       drizzle-orm 1.x each upgrade a twin and apply the fourth, ending alike
+#   (g) 5,000 synthetic migrations, per migration and --tx=all; drizzle-orm then applies none
 # The DDL and row come from drizzle-orm@1.0.0-rc.5's pg-core/async/session.js (migrate()),
 # the folder reading from its migrator.js, the upgrade from up-migrations/pg.js. Without node
 # or npm (or the npm registry) the test prints "# SKIP" and stops.
@@ -257,26 +264,226 @@ done
 run_dbready "drizzle-1: names first differing outside ASCII: refused (order unknown)" 6 run --dir "$U8" --url "$(url both)" --timeout 30s
 assert_contains "$RUN_ERR" "cannot order"
 
-# --- (e) a table in drizzle-orm 0.x's shape ------------------------------------------------------
-new_db up >/dev/null
-# drizzle-orm 1.x applies the first migration, then the table is taken back to drizzle-orm
-# 0.x's shape and row (tests/drizzle, drizzle_compat.sh: id, hash, created_at; created_at = the
-# 0.x journal's "when", here 123 ms past the folder's second, as drizzle-kit up names it)
-orm up "$D/prefix1" orm-up1.log || fail "drizzle-1: migrate() applies the first to UP"
-qa up "ALTER TABLE drizzle.__drizzle_migrations DROP COLUMN name, DROP COLUMN applied_at; UPDATE drizzle.__drizzle_migrations SET created_at = created_at + 123" >/dev/null
+# --- (e) a table in drizzle-orm 0.x's shape: upgraded as drizzle-orm 1.x upgrades it ------------
+# drizzle-orm 1.x applies the first migration to two twins, then both tables are taken back to
+# drizzle-orm 0.x's shape and row (tests/drizzle, drizzle_compat.sh: id, hash, created_at;
+# created_at = the 0.x journal's "when", here 123 ms past the folder's second, as drizzle-kit up
+# names it); dbready upgrades one, drizzle-orm 1.x (up-migrations/pg.js) the other
+# rows_up DB: the rows as the upgrade leaves them (applied_at only NULL or not: it is a time)
+rows_up() { qa "$1" 'SELECT id, hash, created_at, name, applied_at IS NULL FROM drizzle.__drizzle_migrations ORDER BY id'; }
+# data DB: the history table's schema and rows as pg_dump writes them, applied_at's times out
+data() {
+	dump "$1" -t drizzle.__drizzle_migrations
+	PGPASSWORD=$CANARY PGCONNECT_TIMEOUT=10 "$PG_BIN/pg_dump" --data-only -h 127.0.0.1 \
+		-p "$PORT" -U app -d "$1" -t drizzle.__drizzle_migrations 2>&1 |
+		grep -Ev '^\\(un)?restrict ' | sed -E 's/\t[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9:.+-]+$/\t<time>/'
+}
+downgrade() { # the table as drizzle-orm 0.x left it
+	qa "$1" "ALTER TABLE drizzle.__drizzle_migrations DROP COLUMN name, DROP COLUMN applied_at; UPDATE drizzle.__drizzle_migrations SET created_at = created_at + 123" >/dev/null
+}
+for db in up up_orm; do
+	new_db "$db" >/dev/null
+	orm "$db" "$D/prefix1" "orm-$db-1.log" || fail "drizzle-1: migrate() applies the first to $db"
+	downgrade "$db"
+done
 dump up >"$CMP/up.before"
-run_dbready "drizzle-1: a 0.x-shaped table: refused" 6 run --dir "$MIG" --url "$(url up)" --timeout 30s
-assert_contains "$RUN_ERR" "0.x's columns"
-assert_contains "$RUN_ERR" "drizzle-kit migrate"
-same "drizzle-1: a 0.x-shaped table is left as it is" "$CMP/up.before" <(dump up)
-if orm up "$MIG" orm-up.log; then pass "drizzle-1: drizzle-orm 1.x upgrades the 0.x table and applies the rest"; else
-	fail "drizzle-1: drizzle-orm 1.x upgrades the 0.x table and applies the rest"
+data up >"$CMP/up.data.before"
+check "drizzle-1: the table is in 0.x's shape (no name, no applied_at)" \
+	test "$(qa up "SELECT count(*) FROM information_schema.columns WHERE table_schema = 'drizzle' AND column_name IN ('name', 'applied_at')")" = 0
+run_dbready "drizzle-1: status on a 0.x-shaped table" 0 status --dir "$MIG" --url "$(url up)"
+assert_contains "$RUN_OUT" "would upgrade \"drizzle\".\"__drizzle_migrations\" first"
+assert_contains "$RUN_OUT" "row id 1: name = ${NAMES[0]}, applied_at = NULL (matched by created_at's second"
+assert_contains "$RUN_OUT" "1 applied, 3 pending"
+run_dbready "drizzle-1: status --json on a 0.x-shaped table" 0 status --json --dir "$MIG" --url "$(url up)"
+check "drizzle-1: status --json: upgrade.rows names the row's id and change" test \
+	"$(python3 -c 'import json,sys; u=json.load(open(sys.argv[1]))["upgrade"]; print(len(u["rows"]), u["rows"][0]["id"], u["from"].startswith("drizzle-orm 0.x"))' "$RUN_OUT" 2>&1)" = "1 1 True"
+run_dbready "drizzle-1: --dry-run on a 0.x-shaped table" 0 run --dry-run --dir "$MIG" --url "$(url up)" --timeout 30s
+assert_contains "$RUN_OUT" "would upgrade \"drizzle\".\"__drizzle_migrations\" first"
+assert_contains "$RUN_OUT" "3 migrations to apply"
+same "drizzle-1: status and --dry-run leave a 0.x-shaped table as it is (pg_dump)" "$CMP/up.before" <(dump up)
+same "drizzle-1: status and --dry-run leave its rows as they are" "$CMP/up.data.before" <(data up)
+run_dbready "drizzle-1: a 0.x-shaped table: dbready upgrades it and applies the rest" 0 run --dir "$MIG" --url "$(url up)" --timeout 30s
+assert_contains "$RUN_ERR" "upgraded \"drizzle\".\"__drizzle_migrations\" row id 1: name = ${NAMES[0]}, applied_at = NULL"
+assert_contains "$RUN_ERR" "applied 3 migrations (${NAMES[1]}..${NAMES[3]})"
+if orm up_orm "$MIG" orm-up.log; then pass "drizzle-1: drizzle-orm 1.x upgrades its twin and applies the rest"; else
+	fail "drizzle-1: drizzle-orm 1.x upgrades its twin and applies the rest"
 	diag_file orm-up.log "$NODE_OUT/orm-up.log"
 fi
-run_dbready "drizzle-1: after drizzle-orm's upgrade dbready applies nothing" 0 run --dir "$MIG" --url "$(url up)" --timeout 30s
+same "drizzle-1: upgraded by dbready = by drizzle-orm (rows, applied_at NULL or not)" <(rows_up up_orm) <(rows_up up)
+same "drizzle-1: upgraded by dbready = by drizzle-orm (pg_dump of the table, its rows)" <(data up_orm) <(data up)
+same "drizzle-1: upgraded by dbready = by drizzle-orm (pg_dump --schema-only)" <(dump up_orm) <(dump up)
+rows_all up >"$CMP/up.all"
+if orm up "$MIG" orm-up-after.log; then pass "drizzle-1: migrate() after dbready's upgrade exits 0"; else
+	fail "drizzle-1: migrate() after dbready's upgrade exits 0"
+	diag_file orm-up-after.log "$NODE_OUT/orm-up-after.log"
+fi
+same "drizzle-1: migrate() after dbready's upgrade applies nothing (rows with applied_at unchanged)" "$CMP/up.all" <(rows_all up)
+run_dbready "drizzle-1: after drizzle-orm's upgrade dbready applies nothing" 0 run --dir "$MIG" --url "$(url up_orm)" --timeout 30s
 assert_contains "$RUN_ERR" "nothing to apply"
 
-# --- (f) 5,000 migrations ------------------------------------------------------------------------
+# a row that matches no folder: drizzle-orm 1.x refuses to upgrade (and so to migrate), and so
+# does dbready, naming the row; nothing is written
+for db in unm unm_orm; do
+	new_db "$db" >/dev/null
+	orm "$db" "$D/prefix1" "orm-$db-1.log" || fail "drizzle-1: migrate() applies the first to $db"
+	downgrade "$db"
+	qa "$db" "INSERT INTO drizzle.__drizzle_migrations (hash, created_at) VALUES ('0badc0ffee', 1000000000123)" >/dev/null
+done
+dump unm >"$CMP/unm.before"
+data unm >"$CMP/unm.data.before"
+run_dbready "drizzle-1: a 0.x row that matches no folder: refused" 6 run --dir "$MIG" --url "$(url unm)" --timeout 30s
+assert_contains "$RUN_ERR" "cannot upgrade \"drizzle\".\"__drizzle_migrations\" from drizzle-orm 0.x's shape: 1 row matches no migration"
+assert_contains "$RUN_ERR" "id 2 (created_at 1000000000123, hash 0badc0ffee)"
+assert_contains "$RUN_ERR" "Nothing was changed"
+assert_not_contains "$RUN_ERR" "upgraded \"drizzle\""
+run_dbready "drizzle-1: status on it says so too" 6 status --dir "$MIG" --url "$(url unm)"
+assert_contains "$RUN_ERR" "id 2 (created_at 1000000000123"
+same "drizzle-1: the refused table is left as it is (pg_dump)" "$CMP/unm.before" <(dump unm)
+same "drizzle-1: the refused table's rows are left as they are" "$CMP/unm.data.before" <(data unm)
+if orm unm_orm "$MIG" orm-unm.log; then fail "drizzle-1: drizzle-orm 1.x refuses the unmatched row too"; else
+	check "drizzle-1: drizzle-orm 1.x refuses the unmatched row too (ids: 2)" grep -q 'do not match any local migration' "$NODE_OUT/orm-unm.log"
+	same "drizzle-1: drizzle-orm's refusal writes nothing either" "$CMP/unm.data.before" <(data unm_orm)
+fi
+
+# drizzle-orm's matching rules, edge by edge, against drizzle-orm itself: a hand-made 0.x table
+# whose rows match by a negative second (created_at -1234: "-1" + "000"), by "-0" (-123), by
+# second 0 (created_at 5), between two folders of one second by the hash, by the hash when
+# created_at is NULL (the last of two folders with that hash, by millis then name) and when it
+# is beyond every folder (19 digits); dbready and drizzle-orm upgrade twins alike. Then one
+# row in a second of two folders, with the hash of neither: both refuse (no fallback to the
+# hash of a third folder).
+E=$D/edges
+mk() { mkdir -p "$E/$1" && printf '%s' "$2" >"$E/$1/migration.sql" && echo '{}' >"$E/$1/snapshot.json"; }
+mk 19691231235959_neg 'SELECT 1;'
+mk 19700101000000_zero 'SELECT 2;'
+mk 20250101000000_a 'SELECT 3;'
+mk 20250101000000_b 'SELECT 4;'
+mk 20250102000000_d 'SELECT 5;'
+mk 20250103000000_c 'SELECT 5;'
+mk 20250104000000_e 'SELECT 6;'
+h() { node -e 'process.stdout.write(require("crypto").createHash("sha256").update(require("fs").readFileSync(process.argv[1]).toString()).digest("hex"))' "$E/$1/migration.sql"; }
+OLD_TABLE='CREATE SCHEMA drizzle; CREATE TABLE drizzle.__drizzle_migrations (id SERIAL PRIMARY KEY, hash text NOT NULL, created_at bigint)'
+for db in edge edge_orm; do
+	new_db "$db" >/dev/null
+	qa "$db" "$OLD_TABLE; INSERT INTO drizzle.__drizzle_migrations (hash, created_at) VALUES
+		('$(h 19691231235959_neg)', -1234), ('x', -123), ('$(h 20250101000000_b)', 1735689600500),
+		('$(h 20250103000000_c)', NULL), ('$(h 20250101000000_a)', 5),
+		('$(h 20250101000000_a)', 9000000000000000000)" >/dev/null
+done
+# status --json says which folder each row would get (a run would then refuse the rows whose
+# hash is not their folder's as changed, which drizzle-orm does not look at)
+run_dbready "drizzle-1: matching edges: status --json" 0 status --json --dir "$E" --url "$(url edge)"
+python3 -c 'import json,sys
+for r in json.load(open(sys.argv[1]))["upgrade"]["rows"]: print("%s|%s" % (r["id"], r["name"]))' "$RUN_OUT" >"$CMP/edge.dbready" 2>&1
+if orm edge_orm "$E" orm-edge.log; then pass "drizzle-1: matching edges: drizzle-orm upgrades"; else
+	fail "drizzle-1: matching edges: drizzle-orm upgrades"
+	diag_file orm-edge.log "$NODE_OUT/orm-edge.log"
+fi
+same "drizzle-1: matching edges: the names dbready would give = drizzle-orm's" \
+	<(qa edge_orm 'SELECT id, name FROM drizzle.__drizzle_migrations WHERE applied_at IS NULL ORDER BY id') "$CMP/edge.dbready"
+check "drizzle-1: matching edges: the names are the expected ones" test \
+	"$(cut -d'|' -f2 "$CMP/edge.dbready" | tr '\n' ' ')" = \
+	"19691231235959_neg 19700101000000_zero 20250101000000_b 20250103000000_c 19700101000000_zero 20250101000000_a "
+for db in tie tie_orm; do
+	new_db "$db" >/dev/null
+	qa "$db" "$OLD_TABLE; INSERT INTO drizzle.__drizzle_migrations (hash, created_at) VALUES ('$(h 20250104000000_e)', 1735689600000)" >/dev/null
+done
+run_dbready "drizzle-1: two folders in the row's second, neither with its hash: refused" 6 run --dir "$E" --url "$(url tie)" --timeout 30s
+assert_contains "$RUN_ERR" "id 1 (created_at 1735689600000"
+if orm tie_orm "$E" orm-tie.log; then fail "drizzle-1: drizzle-orm refuses it too"; else
+	check "drizzle-1: drizzle-orm refuses it too" grep -q 'do not match any local migration' "$NODE_OUT/orm-tie.log"
+fi
+
+# five runners upgrade one table at once: one upgrades, the others find it done; all exit 0,
+# and the server logs no error
+new_db race >/dev/null
+orm race "$D/prefix1" orm-race-1.log || fail "drizzle-1: migrate() applies the first to race"
+downgrade race
+errors_before=$(server_errors main)
+racers 5 "drizzle-1: upgrade race" run --url "$(url race)" --dir "$MIG" --timeout 30s --lock-timeout 60s
+upgraders=0 applied=0
+for i in 0 1 2 3 4; do
+	racer_finish "$i" 0 60
+	upgraders=$((upgraders + $(count_matches "$RUN_ERR" 'upgraded "drizzle"."__drizzle_migrations" from')))
+	n=$(sed -nE 's/^ok: applied ([0-9]+) migrations? .*/\1/p' "$RUN_TERMLOG" 2>/dev/null)
+	applied=$((applied + ${n:-0}))
+done
+check "drizzle-1: upgrade race: exactly one runner upgraded ($upgraders)" test "$upgraders" -eq 1
+check "drizzle-1: upgrade race: the runners applied 3 in all ($applied)" test "$applied" -eq 3
+same "drizzle-1: upgrade race: the rows are drizzle-orm's" <(rows_up up_orm) <(rows_up race)
+errors=$(($(server_errors main) - errors_before))
+check "drizzle-1: upgrade race: no ERROR in the server log ($errors new)" test "$errors" -eq 0
+
+# --- (f) drizzle 0.x to 1.x for real: dbready --format=drizzle, drizzle-kit up, drizzle-1 ------
+# drizzle-kit 0.x (tests/drizzle) generates a journal folder, dbready --format=drizzle applies
+# its first three migrations; the real drizzle-kit up (1.x) converts the folder; then dbready
+# --format=drizzle-1 on one database and drizzle-orm 1.x's migrate() on its twin each upgrade
+# the table and apply the fourth, ending alike
+DZ0=$REPO_ROOT/tests/drizzle
+if ! (cd "$DZ0" && npm ci --no-audit --no-fund) </dev/null >"$NODE_OUT/npm-ci-0.log" 2>&1; then
+	say "# SKIP drizzle-1: 0.x to 1.x: npm ci in tests/drizzle failed (see $NODE_OUT/npm-ci-0.log)"
+else
+	OLD0=$D/old0
+	gen0_ok=1
+	for step in v1 v2 custom v3; do
+		if [ "$step" = custom ]; then
+			args=(generate --config configs/v2.config.ts --custom --name hand_custom)
+		else
+			args=(generate --config "configs/$step.config.ts")
+		fi
+		(cd "$DZ0" && DRIZZLE_OUT=$OLD0 ./node_modules/.bin/drizzle-kit "${args[@]}") </dev/null >>"$NODE_OUT/generate0.log" 2>&1 || gen0_ok=0
+		sleep 1 # drizzle-kit up names folders by the second
+	done
+	printf '%s\n' "CREATE TABLE \"notes\" (\"body\" text DEFAULT 'café ☕');--> statement-breakpoint" \
+		"INSERT INTO \"notes\" VALUES ('ñandú');" >"$OLD0/0002_hand_custom.sql"
+	check "drizzle-1: 0.x to 1.x: drizzle-kit 0.x generated 4 migrations" test "$gen0_ok" = 1 -a "$(ls "$OLD0"/*.sql | wc -l)" = 4
+	P3=$D/old0_3
+	cp -r "$OLD0" "$P3"
+	(cd "$DZ0" && node scripts/journal-head.mjs "$P3/meta/_journal.json" 3) || fail "drizzle-1: 0.x to 1.x: journal-head"
+	UP1=$D/up1
+	cp -r "$OLD0" "$UP1"
+	if DRIZZLE_OUT=$UP1 DRIZZLE_SCHEMA=./schemas/v3.ts node_run up.log ./node_modules/.bin/drizzle-kit up; then
+		pass "drizzle-1: 0.x to 1.x: drizzle-kit up (1.x) converts the folder"
+	else
+		fail "drizzle-1: 0.x to 1.x: drizzle-kit up (1.x) converts the folder"
+		diag_file up.log "$NODE_OUT/up.log"
+	fi
+	mapfile -t UPN < <(cd "$UP1" && ls -d -- */ | sed 's:/$::')
+	check "drizzle-1: 0.x to 1.x: 4 folders, no journal: ${UPN[*]}" test "${#UPN[@]}" -eq 4 -a ! -e "$UP1/meta"
+	for db in k_dbr k_orm; do
+		new_db "$db" >/dev/null
+		run_dbready "drizzle-1: 0.x to 1.x: dbready --format=drizzle applies 3 to $db" 0 run --format drizzle --dir "$P3" --url "$(url "$db")" --timeout 30s
+		assert_contains "$RUN_ERR" "applied 3 migrations"
+	done
+	data k_dbr >"$CMP/k.data.before"
+	run_dbready "drizzle-1: 0.x to 1.x: --dry-run" 0 run --dry-run --dir "$UP1" --url "$(url k_dbr)" --timeout 30s
+	assert_contains "$RUN_OUT" "would upgrade \"drizzle\".\"__drizzle_migrations\" first"
+	assert_contains "$RUN_OUT" "would apply ${UPN[3]}"
+	assert_contains "$RUN_OUT" "1 migration to apply"
+	same "drizzle-1: 0.x to 1.x: --dry-run writes nothing" "$CMP/k.data.before" <(data k_dbr)
+	run_dbready "drizzle-1: 0.x to 1.x: dbready --format=drizzle-1 upgrades and applies the fourth" 0 run --dir "$UP1" --url "$(url k_dbr)" --timeout 30s
+	for i in 0 1 2; do
+		assert_contains "$RUN_ERR" "upgraded \"drizzle\".\"__drizzle_migrations\" row id $((i + 1)): name = ${UPN[i]}, applied_at = NULL (matched by created_at's second"
+	done
+	assert_contains "$RUN_ERR" "applied 1 migration (${UPN[3]})"
+	if orm k_orm "$UP1" orm-k.log; then pass "drizzle-1: 0.x to 1.x: migrate() upgrades the twin and applies the fourth"; else
+		fail "drizzle-1: 0.x to 1.x: migrate() upgrades the twin and applies the fourth"
+		diag_file orm-k.log "$NODE_OUT/orm-k.log"
+	fi
+	same "drizzle-1: 0.x to 1.x: rows = drizzle-orm's (applied_at NULL for the upgraded rows)" <(rows_up k_orm) <(rows_up k_dbr)
+	same "drizzle-1: 0.x to 1.x: pg_dump of the table and its rows = drizzle-orm's" <(data k_orm) <(data k_dbr)
+	same "drizzle-1: 0.x to 1.x: pg_dump --schema-only = drizzle-orm's" <(dump k_orm) <(dump k_dbr)
+	rows_all k_dbr >"$CMP/k.all"
+	seqstate k_dbr >"$CMP/k.seq"
+	orm k_dbr "$UP1" orm-k-after.log || fail "drizzle-1: 0.x to 1.x: migrate() after dbready exits 0"
+	same "drizzle-1: 0.x to 1.x: migrate() after dbready applies nothing" "$CMP/k.all" <(rows_all k_dbr)
+	same "drizzle-1: 0.x to 1.x: migrate() after dbready inserts nothing (id sequence)" "$CMP/k.seq" <(seqstate k_dbr)
+	run_dbready "drizzle-1: 0.x to 1.x: dbready again applies nothing" 0 run --dir "$UP1" --url "$(url k_dbr)" --timeout 30s
+	assert_contains "$RUN_ERR" "nothing to apply"
+	assert_not_contains "$RUN_ERR" "upgraded"
+fi
+
+# --- (g) 5,000 migrations ------------------------------------------------------------------------
 BIG=$D/big
 python3 - "$BIG" <<'EOF'
 import os, sys

@@ -227,6 +227,7 @@ int main(int argc, char **argv)
 	suite_goose();
 	suite_flyway();
 	suite_prisma();
+	suite_drizzle1();
 	env_restore();
 	for (size_t i = 0; i < NENV; i++)
 		free(env_saved[i]);

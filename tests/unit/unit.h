@@ -70,5 +70,6 @@ void suite_golang_migrate(void);
 void suite_goose(void);
 void suite_flyway(void);
 void suite_prisma(void);
+void suite_drizzle1(void);
 
 #endif
