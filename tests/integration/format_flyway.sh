@@ -66,6 +66,14 @@ rows() {
 	q main "$1" "SELECT installed_rank || '|' || COALESCE(version, '-') || '|' || description || '|' || type || '|' || script || '|' || success::int FROM ${2:-flyway_schema_history} ORDER BY installed_rank" | tr '\n' ';' | sed 's/;$//'
 }
 
+# the format's source stays in files named after what they do, each well under 400 lines
+# (format_flyway.c was one file of 893)
+for f in "$REPO_ROOT"/src/format_flyway*.c; do
+	check "flyway source: $(basename "$f") is under 400 lines ($(wc -l <"$f"))" test "$(wc -l <"$f")" -lt 400
+done
+check "flyway source: five files (table, load, names, placeholders, checksum)" \
+	test "$(ls "$REPO_ROOT"/src/format_flyway*.c | wc -l)" -ge 5
+
 pg_start main || harness_finish
 pg_create_app main || harness_finish
 

@@ -1,4 +1,4 @@
-/* test_flyway.c - Flyway's checksum, lock number and version order (format_flyway.c) against
+/* test_flyway.c - Flyway's checksum, lock number and version order (format_flyway*.c) against
  * values computed independently of src/.
  *
  * Source of the rules: github.com/flyway/flyway, commit
