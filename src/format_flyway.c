@@ -162,5 +162,8 @@ const struct format format_flyway = {
         .record_sql = record_sql,
         .started_sql = NULL,
         .key_equal = key_equal,
+        /* MigrationVersion.compareTo: "2" is newer than "1.10" (plan's newest applied
+         * version, and so what is out of order) */
+        .key_cmp = flyway_version_cmp,
         .tool_lock = tool_lock,
 };

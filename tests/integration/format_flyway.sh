@@ -215,6 +215,22 @@ check "flyway partial: t3..t5 created by dbready, t1, t2 not" \
 check "flyway partial: ranks 1..5 in order" \
 	test "$(rows partial)" = "1|1|t1|SQL|V1__t1.sql|1;2|2|t2|SQL|V2__t2.sql|1;3|3|t3|SQL|V3__t3.sql|1;4|4|t4|SQL|V4__t4.sql|1;5|5|t5|SQL|V5__t5.sql|1"
 
+# MigrationVersion.compareTo (BigInteger parts): with 1 and 1.10 applied by Flyway, V2 is
+# newer than 1.10, not out of order (a comparison of the text as one number says 1.10 > 2)
+O=$T/order
+mkmig "$O" V1__a.sql 'CREATE TABLE oa (id int);\n'
+mkmig "$O" V1_10__b.sql 'CREATE TABLE ob (id int);\n'
+mkmig "$O" V2__c.sql 'CREATE TABLE oc (id int);\n'
+URL=$(new_db order)
+{
+	printf 'SET ROLE app;\n%s\n' "$FLYWAY_DDL"
+	printf "INSERT INTO flyway_schema_history (installed_rank, version, description, type, script, checksum, installed_by, execution_time, success) VALUES (1, '1', 'a', 'SQL', 'V1__a.sql', %s, 'app', 3, true), (2, '1.10', 'b', 'SQL', 'V1_10__b.sql', %s, 'app', 3, true);\n" \
+		"$(crc_of "$O/V1__a.sql")" "$(crc_of "$O/V1_10__b.sql")"
+} | q main order "$(cat)" >/dev/null
+run_dbready "flyway order: 1 and 1.10 applied, V2 pending (2 > 1.10)" 0 run --url "$URL" --dir "$O" --timeout 20s
+assert_contains "$RUN_TERMLOG" "ok: applied 1 migration"
+check "flyway order: rank 3 is version 2" test "$(rows order | cut -d';' -f3)" = "3|2|c|SQL|V2__c.sql|1"
+
 URL=$(new_db failed)
 flyway_history failed 1 2
 q main failed "SET ROLE app; UPDATE flyway_schema_history SET success = false WHERE version = '2'" >/dev/null

@@ -38,6 +38,7 @@
 #include "format.h"
 #include "format_flyway.h"
 #include "migration.h"
+#include "plan.h"
 #include "unit.h"
 
 static char fixtures[4096];
@@ -153,9 +154,24 @@ static void version_tests(void)
 		const char *a, *b;
 		int want;
 	} c[] = {
-	        {"1.10", "1.9", 1},  {"1.9", "1.10", -1}, {"2", "1.10", 1},
-	        {"1.0", "1", 0},     {"1_1", "1.1", 0},   {"01.2", "1.2", 0},
-	        {"1.2.3", "1.2", 1}, {"10", "9", 1},      {"20240101120000", "3", 1},
+	        {"1.10", "1.9", 1},
+	        {"1.9", "1.10", -1},
+	        {"2", "1.10", 1},
+	        {"1.0", "1", 0},
+	        {"1_1", "1.1", 0},
+	        {"01.2", "1.2", 0},
+	        {"1.2.3", "1.2", 1},
+	        {"10", "9", 1},
+	        {"20240101120000", "3", 1},
+	        /* trailing zero parts are insignificant (getOrZero), parts are BigIntegers of
+	         * any length */
+	        {"1.0.0", "1", 0},
+	        {"1.10.0", "1.10", 0},
+	        {"1.0.1", "1", 1},
+	        {"2.0", "1.10", 1},
+	        {"1.9.9", "1.10", -1},
+	        {"123456789012345678901234567890", "123456789012345678901234567889", 1},
+	        {"1.00000000000000000000000000000000000001", "1.1", 0},
 	};
 	if (unit_begin("flyway/version order")) {
 		for (size_t i = 0; i < sizeof c / sizeof *c; i++) {
@@ -179,8 +195,53 @@ static void version_tests(void)
 	}
 }
 
+/* The plan orders history rows by the format's key_cmp: with 1 and 1.10 applied, V2 is
+ * pending (MigrationVersion: 2 > 1.10), V1.9 is out of order; a numeric comparison of the
+ * text would take "1.10" for the newest and call V2 out of order. */
+static void plan_order_tests(void)
+{
+	if (!unit_begin("flyway/key_cmp is MigrationVersion.compareTo"))
+		return;
+	const struct format *f = format_find("flyway");
+	EXPECT(f && f->key_cmp, "flyway has no key_cmp");
+	if (f && f->key_cmp) {
+		EXPECT(f->key_cmp("2", "1.10") > 0, "2 <= 1.10");
+		EXPECT(f->key_cmp("1.10", "1.9") > 0, "1.10 <= 1.9");
+		EXPECT(f->key_cmp("1.0", "1") == 0, "1.0 != 1");
+	}
+	unit_end();
+	if (!unit_begin("flyway/plan: 2 is newer than 1.10, 1.9 is older"))
+		return;
+	struct hrow rows[2] = {{.key = "1", .hash = "11"}, {.key = "1.10", .hash = "110"}};
+	struct history h;
+	memset(&h, 0, sizeof h);
+	h.format = f;
+	h.rows = rows;
+	h.n = 2;
+	struct migration m[4];
+	memset(m, 0, sizeof m);
+	const char *keys[4] = {"1.0", "1.9", "1.10", "2"}, *hashes[4] = {"11", "19", "110", "2"};
+	for (int i = 0; i < 4; i++) {
+		snprintf(m[i].key, sizeof m[i].key, "%s", keys[i]);
+		snprintf(m[i].hash, sizeof m[i].hash, "%s", hashes[i]);
+		m[i].name = m[i].file = (char *)keys[i];
+	}
+	struct migset set = {.format = f, .m = m, .n = 4};
+	struct plan p;
+	EXPECT(f && plan_build(&set, &h, &p), "plan_build failed");
+	EXPECT_STR(plan_state_name(m[0].state), "applied"); /* 1.0 is 1 */
+	EXPECT_STR(plan_state_name(m[1].state), "out-of-order");
+	EXPECT_STR(plan_state_name(m[2].state), "applied");
+	EXPECT_STR(plan_state_name(m[3].state), "pending");
+	EXPECT_INT(p.pending, 1);
+	EXPECT_INT(p.out_of_order, 1);
+	plan_free(&p);
+	unit_end();
+}
+
 void suite_flyway(void)
 {
+	plan_order_tests();
 	checksum_tests();
 	lock_tests();
 	version_tests();
