@@ -105,7 +105,9 @@ struct format {
 	 * (the text says what the row holds, e.g. "dirty = true") */
 	const char *read_sql;
 	/* SQL (printf, %s = the quoted table, $1 = text[] of keys): one boolean, whether any of
-	 * the keys is applied now or a failed row appeared; never raises */
+	 * the keys is applied now or a failed row appeared; never raises. A repeatable
+	 * migration's element is "<hash> <name>": applied now when the newest row of that name
+	 * carries that hash (history_keys_array) */
 	const char *guard_sql;
 	/* What a failed row means in this tool, and the way out (HINT of exit 6). */
 	const char *failed_hint;

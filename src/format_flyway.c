@@ -152,8 +152,16 @@ const struct format format_flyway = {
                     "\"description\", CASE WHEN NOT \"success\" THEN 'success = false' END "
                     "FROM %s WHERE \"type\" NOT IN ('SCHEMA', 'DELETE') ORDER BY "
                     "\"installed_rank\"",
-        .guard_sql = "SELECT EXISTS (SELECT 1 FROM %s WHERE \"version\" = ANY ($1::text[]) "
-                     "OR NOT \"success\")",
+        /* a versioned migration is applied once; a repeatable one ("<checksum>
+         * <description>") is applied when the newest row of its description carries its
+         * checksum: a runner that waited for the lock does not apply it a second time */
+        .guard_sql = "WITH h AS (SELECT * FROM %s) SELECT EXISTS (SELECT 1 FROM h WHERE "
+                     "\"version\" = ANY ($1::text[]) OR NOT \"success\") OR EXISTS (SELECT 1 "
+                     "FROM (SELECT DISTINCT ON (\"description\") \"description\", "
+                     "\"checksum\" FROM h WHERE \"version\" IS NULL AND \"type\" NOT IN "
+                     "('SCHEMA', 'DELETE') ORDER BY \"description\", \"installed_rank\" DESC) r "
+                     "WHERE r.\"checksum\"::text || ' ' || r.\"description\" = ANY "
+                     "($1::text[]))",
         .failed_hint = "Flyway refuses this too (\"Detected failed migration\"): undo what the "
                        "failed migration did by hand, remove its row with `flyway repair` "
                        "(or DELETE FROM flyway_schema_history WHERE NOT success), then run "

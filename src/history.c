@@ -279,13 +279,27 @@ const char *history_guard_sql(const struct history *h, bool exists, char *buf, s
 	return buf;
 }
 
+/* s escaped for a quoted array element into out at *o */
+static void element_append(char *out, size_t *o, const char *s)
+{
+	for (; *s; s++) {
+		if (*s == '"' || *s == '\\')
+			out[(*o)++] = '\\';
+		out[(*o)++] = *s;
+	}
+}
+
 char *history_keys_array(struct migration *const *m, int n)
 {
 	/* every element quoted, '"' and '\\' escaped: a key may be a name (drizzle 1.x's folder
-	 * name) with commas, braces, spaces or quotes; digits read the same either way */
+	 * name) with commas, braces, spaces or quotes; digits read the same either way. A
+	 * repeatable migration is applied again whenever its hash changes, so what says that it
+	 * was applied meanwhile is its hash and its name: "<hash> <name>" */
 	size_t len = 3;
 	for (int i = 0; i < n; i++)
-		len += 2 * strlen(m[i]->key) + 3;
+		len += 2 * (m[i]->repeatable ? strlen(m[i]->hash) + 1 + strlen(m[i]->name)
+		                             : strlen(m[i]->key)) +
+		       3;
 	char *out = malloc(len);
 	if (!out)
 		return NULL;
@@ -295,10 +309,12 @@ char *history_keys_array(struct migration *const *m, int n)
 		if (i)
 			out[o++] = ',';
 		out[o++] = '"';
-		for (const char *k = m[i]->key; *k; k++) {
-			if (*k == '"' || *k == '\\')
-				out[o++] = '\\';
-			out[o++] = *k;
+		if (m[i]->repeatable) {
+			element_append(out, &o, m[i]->hash);
+			out[o++] = ' ';
+			element_append(out, &o, m[i]->name);
+		} else {
+			element_append(out, &o, m[i]->key);
 		}
 		out[o++] = '"';
 	}

@@ -63,7 +63,8 @@ void history_create_table_sql(const struct history *h, struct fsql_list *out);
  * Neither raises an error, so a race leaves nothing in the server's log. */
 const char *history_guard_sql(const struct history *h, bool exists, char *buf, size_t cap);
 
-/* The migrations' keys as a PostgreSQL text[] literal, malloc'd (NULL: out of memory). */
+/* The migrations' keys as a PostgreSQL text[] literal, malloc'd (NULL: out of memory); a
+ * repeatable migration's element is its hash, a space and its name (format.h guard_sql). */
 char *history_keys_array(struct migration *const *m, int n);
 
 /* The statements that record m (duration_ms NULL: the transaction's age when the row is

@@ -265,6 +265,43 @@ run_dbready "flyway repeatable: status" 0 status --url "$URL" --dir "$R"
 assert_contains "$RUN_OUT" "4 applied, 0 pending, 0 changed, 0 out of order, 0 unknown"
 run_dbready "flyway repeatable: status --json" 0 status --json --url "$URL" --dir "$R"
 assert_contains "$RUN_OUT" '"R__view"'
+hold_lock() { # hold_lock DB KEY
+	PGPASSWORD=$CANARY "$PG_BIN/psql" -X -qAt -h 127.0.0.1 -p "$(pg_port main)" -U postgres \
+		-d "$1" -c "SELECT pg_advisory_lock($2)" -c "SELECT pg_sleep(60)" >/dev/null 2>&1 &
+	HOLDER=$!
+	local i
+	for i in $(seq 1 100); do
+		[ "$(q main "$1" "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND ((classid::bigint << 32) | objid::bigint) = $2 AND granted")" = 1 ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+release_lock() {
+	kill "$HOLDER" 2>/dev/null
+	wait "$HOLDER" 2>/dev/null
+	q main postgres "SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND ((classid::bigint << 32) | objid::bigint) = $1" >/dev/null
+}
+
+# a racing runner: dbready reads the history (R__view changed: pending), then waits for the
+# lock; meanwhile another runner applies R__view as it is now and records it. Under the
+# lock the history check must see that row (the newest of its description carries the
+# file's checksum) and not apply R__view a second time.
+mkmig "$R" R__view.sql 'CREATE OR REPLACE VIEW v AS SELECT count(*) + 200 AS n FROM rt;\n'
+if hold_lock rep "$FLYWAY_KEY"; then pass "flyway repeatable race: a session holds $FLYWAY_KEY"; else fail "flyway repeatable race: a session holds $FLYWAY_KEY"; fi
+start_dbready "flyway repeatable race: the waiting runner" run --url "$URL" --dir "$R" --timeout 30s --lock-timeout 30s
+for i in $(seq 1 100); do
+	grep -q 'waiting for the migration lock' "$RUN_ERR" 2>/dev/null && break
+	sleep 0.1
+done
+assert_contains "$RUN_ERR" 'waiting for the migration lock'
+q main rep "SET ROLE app; CREATE OR REPLACE VIEW v AS SELECT count(*) + 200 AS n FROM rt; INSERT INTO flyway_schema_history (installed_rank, version, description, type, script, checksum, installed_by, execution_time, success) VALUES (6, NULL, 'view', 'SQL', 'R__view.sql', $(crc_of "$R/R__view.sql"), 'other', 1, true)" >/dev/null
+release_lock "$FLYWAY_KEY"
+finish_dbready 0 40
+assert_contains "$RUN_ERR" 'the history changed while waiting for the migration lock'
+assert_contains "$RUN_TERMLOG" 'ok: nothing to apply'
+check "flyway repeatable race: R__view recorded once more (by the other runner), not twice" \
+	test "$(q main rep "SELECT count(*) || '/' || max(installed_rank) FROM flyway_schema_history WHERE script = 'R__view.sql'")" = "3/6"
+
 mkmig "$T/repdup" R__x.sql 'SELECT 1;\n'
 mkmig "$T/repdup" R__x.SQL 'SELECT 1;\n'
 run_dbready "flyway repeatable: two files of one description" 6 check --url "$URL" --dir "$T/repdup"
@@ -305,22 +342,6 @@ FLYWAY_BASELINE_ON_MIGRATE=true run_dbready "flyway env: FLYWAY_BASELINE_ON_MIGR
 assert_contains "$RUN_ERR" "FLYWAY_BASELINE_ON_MIGRATE"
 
 # --- Flyway's lock: a session holding the key makes dbready wait --------------------------------
-hold_lock() { # hold_lock DB KEY
-	PGPASSWORD=$CANARY "$PG_BIN/psql" -X -qAt -h 127.0.0.1 -p "$(pg_port main)" -U postgres \
-		-d "$1" -c "SELECT pg_advisory_lock($2)" -c "SELECT pg_sleep(60)" >/dev/null 2>&1 &
-	HOLDER=$!
-	local i
-	for i in $(seq 1 100); do
-		[ "$(q main "$1" "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND ((classid::bigint << 32) | objid::bigint) = $2 AND granted")" = 1 ] && return 0
-		sleep 0.1
-	done
-	return 1
-}
-release_lock() {
-	kill "$HOLDER" 2>/dev/null
-	wait "$HOLDER" 2>/dev/null
-	q main postgres "SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND ((classid::bigint << 32) | objid::bigint) = $1" >/dev/null
-}
 URL=$(new_db lock)
 if hold_lock lock "$FLYWAY_KEY"; then pass "flyway lock: a session holds $FLYWAY_KEY"; else fail "flyway lock: a session holds $FLYWAY_KEY"; fi
 run_dbready "flyway lock: held -> lock timeout" 8 run --url "$URL" --dir "$S" --timeout 20s --lock-timeout 1s

@@ -37,6 +37,7 @@
 
 #include "format.h"
 #include "format_flyway.h"
+#include "history.h"
 #include "migration.h"
 #include "plan.h"
 #include "unit.h"
@@ -239,8 +240,33 @@ static void plan_order_tests(void)
 	unit_end();
 }
 
+/* The history check's keys: a versioned migration by its version, a repeatable one by its
+ * checksum and description (format_flyway.c guard_sql compares "<checksum> <description>"
+ * with the newest row of that description) */
+static void guard_key_tests(void)
+{
+	if (!unit_begin("flyway/guard keys: \"<checksum> <description>\" for a repeatable"))
+		return;
+	struct migration v, r;
+	memset(&v, 0, sizeof v);
+	memset(&r, 0, sizeof r);
+	snprintf(v.key, sizeof v.key, "1.2");
+	snprintf(r.key, sizeof r.key, "R__my_view");
+	snprintf(r.hash, sizeof r.hash, "-12345");
+	r.name = "my \"view\"";
+	r.repeatable = true;
+	struct migration *ms[2] = {&v, &r};
+	char *a = history_keys_array(ms, 2);
+	EXPECT(a != NULL, "out of memory");
+	if (a)
+		EXPECT_STR(a, "{\"1.2\",\"-12345 my \\\"view\\\"\"}");
+	free(a);
+	unit_end();
+}
+
 void suite_flyway(void)
 {
+	guard_key_tests();
 	plan_order_tests();
 	checksum_tests();
 	lock_tests();
