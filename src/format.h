@@ -111,6 +111,11 @@ struct format {
 	const char *guard_sql;
 	/* What a failed row means in this tool, and the way out (HINT of exit 6). */
 	const char *failed_hint;
+	/* NULL: the tool migrates a schema that already holds objects. Else the tool refuses to
+	 * when its history table is absent (Prisma's P3005, Flyway's "Found non-empty schema"),
+	 * and so does dbready, before anything runs: this is what the tool says, and the way
+	 * out (HINT of exit 6). */
+	const char *nonempty_hint;
 	/* the statements that create the table (and its first rows) as the tool does */
 	void (*create_sql)(const char *qname, struct fsql_list *out);
 	/* the statements that record m as applied (duration_ms NULL: the row is written in the

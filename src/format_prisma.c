@@ -124,6 +124,54 @@ static const char *name_unusable(const char *name)
 	return NULL;
 }
 
+/* hex as prisma-engines wrote it before zero-padding (issue 1887): each byte as {byte:x} */
+static void hex_unpadded(const char *hex, char out[65])
+{
+	size_t o = 0;
+	for (size_t i = 0; hex[i] && hex[i + 1]; i += 2) {
+		unsigned b = 0;
+		sscanf(hex + i, "%2x", &b);
+		o += (size_t)snprintf(out + o, 65 - o, "%x", b);
+	}
+}
+
+/* The other checksums Prisma takes as text's own (prisma/prisma-engines
+ * schema-engine/connectors/schema-connector/src/checksum.rs, script_matches_checksum, at
+ * 48784dc4afd777a4e5f95b2191e749dd32c40733): of the script with "\r\n" made "\n", and with
+ * every "\n" made "\r\n" (git's line-ending conversion must not make a migration "changed"),
+ * and each of the three written unpadded, as older engines recorded them. */
+static int eol_checksums(struct migration *m, struct err *e)
+{
+	/* the script as read: the byte-order mark source_prepare_text() took off, then the text */
+	const char *text = m->text;
+	size_t len = m->text_len, nl = 0;
+	for (size_t i = 0; i < len; i++)
+		nl += text[i] == '\n';
+	char *buf = malloc(m->bom + len + nl + 1);
+	if (!buf)
+		return err_set(e, EXIT_INTERNAL, NULL, NULL, NULL, "out of memory");
+	memcpy(buf, "\xEF\xBB\xBF", m->bom);
+	size_t o = m->bom;
+	for (size_t i = 0; i < len; i++)
+		if (!(text[i] == '\r' && i + 1 < len && text[i + 1] == '\n'))
+			buf[o++] = text[i];
+	bool ok = checksum_sha256(buf, o, m->alt_hash[0]);
+	o = m->bom;
+	for (size_t i = 0; i < len; i++) {
+		if (text[i] == '\n')
+			buf[o++] = '\r';
+		buf[o++] = text[i];
+	}
+	ok = ok && checksum_sha256(buf, o, m->alt_hash[1]);
+	free(buf);
+	if (!ok)
+		return err_set(e, EXIT_INTERNAL, NULL, NULL, NULL, "SHA-256 failed");
+	hex_unpadded(m->hash, m->alt_hash[2]);
+	hex_unpadded(m->alt_hash[0], m->alt_hash[3]);
+	hex_unpadded(m->alt_hash[1], m->alt_hash[4]);
+	return EXIT_DONE;
+}
+
 static int load(const struct source_dir *d, struct migset *set, struct err *e)
 {
 	int rc = source_check_odd(d, NULL, e);
@@ -199,6 +247,8 @@ static int load(const struct source_dir *d, struct migset *set, struct err *e)
 		/* one script, hashed as its bytes; dbready splits it into statements (Prisma
 		 * sends it whole as one simple query: the same inside a transaction) */
 		rc = source_prepare_text(m, text, len, false, NULL, e);
+		if (rc == EXIT_DONE)
+			rc = eol_checksums(m, e);
 		if (rc != EXIT_DONE)
 			return rc;
 	}

@@ -143,6 +143,9 @@ void history_free_rows(struct history *h)
 	h->rows = NULL;
 	h->n = 0;
 	h->nfailed = 0;
+	free(h->schema_sample);
+	h->schema_sample = NULL;
+	h->schema_objects = 0;
 }
 
 static int query_error(struct err *e, PGresult *res, PGconn *conn, const char *what)
@@ -202,6 +205,59 @@ static int bind(PGconn *conn, struct history *h, struct err *e)
 	return EXIT_DONE;
 }
 
+/* The objects a schema holds that its user made: tables, views, sequences (but not a serial
+ * or identity column's own), types, domains, functions and procedures, not an extension's.
+ * $1 = the schema: (how many, the first three named). */
+static const char SCHEMA_OBJECTS_SQL[] =
+        "WITH o(kind, name) AS ("
+        " SELECT CASE c.relkind WHEN 'v' THEN 'view' WHEN 'm' THEN 'materialized view'"
+        "  WHEN 'S' THEN 'sequence' WHEN 'f' THEN 'foreign table' ELSE 'table' END,"
+        "  c.relname::text"
+        " FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+        " WHERE n.nspname = $1 AND c.relkind IN ('r', 'p', 'v', 'm', 'S', 'f')"
+        "  AND NOT EXISTS (SELECT FROM pg_depend d WHERE d.classid = 'pg_class'::regclass"
+        "   AND d.objid = c.oid AND d.deptype IN ('e', 'i', 'a'))"
+        " UNION ALL"
+        " SELECT CASE t.typtype WHEN 'd' THEN 'domain' ELSE 'type' END, t.typname::text"
+        " FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace"
+        " LEFT JOIN pg_class r ON r.oid = t.typrelid"
+        " WHERE n.nspname = $1 AND (t.typtype IN ('e', 'd', 'r', 'm')"
+        "   OR (t.typtype = 'c' AND r.relkind = 'c'))"
+        "  AND NOT EXISTS (SELECT FROM pg_depend d WHERE d.classid = 'pg_type'::regclass"
+        "   AND d.objid = t.oid AND d.deptype = 'e')"
+        " UNION ALL"
+        " SELECT CASE p.prokind WHEN 'p' THEN 'procedure' ELSE 'function' END,"
+        "  p.proname::text"
+        " FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace"
+        " WHERE n.nspname = $1"
+        "  AND NOT EXISTS (SELECT FROM pg_depend d WHERE d.classid = 'pg_proc'::regclass"
+        "   AND d.objid = p.oid AND d.deptype = 'e'))"
+        " SELECT count(*), (SELECT string_agg(format('%s %I', kind, name), ', ')"
+        "  FROM (SELECT * FROM o ORDER BY kind, name LIMIT 3) s) FROM o";
+
+/* The table is absent: what its schema holds, for a format whose tool refuses a non-empty
+ * schema (format.h nonempty_hint). */
+static int read_schema_objects(PGconn *conn, struct history *h, struct err *e)
+{
+	const char *params[1] = {h->schema};
+	PGresult *res;
+	struct pipe_outcome o;
+	if (!pipeline_query(conn, SCHEMA_OBJECTS_SQL, params, 1, &res, &o)) {
+		if (!res)
+			return pipeline_no_answer(conn, &o, "trying to look into the schema", e);
+		query_error(e, res, conn, "look into the schema");
+		PQclear(res);
+		return e->code;
+	}
+	h->schema_objects = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+	if (h->schema_objects > 0 && !(h->schema_sample = strdup(PQgetvalue(res, 0, 1)))) {
+		PQclear(res);
+		return err_set(e, EXIT_INTERNAL, NULL, NULL, NULL, "out of memory");
+	}
+	PQclear(res);
+	return EXIT_DONE;
+}
+
 int history_read(PGconn *conn, struct history *h, struct err *e)
 {
 	history_free_rows(h);
@@ -224,7 +280,7 @@ int history_read(PGconn *conn, struct history *h, struct err *e)
 	h->exists = strcmp(PQgetvalue(res, 0, 0), "t") == 0;
 	PQclear(res);
 	if (!h->exists)
-		return EXIT_DONE;
+		return h->format->nonempty_hint ? read_schema_objects(conn, h, e) : EXIT_DONE;
 	char sql[HISTORY_SQL_MAX];
 	snprintf(sql, sizeof sql, h->format->read_sql, h->qname);
 	if (!pipeline_query(conn, sql, NULL, 0, &res, &o)) {

@@ -33,7 +33,12 @@ struct history {
 	bool exists;
 	struct hrow *rows;
 	int n;
-	int nfailed;      /* rows with failed set */
+	int nfailed; /* rows with failed set */
+	/* the table is absent and the format's tool refuses a non-empty schema (format.h
+	 * nonempty_hint): how many objects its schema holds, and the first few, named
+	 * ("table \"users\", type \"role\"", malloc'd) */
+	long long schema_objects;
+	char *schema_sample;
 	int64_t lock_key; /* advisory lock key shared by every runner of this table */
 	bool has_tool_lock;
 	int64_t tool_lock_key; /* the format's tool's own lock key (format.h tool_lock) */

@@ -29,6 +29,9 @@ struct migration {
 	 * most 128 bytes (dbmate's varchar(128)): loaders refuse longer ones */
 	char key[129];
 	char hash[65]; /* lowercase hex SHA-256 as the format's history records it */
+	/* other hashes the tool takes as this file unchanged ("" when none): Prisma's of the
+	 * file with its line endings converted, so a checkout with CRLF is not "changed" */
+	char alt_hash[5][65];
 	char *text; /* SQL to send, BOM removed, no NUL byte: plain: the file's bytes as they are
 	             * (the server judges their encoding); drizzle: decoded as drizzle-orm
 	             * decodes it (invalid UTF-8 as U+FFFD) */

@@ -57,6 +57,17 @@ static bool key_newer(const struct format *f, const char *a, const char *b)
 	return (f->key_cmp ? f->key_cmp(a, b) : source_version_cmp(a, b)) > 0;
 }
 
+/* whether a row's recorded hash is the file's, or one the tool also takes for it */
+static bool hash_match(const char *recorded, const struct migration *m)
+{
+	if (strcmp(recorded, m->hash) == 0)
+		return true;
+	for (size_t i = 0; i < sizeof m->alt_hash / sizeof m->alt_hash[0]; i++)
+		if (*m->alt_hash[i] && strcmp(recorded, m->alt_hash[i]) == 0)
+			return true;
+	return false;
+}
+
 bool plan_build(struct migset *set, const struct history *h, struct plan *p)
 {
 	memset(p, 0, sizeof *p);
@@ -80,7 +91,7 @@ bool plan_build(struct migset *set, const struct history *h, struct plan *p)
 					matched[r] = true;
 					last = r; /* rows come oldest first */
 				}
-			if (last >= 0 && strcmp(h->rows[last].hash, m->hash) == 0) {
+			if (last >= 0 && hash_match(h->rows[last].hash, m)) {
 				m->state = MIG_APPLIED;
 				p->applied++;
 			} else {
@@ -95,7 +106,7 @@ bool plan_build(struct migset *set, const struct history *h, struct plan *p)
 			if (!key_match(h, h->rows[r].key, key))
 				continue;
 			found = r;
-			if (!f->records_checksum || strcmp(h->rows[r].hash, m->hash) == 0)
+			if (!f->records_checksum || hash_match(h->rows[r].hash, m))
 				hash_found = r;
 		}
 		/* the table records only the newest version: everything at or below it is
@@ -189,11 +200,31 @@ static int failed_rows(const struct plan *p, struct err *e)
 	return EXIT_MIGRATIONS;
 }
 
+/* The history table is absent, its schema holds objects, and the format's tool refuses to
+ * migrate such a schema (format.h nonempty_hint): so does dbready, before anything runs,
+ * saying what it found. */
+static int nonempty_schema(const struct plan *p, struct err *e)
+{
+	const struct history *h = p->h;
+	char detail[1024];
+	snprintf(detail, sizeof detail, "Schema \"%s\" holds %s%s.", h->schema,
+	         h->schema_sample ? h->schema_sample : "objects",
+	         h->schema_objects > 3 ? " and more" : "");
+	return err_set(e, EXIT_MIGRATIONS, "schema_not_empty", h->format->nonempty_hint, detail,
+	               "the schema \"%s\" is not empty (%lld object%s) and has no %s history "
+	               "table %s",
+	               h->schema, h->schema_objects, h->schema_objects == 1 ? "" : "s",
+	               h->format->name, h->qname);
+}
+
 int plan_check(const struct migset *set, const struct plan *p, bool allow_out_of_order,
                struct err *e)
 {
 	if (p->failed)
 		return failed_rows(p, e);
+	if (!p->h->exists && p->h->schema_objects > 0 && p->h->format->nonempty_hint &&
+	    p->pending + p->out_of_order > 0)
+		return nonempty_schema(p, e);
 	bool ooo = p->out_of_order && !allow_out_of_order;
 	if (!p->changed && !ooo)
 		return EXIT_DONE;

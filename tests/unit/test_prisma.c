@@ -10,7 +10,9 @@
 
 #include "err.h"
 #include "format.h"
+#include "history.h"
 #include "migration.h"
+#include "plan.h"
 #include "unit.h"
 
 struct prisma_case {
@@ -156,8 +158,84 @@ static void table_tests(void)
 	}
 }
 
+/* Prisma takes a script as unchanged when the recorded checksum is that of the script, of it
+ * with "\r\n" made "\n" or with every "\n" made "\r\n", each also written unpadded
+ * (prisma/prisma-engines schema-engine/connectors/schema-connector/src/checksum.rs,
+ * script_matches_checksum and its test script_matches_checksum_is_line_ending_agnostic, at
+ * 48784dc4afd777a4e5f95b2191e749dd32c40733). The recorded values are Python's
+ * hashlib.sha256(...).hexdigest() of the other script, and ''.join('%x' % b) of its bytes. */
+struct eol_case {
+	const char *name;
+	const char *script;   /* the file on disk */
+	const char *recorded; /* the checksum in _prisma_migrations */
+	enum mig_state want;
+};
+static const struct eol_case eol_cases[] = {
+        {"CRLF file, LF row", "ab\r\ncd\r\nef\r\ngh\rab",
+         "19e2689db24f2c9752e5c5d50ad4905b13a7ad843714ae5f3293b43c2fb89611", MIG_APPLIED},
+        {"CRLF file, LF row unpadded", "ab\r\ncd\r\nef\r\ngh\rab",
+         "19e2689db24f2c9752e5c5d5ad4905b13a7ad843714ae5f3293b43c2fb89611", MIG_APPLIED},
+        {"LF file, CRLF row", "ab\ncd\nef\ngh\rab",
+         "e2cfcb72f0a68c204be7f21fdbac3dc07738ba485840404d13628db3ccfc367a", MIG_APPLIED},
+        {"CRLF file, row of another script", "ab\r\ncd\r\nef\r\ngh\rab",
+         "99c58506090e1f80adf0ff55014be9e1ac1349b7eb044e1890a0dc99cce17a93", MIG_CHANGED},
+        {"BOM and LF file, BOM and CRLF row",
+         "\xEF\xBB\xBF"
+         "A\nB\n",
+         "d98a528c95a12ef80a4af869e6c60344428c52eafac4a7ad01de93a63268ca79", MIG_APPLIED},
+        {"BOM and CRLF file, BOM and LF row unpadded",
+         "\xEF\xBB\xBF"
+         "A\r\nB\r\n",
+         "4738597ed7b2c399ec528813eb3ba6e09b628132a44e32c1c8f65b615f7830", MIG_APPLIED},
+};
+
+static void eol_tests(void)
+{
+	const struct format *f = format_find("prisma");
+	for (size_t i = 0; i < sizeof eol_cases / sizeof *eol_cases; i++) {
+		const struct eol_case *c = &eol_cases[i];
+		if (!unit_begin("prisma/checksum line endings: %s", c->name))
+			continue;
+		char dir[] = "/tmp/dbready-unit-prisma.XXXXXX", path[256];
+		EXPECT(mkdtemp(dir) != NULL, "mkdtemp failed");
+		snprintf(path, sizeof path, "%s/migration_lock.toml", dir);
+		bool ok = put(path, "provider = \"postgresql\"\n");
+		snprintf(path, sizeof path, "%s/20240101000000_a", dir);
+		ok = ok && mkdir(path, 0700) == 0;
+		snprintf(path, sizeof path, "%s/20240101000000_a/migration.sql", dir);
+		ok = ok && put(path, c->script);
+		struct migset set;
+		memset(&set, 0, sizeof set);
+		struct err e;
+		memset(&e, 0, sizeof e);
+		EXPECT(ok, "could not build the folder");
+		if (ok && format_load(dir, f, &set, &e) == 0 && set.n == 1) {
+			struct history h;
+			memset(&h, 0, sizeof h);
+			h.format = f;
+			h.exists = true;
+			struct hrow row = {.key = "20240101000000_a", .hash = (char *)c->recorded};
+			h.rows = &row;
+			h.n = 1;
+			struct plan p;
+			EXPECT(plan_build(&set, &h, &p), "out of memory");
+			EXPECT(set.m[0].state == c->want, "state %s, want %s",
+			       plan_state_name(set.m[0].state), plan_state_name(c->want));
+			plan_free(&p);
+		} else {
+			EXPECT(false, "format_load: %s", e.msg);
+		}
+		migset_free(&set);
+		char cmd[256];
+		snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+		EXPECT(system(cmd) == 0, "rm -rf failed");
+		unit_end();
+	}
+}
+
 void suite_prisma(void)
 {
 	load_tests();
 	table_tests();
+	eol_tests();
 }
