@@ -655,7 +655,6 @@ static const char *const unknown_param_hints[][2] = {
         {"ssl", "Use sslmode=require (or verify-full) instead of ssl=true."},
         {"schema", "\"schema\" is Prisma's parameter; libpq has none. Set the search path in "
                    "the migrations, or use options=-csearch_path%3Dmyschema."},
-        {"currentSchema", "\"currentSchema\" is JDBC's; use options=-csearch_path%3Dmyschema."},
         {"pgbouncer", "\"pgbouncer=true\" is Prisma's; remove it, and give dbready the direct "
                       "(non-pooled) endpoint."},
         {"connection_limit", "That is Prisma's pool setting; remove it."},

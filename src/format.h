@@ -20,10 +20,11 @@ struct source_dir;
 
 /* A statement the history table's hooks write, with its $1.. parameters (pointers into the
  * migration, the applied_by text and the duration, which outlive it). Every text is the fixed
- * SQL of a format file (under 700 bytes) plus the quoted table name (under 300): it fits by
- * construction. */
-#define FORMAT_SQL_MAX   1024
-#define FORMAT_SQL_STEPS 3
+ * SQL of a format file (under 700 bytes) plus the quoted table name (under 300), or names a
+ * format's loader has checked to fit (Flyway's FLYWAY_SCHEMAS, at most 900 bytes as SQL
+ * literals): it fits by construction. */
+#define FORMAT_SQL_MAX   2048
+#define FORMAT_SQL_STEPS 5
 struct fsql {
 	char text[FORMAT_SQL_MAX];
 	const char *params[6];
@@ -55,6 +56,12 @@ enum fsetting_kind {
 	                    * session's search_path (Prisma's ?schema=) */
 	FSET_USER,         /* env: the user, when the URL from the tool's FSET_URL names none */
 	FSET_PASSWORD,     /* env: the password, likewise (a secret, never shown) */
+	FSET_LOCATIONS,    /* env: the migrations folder as the tool's list of locations,
+	                    * "<prefix><path>" separated by commas (struct format.location_prefix),
+	                    * read    when --dir/DBREADY_DIR is not set; one location only, any other
+	                    * prefix refused (dialect_dir) */
+	FSET_OUT_OF_ORDER, /* env: "true" or "false": --allow-out-of-order, when neither the flag
+	                    * nor DBREADY_ALLOW_OUT_OF_ORDER is given */
 };
 struct fsetting {
 	const char *name; /* the variable or URL parameter, as the tool spells it */
@@ -89,6 +96,8 @@ struct format {
 	const struct fsetting *env;        /* environment variables */
 	const struct fsetting *url_params; /* URL parameters libpq does not know */
 	const char *const *url_schemes;    /* URL schemes read as postgres:// ("pgx5") */
+	/* FSET_LOCATIONS: the one kind of location that names a folder ("filesystem:") */
+	const char *location_prefix;
 
 	/* --- the history table --- */
 	const char *schema;    /* its default schema; NULL: the session's current_schema() */
@@ -131,6 +140,10 @@ struct format {
 	/* NULL: keys are numbers (source_version_cmp); else the tool's order of two keys
 	 * (<0, 0, >0), by which plan finds the newest applied key and out-of-order files */
 	int (*key_cmp)(const char *a, const char *b);
+	/* The session's search_path starts with the history table's schema, before what it was
+	 * ("schema", then the old value), unless it already does (Flyway's
+	 * changeCurrentSchemaTo): unqualified names in the migrations mean that schema. */
+	bool schema_leads_search_path;
 	/* NULL when the tool takes no lock; else its advisory lock key for these names, which
 	 * dbready takes with pg_try_advisory_xact_lock beside its own */
 	bool (*tool_lock)(const struct lock_names *names, long long *key);

@@ -74,6 +74,34 @@ static void create_sql(const char *qname, struct fsql_list *out)
 	            "ALTER TABLE %s ADD CONSTRAINT \"%s_pk\" PRIMARY KEY (\"installed_rank\")",
 	            qname, q);
 	fsql_printf(fsql_add(out, 0), "CREATE INDEX \"%s_s_idx\" ON %s (\"success\")", q, qname);
+	/* createSchemas (Flyway's default): DbSchemas.create() makes every schema of
+	 * FLYWAY_SCHEMAS that does not exist (CREATE SCHEMA "name"), and SchemaHistory
+	 * .addSchemasMarker() records those it made in one row: installed_rank 0, version NULL,
+	 * "<< Flyway Schema Creation >>", type SCHEMA, script "a","b", checksum NULL,
+	 * execution_time 0. The history table's own schema was made just before, by this
+	 * transaction (age(xmin) = 0): it counts as made too. */
+	char names[FLYWAY_SCHEMAS_SQL_MAX];
+	if (!flyway_schemas_sql(names, sizeof names) || !*names)
+		return;
+	const char *by = flyway_env("FLYWAY_INSTALLED_BY");
+	char lit[FLYWAY_INSTALLED_BY_SQL_MAX]; /* load() checked that it fits */
+	if (!by || !flyway_sql_literal(by, lit, sizeof lit))
+		snprintf(lit, sizeof lit, "current_user");
+	fsql_printf(
+	        fsql_add(out, 0),
+	        "DO $flyway$ DECLARE s text; made text[] := '{}'; BEGIN "
+	        "FOREACH s IN ARRAY ARRAY[%s]::text[] LOOP "
+	        "IF NOT EXISTS (SELECT FROM pg_namespace WHERE nspname = s) THEN "
+	        "EXECUTE format('CREATE SCHEMA %%I', s); made := made || s; "
+	        "ELSIF EXISTS (SELECT FROM pg_namespace WHERE nspname = s AND age(xmin) = 0) "
+	        "THEN made := made || s; END IF; END LOOP; "
+	        "IF cardinality(made) > 0 THEN INSERT INTO %s (\"installed_rank\", "
+	        "\"version\", \"description\", \"type\", \"script\", \"checksum\", "
+	        "\"installed_by\", \"execution_time\", \"success\") SELECT 0, NULL, "
+	        "'<< Flyway Schema Creation >>', 'SCHEMA', string_agg('\"' || replace(m, '\"', "
+	        "'\"\"') || '\"', ',' ORDER BY o), NULL, %s, 0, true FROM unnest(made) WITH "
+	        "ORDINALITY AS u(m, o); END IF; END $flyway$",
+	        names, qname, lit);
 }
 
 /* SchemaHistory.addAppliedMigration(): installed_rank = the highest + 1, type SQL, the
@@ -116,13 +144,22 @@ static const struct fsetting env[] = {
         {"FLYWAY_URL", FSET_URL},
         {"FLYWAY_USER", FSET_USER},
         {"FLYWAY_PASSWORD", FSET_PASSWORD},
-        /* the history table's schema; FLYWAY_SCHEMAS' first entry is load()'s to check */
+        /* the history table's schema: FLYWAY_DEFAULT_SCHEMA, else FLYWAY_SCHEMAS' first
+         * (Flyway's defaultSchema, else schemas[0]); the schemas are created with the
+         * history table (createSchemas) */
         {"FLYWAY_DEFAULT_SCHEMA", FSET_SCHEMA},
+        {"FLYWAY_SCHEMAS", FSET_SCHEMA_LIST},
         {"FLYWAY_TABLE", FSET_TABLE_NAME},
+        /* filesystem:<path>, one location (dialect_dir) */
+        {"FLYWAY_LOCATIONS", FSET_LOCATIONS},
+        {"FLYWAY_OUT_OF_ORDER", FSET_OUT_OF_ORDER},
         {NULL, 0},
 };
 
 static const struct fsetting url_params[] = {
+        /* pgjdbc sends it as the session's search_path; its first schema is the connection's
+         * current schema, Flyway's default schema when none is configured */
+        {"currentSchema", FSET_SCHEMA_LIST},
         /* pgjdbc's own client switches */
         {"prepareThreshold", FSET_CLIENT},
         {"socketTimeout", FSET_CLIENT},
@@ -141,8 +178,14 @@ const struct format format_flyway = {
         .env = env,
         .url_params = url_params,
         .url_schemes = NULL, /* jdbc:postgresql:// is read by dialect.c for every format */
-        /* FLYWAY_DEFAULT_SCHEMA, else FLYWAY_SCHEMAS' first, else the current schema */
+        /* Location.java: a location without a prefix is on the classpath, which dbready has
+         * not */
+        .location_prefix = "filesystem:",
+        /* FLYWAY_DEFAULT_SCHEMA, else FLYWAY_SCHEMAS' first, else currentSchema's first,
+         * else the current schema */
         .schema = NULL,
+        /* PostgreSQLConnection.changeCurrentSchemaTo(): search_path = "schema",<as it was> */
+        .schema_leads_search_path = true,
         .table = "flyway_schema_history",
         .key_label = "version",
         .key_is_number = false,

@@ -79,6 +79,21 @@ void flyway_ph_free(struct flyway_ph *c);
  * exit code with e filled (an undefined placeholder: exit 6, naming it). */
 int flyway_replace_placeholders(struct flyway_ph *c, char **text, size_t *len, struct err *e);
 
+/* ---------- format_flyway_config.c ---------- */
+
+/* s as an SQL string literal ('...', quotes doubled) into out; false when it does not fit */
+bool flyway_sql_literal(const char *s, char *out, size_t cap);
+
+/* FLYWAY_SCHEMAS' names as SQL literals separated by ", " ("" when not set); false when
+ * they do not fit cap or a name is longer than 63 bytes */
+#define FLYWAY_SCHEMAS_SQL_MAX      640
+#define FLYWAY_INSTALLED_BY_SQL_MAX 256
+bool flyway_schemas_sql(char *out, size_t cap);
+
+/* Refuse (exit 3) what create_sql could not write: FLYWAY_SCHEMAS too long,
+ * FLYWAY_INSTALLED_BY over 100 characters. */
+int flyway_check_config(struct err *e);
+
 /* ---------- format_flyway_load.c ---------- */
 
 /* struct format.load */

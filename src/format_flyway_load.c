@@ -200,22 +200,8 @@ int flyway_load(const struct source_dir *d, struct migset *set, struct err *e)
 		        "dbready does not write Flyway's baseline row; it would apply every "
 		        "migration to a schema Flyway would baseline instead.",
 		        "FLYWAY_BASELINE_ON_MIGRATE=true is not supported");
-	const char *schemas = flyway_env("FLYWAY_SCHEMAS");
-	if (schemas && !flyway_env("FLYWAY_DEFAULT_SCHEMA") &&
-	    !(strncmp(schemas, "public", 6) == 0 && (!schemas[6] || schemas[6] == ',')))
-		return err_set(
-		        e, EXIT_CONFIG, "flyway_schemas_unsupported",
-		        "Set FLYWAY_DEFAULT_SCHEMA to the first schema of FLYWAY_SCHEMAS as "
-		        "well (or --history-table schema.flyway_schema_history together "
-		        "with FLYWAY_DEFAULT_SCHEMA).",
-		        "Flyway keeps its history table in the first schema of FLYWAY_SCHEMAS; "
-		        "dbready reads that schema from FLYWAY_DEFAULT_SCHEMA only, and would "
-		        "otherwise write a second history table in the current schema.",
-		        "FLYWAY_SCHEMAS is set without FLYWAY_DEFAULT_SCHEMA");
-	const char *ooo = flyway_env("FLYWAY_OUT_OF_ORDER");
-	if (ooo && strcasecmp(ooo, "true") == 0)
-		log_warn("FLYWAY_OUT_OF_ORDER=true is not read: give dbready --allow-out-of-order "
-		         "to apply migrations older than the newest applied one");
+	if ((rc = flyway_check_config(e)) != EXIT_DONE)
+		return rc;
 	const char *v = flyway_env("FLYWAY_VALIDATE_ON_MIGRATE");
 	if (v && strcasecmp(v, "false") == 0)
 		log_warn("FLYWAY_VALIDATE_ON_MIGRATE=false: dbready still refuses a migration "

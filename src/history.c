@@ -160,14 +160,44 @@ static int query_error(struct err *e, PGresult *res, PGconn *conn, const char *w
 	return e->code;
 }
 
+/* The session's search_path becomes "schema",<what it was>, unless it starts with the schema
+ * already (format.h schema_leads_search_path; Flyway's changeCurrentSchemaTo). */
+static int lead_search_path(PGconn *conn, const char *schema, const char *path, struct err *e)
+{
+	size_t sl = strlen(schema);
+	if (strcmp(path, schema) == 0 || (strncmp(path, schema, sl) == 0 && path[sl] == ','))
+		return EXIT_DONE;
+	char qs[QUOTED_MAX];
+	quote_ident(schema, qs);
+	char *sp = malloc(strlen(qs) + 1 + strlen(path) + 1);
+	if (!sp)
+		return err_set(e, EXIT_INTERNAL, NULL, NULL, NULL, "out of memory");
+	sprintf(sp, "%s%s%s", qs, *path ? "," : "", path);
+	const char *params[1] = {sp};
+	PGresult *res;
+	struct pipe_outcome o;
+	bool ok = pipeline_query(conn, "SELECT set_config('search_path', $1, false)", params, 1,
+	                         &res, &o);
+	free(sp);
+	if (!ok) {
+		if (!res)
+			return pipeline_no_answer(conn, &o, "trying to set the search_path", e);
+		query_error(e, res, conn, "set the search_path");
+	}
+	PQclear(res);
+	return ok ? EXIT_DONE : e->code;
+}
+
 /* The session's database and current schema: the tool's lock key needs the one, a format
  * whose table lives in the current schema the other. */
 static int bind(PGconn *conn, struct history *h, struct err *e)
 {
 	PGresult *res;
 	struct pipe_outcome o;
-	if (!pipeline_query(conn, "SELECT current_database(), current_schema()", NULL, 0, &res,
-	                    &o)) {
+	if (!pipeline_query(conn,
+	                    "SELECT current_database(), current_schema(), "
+	                    "current_setting('search_path')",
+	                    NULL, 0, &res, &o)) {
 		if (!res)
 			return pipeline_no_answer(conn, &o, "trying to look up the current schema",
 			                          e);
@@ -199,7 +229,12 @@ static int bind(PGconn *conn, struct history *h, struct err *e)
 		}
 		snprintf(h->schema, sizeof h->schema, "%s", cs);
 	}
+	int rc = h->format->schema_leads_search_path
+	                 ? lead_search_path(conn, h->schema, PQgetvalue(res, 0, 2), e)
+	                 : EXIT_DONE;
 	PQclear(res);
+	if (rc != EXIT_DONE)
+		return rc;
 	bind_names(h);
 	h->bound = true;
 	return EXIT_DONE;

@@ -336,8 +336,73 @@ check "flyway env: ops.flyway_schema_history holds the row, installed_by app" \
 	test "$(q main envjdbc "SELECT installed_by || '/' || script FROM ops.flyway_schema_history")/$(exists envjdbc flyway_schema_history)" = "app/V1__who.sql/f"
 check "flyway env: \${flyway:user}@\${flyway:database} from FLYWAY_USER and the JDBC URL" \
 	test "$(q main envjdbc "SELECT column_default FROM information_schema.columns WHERE table_name = 'who'")" = "'app@envjdbc'::text"
-FLYWAY_SCHEMAS=ops run_dbready "flyway env: FLYWAY_SCHEMAS=ops without FLYWAY_DEFAULT_SCHEMA is refused" 3 check --url "$URL" --dir "$S"
-assert_contains "$RUN_ERR" "FLYWAY_SCHEMAS is set without FLYWAY_DEFAULT_SCHEMA"
+check "flyway env: FLYWAY_DEFAULT_SCHEMA=ops leads the search_path: who is ops.who" \
+	test "$(q main envjdbc "SELECT table_schema FROM information_schema.tables WHERE table_name = 'who'")" = ops
+
+# FLYWAY_SCHEMAS without FLYWAY_DEFAULT_SCHEMA: the first is the default schema (Flyway's
+# schemas[0]); DbSchemas.create() makes the missing ones and addSchemasMarker() records them
+# (rank 0, "<< Flyway Schema Creation >>", type SCHEMA, script "a","b" as Schema.toString()
+# quotes them, checksum NULL, execution_time 0); PostgreSQLConnection.changeCurrentSchemaTo()
+# sets search_path to "first",<as it was> (set_config, comma without a space)
+URL=$(new_db envschemas)
+mkmig "$T/schemas" V1__here.sql 'CREATE TABLE here (sp text DEFAULT current_setting('"'"'search_path'"'"'));\nINSERT INTO here DEFAULT VALUES;\n'
+FLYWAY_SCHEMAS='sales, Extra' run_dbready "flyway env: FLYWAY_SCHEMAS=sales,Extra (neither exists)" 0 run --url "$URL" --dir "$T/schemas" --timeout 20s
+check "flyway env: sales.flyway_schema_history, both schemas made" \
+	test "$(exists envschemas sales.flyway_schema_history)/$(q main envschemas "SELECT string_agg(nspname, ',' ORDER BY nspname) FROM pg_namespace WHERE nspname IN ('sales', 'Extra')")" = "t/Extra,sales"
+check "flyway env: the schema marker row, then V1 at rank 1" \
+	test "$(q main envschemas "SELECT installed_rank || '|' || COALESCE(version, '-') || '|' || description || '|' || type || '|' || script || '|' || COALESCE(checksum::text, 'NULL') || '|' || execution_time || '|' || success FROM sales.flyway_schema_history ORDER BY installed_rank" | tr '\n' ';')" \
+	= '0|-|<< Flyway Schema Creation >>|SCHEMA|"sales","Extra"|NULL|0|true;1|1|here|SQL|V1__here.sql|'"$(crc_of "$T/schemas/V1__here.sql")"'|'"$(q main envschemas "SELECT execution_time FROM sales.flyway_schema_history WHERE installed_rank = 1")"'|true;'
+check "flyway env: the migration ran with search_path \"sales\",<as it was>; here is sales.here" \
+	test "$(q main envschemas "SELECT sp FROM sales.here")" = '"sales","$user", public'
+FLYWAY_SCHEMAS='sales, Extra' run_dbready "flyway env: FLYWAY_SCHEMAS, second run" 0 run --url "$URL" --dir "$T/schemas" --timeout 20s
+assert_contains "$RUN_TERMLOG" "ok: nothing to apply"
+# the schema already there: no marker row (none made)
+URL=$(new_db envschemas2)
+q main envschemas2 "CREATE SCHEMA sales AUTHORIZATION app" >/dev/null
+FLYWAY_SCHEMAS=sales run_dbready "flyway env: FLYWAY_SCHEMAS=sales, which exists" 0 run --url "$URL" --dir "$T/schemas" --timeout 20s
+check "flyway env: no marker row when no schema was made" \
+	test "$(q main envschemas2 "SELECT string_agg(installed_rank || type, ',') FROM sales.flyway_schema_history")" = "1SQL"
+
+# pgjdbc's currentSchema: the session's search_path, its first schema the default schema
+URL=$(new_db envcurrent)
+q main envcurrent "CREATE SCHEMA cur AUTHORIZATION app" >/dev/null
+FLYWAY_URL="jdbc:postgresql://127.0.0.1:$(pg_port main)/envcurrent?currentSchema=cur,public" FLYWAY_USER=app FLYWAY_PASSWORD=$CANARY \
+	run_dbready "flyway env: a JDBC URL with currentSchema=cur,public" 0 run --dir "$T/schemas" --timeout 20s
+check "flyway env: currentSchema: cur.flyway_schema_history, search_path cur,public" \
+	test "$(exists envcurrent cur.flyway_schema_history)/$(q main envcurrent "SELECT sp FROM cur.here")" = "t/cur,public"
+
+# FLYWAY_LOCATIONS: a filesystem: location is the folder when --dir/DBREADY_DIR are not set
+URL=$(new_db envloc)
+FLYWAY_LOCATIONS="filesystem:$T/schemas" run_dbready "flyway env: FLYWAY_LOCATIONS=filesystem:<dir>" 0 run --url "$URL" --timeout 20s
+check "flyway env: FLYWAY_LOCATIONS: V1 applied" test "$(exists envloc here)" = t
+FLYWAY_LOCATIONS="classpath:db/migration" run_dbready "flyway env: FLYWAY_LOCATIONS=classpath: is refused" 3 check --url "$URL"
+assert_contains "$RUN_ERR" 'FLYWAY_LOCATIONS location "classpath:db/migration" is not a filesystem: location'
+FLYWAY_LOCATIONS="db/migration" run_dbready "flyway env: FLYWAY_LOCATIONS without a prefix (classpath) is refused" 3 check --url "$URL"
+assert_contains "$RUN_ERR" 'a location without a prefix is a classpath: one'
+FLYWAY_LOCATIONS="filesystem:$T/schemas,filesystem:$T/seq" run_dbready "flyway env: two FLYWAY_LOCATIONS are refused" 3 check --url "$URL"
+assert_contains "$RUN_ERR" 'FLYWAY_LOCATIONS names more than one location'
+FLYWAY_LOCATIONS="classpath:db/migration" run_dbready "flyway env: --dir beats FLYWAY_LOCATIONS" 0 check --url "$URL" --dir "$T/schemas"
+
+# FLYWAY_OUT_OF_ORDER=true: --allow-out-of-order (Flyway's outOfOrder); the flag beats it
+URL=$(new_db envooo)
+flyway_history envooo 1 3
+FLYWAY_OUT_OF_ORDER=false run_dbready "flyway env: FLYWAY_OUT_OF_ORDER=false: V2 out of order is refused" 6 run --url "$URL" --dir "$S" --timeout 20s
+assert_contains "$RUN_ERR" "older than the newest applied one"
+FLYWAY_OUT_OF_ORDER=true run_dbready "flyway env: FLYWAY_OUT_OF_ORDER=true, --allow-out-of-order=false beats it" 6 run --url "$URL" --dir "$S" --timeout 20s --allow-out-of-order=false
+FLYWAY_OUT_OF_ORDER=maybe run_dbready "flyway env: FLYWAY_OUT_OF_ORDER=maybe is refused" 2 check --url "$URL" --dir "$S"
+assert_contains "$RUN_ERR" 'invalid boolean "maybe" for FLYWAY_OUT_OF_ORDER'
+FLYWAY_OUT_OF_ORDER=true run_dbready "flyway env: FLYWAY_OUT_OF_ORDER=true applies V2, V4, V5" 0 run --url "$URL" --dir "$S" --timeout 20s
+assert_contains "$RUN_TERMLOG" "ok: applied 3 migrations"
+check "flyway env: FLYWAY_OUT_OF_ORDER: V2 at rank 3" test "$(rows envooo | cut -d';' -f3)" = "3|2|t2|SQL|V2__t2.sql|1"
+
+# FLYWAY_VALIDATE_ON_MIGRATE=false: Flyway then migrates past an edited file; dbready has no
+# switch to accept an edited migration, so it still refuses, and says so
+URL=$(new_db envvalidate)
+flyway_history envvalidate 1
+cp -r "$S" "$T/seq_edited"
+printf 'CREATE TABLE t1 (id int); -- edited\n' >"$T/seq_edited/V1__t1.sql"
+FLYWAY_VALIDATE_ON_MIGRATE=false run_dbready "flyway env: FLYWAY_VALIDATE_ON_MIGRATE=false, an edited file" 6 run --url "$URL" --dir "$T/seq_edited" --timeout 20s
+assert_contains "$RUN_ERR" "FLYWAY_VALIDATE_ON_MIGRATE=false: dbready still refuses a migration edited after it was applied"
 FLYWAY_BASELINE_ON_MIGRATE=true run_dbready "flyway env: FLYWAY_BASELINE_ON_MIGRATE=true is refused" 3 check --url "$URL" --dir "$S"
 assert_contains "$RUN_ERR" "FLYWAY_BASELINE_ON_MIGRATE"
 

@@ -35,6 +35,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "dialect.h"
 #include "format.h"
 #include "format_flyway.h"
 #include "history.h"
@@ -264,8 +265,73 @@ static void guard_key_tests(void)
 	unit_end();
 }
 
+/* Flyway's configuration through the generic dialect (format_flyway.c's settings):
+ * FLYWAY_DEFAULT_SCHEMA beats FLYWAY_SCHEMAS' first (Flyway: defaultSchema, else schemas[0]);
+ * pgjdbc's currentSchema is the session's search_path; FLYWAY_LOCATIONS names the folder */
+static void dialect_tests(void)
+{
+	const struct format *f = format_find("flyway");
+	if (unit_begin("flyway/dialect: FLYWAY_SCHEMAS' first, FLYWAY_DEFAULT_SCHEMA first")) {
+		struct dialect d;
+		memset(&d, 0, sizeof d);
+		char spec[512], why[256];
+		setenv("FLYWAY_SCHEMAS", " sales , other", 1);
+		EXPECT(dialect_history_table(f, &d, spec, sizeof spec, why, sizeof why), "none");
+		EXPECT_STR(spec, "\"sales\".\"flyway_schema_history\"");
+		setenv("FLYWAY_DEFAULT_SCHEMA", "ops", 1);
+		EXPECT(dialect_history_table(f, &d, spec, sizeof spec, why, sizeof why), "none");
+		EXPECT_STR(spec, "\"ops\".\"flyway_schema_history\"");
+		unsetenv("FLYWAY_SCHEMAS");
+		unsetenv("FLYWAY_DEFAULT_SCHEMA");
+		unit_end();
+	}
+	if (unit_begin("flyway/dialect: currentSchema is the search_path")) {
+		struct dialect d;
+		memset(&d, 0, sizeof d);
+		char *out = NULL, why[256], spec[512], from[256];
+		EXPECT_INT(dialect_take("jdbc:postgresql://h/db?currentSchema=cur,public&x=1",
+		                        &out, &d, why, sizeof why),
+		           0);
+		EXPECT_STR(out ? out : "(null)", "postgresql://h/db?x=1");
+		EXPECT_STR(d.search_path ? d.search_path : "(null)", "cur,public");
+		EXPECT(dialect_history_table(f, &d, spec, sizeof spec, from, sizeof from), "none");
+		EXPECT_STR(spec, "\"cur\".\"flyway_schema_history\"");
+		free(out);
+		dialect_free(&d);
+		unit_end();
+	}
+	static const struct {
+		const char *v;
+		int rc;
+		const char *dir_or_why;
+	} loc[] = {
+	        {"filesystem:/flyway/sql", 1, "/flyway/sql"},
+	        {" FILESYSTEM:db/migration ", 1, "db/migration"},
+	        {"classpath:db/migration", -1, "is not a filesystem: location"},
+	        {"db/migration", -1, "a location without a prefix is a classpath: one"},
+	        {"filesystem:a,filesystem:b", -1, "names more than one location"},
+	        {"filesystem:sql/*", -1, "has a wildcard"},
+	};
+	for (size_t i = 0; i < sizeof loc / sizeof *loc; i++) {
+		if (!unit_begin("flyway/dialect: FLYWAY_LOCATIONS=%s", loc[i].v))
+			continue;
+		setenv("FLYWAY_LOCATIONS", loc[i].v, 1);
+		const char *dir = NULL, *name = NULL;
+		char why[512] = "";
+		int rc = dialect_dir(&dir, &name, why, sizeof why);
+		EXPECT_INT(rc, loc[i].rc);
+		if (rc == 1)
+			EXPECT_STR(dir, loc[i].dir_or_why);
+		else
+			EXPECT(strstr(why, loc[i].dir_or_why) != NULL, "why: %s", why);
+		unsetenv("FLYWAY_LOCATIONS");
+		unit_end();
+	}
+}
+
 void suite_flyway(void)
 {
+	dialect_tests();
 	guard_key_tests();
 	plan_order_tests();
 	checksum_tests();
