@@ -62,6 +62,10 @@ enum fsetting_kind {
 	                    * prefix refused (dialect_dir) */
 	FSET_OUT_OF_ORDER, /* env: "true" or "false": --allow-out-of-order, when neither the flag
 	                    * nor DBREADY_ALLOW_OUT_OF_ORDER is given */
+	FSET_BASELINE_ON_MIGRATE, /* env: "true": when the history table is absent and its
+	                           * schema is not empty, record a baseline (baseline_sql) and
+	                           * apply only what is newer (Flyway's baselineOnMigrate) */
+	FSET_BASELINE_KEY,        /* env: the key that baseline takes (else baseline_default) */
 };
 struct fsetting {
 	const char *name; /* the variable or URL parameter, as the tool spells it */
@@ -109,9 +113,11 @@ struct format {
 	 * below it is applied, and there is neither out-of-order nor an unknown older row. */
 	bool watermark;
 	/* SQL (printf, %s = the quoted table): the applied migrations as the tool computes them,
-	 * rows of (key text, hash text, name text, failed text): hash '' when the tool records
-	 * none; failed non-NULL when the row records a migration that failed or is half done
-	 * (the text says what the row holds, e.g. "dirty = true") */
+	 * rows of (key text, hash text, name text, failed text[, baseline text]): hash '' when
+	 * the tool records none; failed non-NULL when the row records a migration that failed
+	 * or is half done (the text says what the row holds, e.g. "dirty = true"); baseline
+	 * (optional) non-NULL when the row records a baseline: the migrations at or below its
+	 * key are "baselined", applied by no one */
 	const char *read_sql;
 	/* SQL (printf, %s = the quoted table, $1 = text[] of keys): one boolean, whether any of
 	 * the keys is applied now or a failed row appeared; never raises. A repeatable
@@ -125,6 +131,13 @@ struct format {
 	 * and so does dbready, before anything runs: this is what the tool says, and the way
 	 * out (HINT of exit 6). */
 	const char *nonempty_hint;
+	/* NULL: the tool cannot baseline. Else the statements that record a baseline at key,
+	 * run right after create_sql: the schema already holds what every migration at or below
+	 * key made (upto: the newest of them on disk, or NULL). baseline_default: the key when
+	 * none is configured (FSET_BASELINE_KEY). */
+	void (*baseline_sql)(const char *qname, const char *key, const struct migration *upto,
+	                     struct fsql_list *out);
+	const char *baseline_default;
 	/* the statements that create the table (and its first rows) as the tool does */
 	void (*create_sql)(const char *qname, struct fsql_list *out);
 	/* the statements that record m as applied (duration_ms NULL: the row is written in the

@@ -104,6 +104,24 @@ static void create_sql(const char *qname, struct fsql_list *out)
 	        names, qname, lit);
 }
 
+/* Database.getBaselineStatement(), in the create script (getRawCreateScript(table, true)):
+ * installed_rank 1, the baseline version ("_" read as ".", as MigrationVersion shows it),
+ * description and script "<< Flyway Baseline >>" (FLYWAY_BASELINE_DESCRIPTION), type
+ * BASELINE, checksum NULL, execution_time 0, success true */
+static void baseline_sql(const char *qname, const char *key, const struct migration *upto,
+                         struct fsql_list *out)
+{
+	(void)upto; /* Flyway's baseline names a version, not a file */
+	const char *by = flyway_env("FLYWAY_INSTALLED_BY");
+	const char *desc = flyway_env("FLYWAY_BASELINE_DESCRIPTION");
+	fsql_printf(fsql_add(out, 3, key, desc ? desc : "<< Flyway Baseline >>", by ? by : ""),
+	            "INSERT INTO %s (\"installed_rank\", \"version\", \"description\", "
+	            "\"type\", \"script\", \"checksum\", \"installed_by\", \"execution_time\", "
+	            "\"success\") VALUES (1, replace($1, '_', '.'), $2, 'BASELINE', $2, NULL, "
+	            "COALESCE(NULLIF($3, ''), current_user), 0, true)",
+	            qname);
+}
+
 /* SchemaHistory.addAppliedMigration(): installed_rank = the highest + 1, type SQL, the
  * installed_by that FLYWAY_INSTALLED_BY sets, else current_user */
 static void record_sql(const char *qname, const struct migration *m, const char *applied_by,
@@ -153,6 +171,8 @@ static const struct fsetting env[] = {
         /* filesystem:<path>, one location (dialect_dir) */
         {"FLYWAY_LOCATIONS", FSET_LOCATIONS},
         {"FLYWAY_OUT_OF_ORDER", FSET_OUT_OF_ORDER},
+        {"FLYWAY_BASELINE_ON_MIGRATE", FSET_BASELINE_ON_MIGRATE},
+        {"FLYWAY_BASELINE_VERSION", FSET_BASELINE_KEY},
         {NULL, 0},
 };
 
@@ -192,8 +212,9 @@ const struct format format_flyway = {
         .records_checksum = true,
         .watermark = false,
         .read_sql = "SELECT COALESCE(\"version\", ''), COALESCE(\"checksum\"::text, ''), "
-                    "\"description\", CASE WHEN NOT \"success\" THEN 'success = false' END "
-                    "FROM %s WHERE \"type\" NOT IN ('SCHEMA', 'DELETE') ORDER BY "
+                    "\"description\", CASE WHEN NOT \"success\" THEN 'success = false' END, "
+                    "CASE WHEN \"type\" = 'BASELINE' THEN 'baseline' END FROM %s WHERE \"type\" "
+                    "NOT IN ('SCHEMA', 'DELETE') ORDER BY "
                     "\"installed_rank\"",
         /* a versioned migration is applied once; a repeatable one ("<checksum>
          * <description>") is applied when the newest row of its description carries its
@@ -209,6 +230,15 @@ const struct format format_flyway = {
                        "failed migration did by hand, remove its row with `flyway repair` "
                        "(or DELETE FROM flyway_schema_history WHERE NOT success), then run "
                        "again.",
+        /* Flyway.migrate(): "Found non-empty schema(s) ... but no schema history table" */
+        .nonempty_hint = "Flyway refuses this too (\"Found non-empty schema(s) ... but no "
+                         "schema history table. Use baseline() or set baselineOnMigrate to "
+                         "true\"): set FLYWAY_BASELINE_ON_MIGRATE=true and "
+                         "FLYWAY_BASELINE_VERSION to the version the schema is at (default 1): "
+                         "dbready then records that baseline and applies only the newer "
+                         "migrations.",
+        .baseline_sql = baseline_sql,
+        .baseline_default = "1", /* FlywayModel: baselineVersion "1" */
         .create_sql = create_sql,
         .record_sql = record_sql,
         .started_sql = NULL,

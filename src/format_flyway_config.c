@@ -94,5 +94,19 @@ int flyway_check_config(struct err *e)
 		               "Shorten FLYWAY_INSTALLED_BY to at most 100 characters.",
 		               "flyway_schema_history.installed_by is VARCHAR(100).",
 		               "FLYWAY_INSTALLED_BY is longer than 100 characters");
+	/* Flyway's baselineVersion is a MigrationVersion; the column holds 50 characters */
+	const char *bv = flyway_env("FLYWAY_BASELINE_VERSION");
+	if (bv && (strlen(bv) > 50 || !flyway_version_valid(bv, strlen(bv))))
+		return err_set(
+		        e, EXIT_CONFIG, "flyway_baseline_version_invalid",
+		        "Set FLYWAY_BASELINE_VERSION to a version such as 1 or 2.1 (numbers "
+		        "separated by \".\" or \"_\", at most 50 characters).",
+		        NULL, "FLYWAY_BASELINE_VERSION is not a Flyway version");
+	const char *bd = flyway_env("FLYWAY_BASELINE_DESCRIPTION");
+	if (bd && utf8_chars(bd, strlen(bd)) > 200)
+		return err_set(e, EXIT_CONFIG, "flyway_baseline_description_too_long",
+		               "Shorten FLYWAY_BASELINE_DESCRIPTION to at most 200 characters.",
+		               "flyway_schema_history.description is VARCHAR(200).",
+		               "FLYWAY_BASELINE_DESCRIPTION is longer than 200 characters");
 	return EXIT_DONE;
 }

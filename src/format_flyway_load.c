@@ -191,15 +191,6 @@ int flyway_load(const struct source_dir *d, struct migset *set, struct err *e)
 	int rc = source_check_odd(d, flyway_is_migration, e);
 	if (rc != EXIT_DONE)
 		return rc;
-	const char *b = flyway_env("FLYWAY_BASELINE_ON_MIGRATE");
-	if (b && strcasecmp(b, "true") == 0)
-		return err_set(
-		        e, EXIT_CONFIG, "flyway_baseline_unsupported",
-		        "Baseline the database with Flyway once (flyway baseline), then "
-		        "unset FLYWAY_BASELINE_ON_MIGRATE for dbready.",
-		        "dbready does not write Flyway's baseline row; it would apply every "
-		        "migration to a schema Flyway would baseline instead.",
-		        "FLYWAY_BASELINE_ON_MIGRATE=true is not supported");
 	if ((rc = flyway_check_config(e)) != EXIT_DONE)
 		return rc;
 	const char *v = flyway_env("FLYWAY_VALIDATE_ON_MIGRATE");

@@ -315,7 +315,9 @@ int history_read(PGconn *conn, struct history *h, struct err *e)
 	h->exists = strcmp(PQgetvalue(res, 0, 0), "t") == 0;
 	PQclear(res);
 	if (!h->exists)
-		return h->format->nonempty_hint ? read_schema_objects(conn, h, e) : EXIT_DONE;
+		return h->format->nonempty_hint || h->baseline_key
+		               ? read_schema_objects(conn, h, e)
+		               : EXIT_DONE;
 	char sql[HISTORY_SQL_MAX];
 	snprintf(sql, sizeof sql, h->format->read_sql, h->qname);
 	if (!pipeline_query(conn, sql, NULL, 0, &res, &o)) {
@@ -337,6 +339,7 @@ int history_read(PGconn *conn, struct history *h, struct err *e)
 		r->hash = strdup(PQgetvalue(res, i, 1));
 		r->name = PQgetisnull(res, i, 2) ? NULL : strdup(PQgetvalue(res, i, 2));
 		r->failed = PQgetisnull(res, i, 3) ? NULL : strdup(PQgetvalue(res, i, 3));
+		r->baseline = PQnfields(res) > 4 && !PQgetisnull(res, i, 4);
 		h->nfailed += !PQgetisnull(res, i, 3);
 		if (!r->key || !r->hash || (!PQgetisnull(res, i, 3) && !r->failed)) {
 			PQclear(res);
@@ -355,10 +358,17 @@ const char *history_create_schema_sql(const struct history *h, char *buf, size_t
 	return buf;
 }
 
+bool history_baselining(const struct history *h)
+{
+	return !h->exists && h->baseline_key && h->schema_objects > 0 && h->format->baseline_sql;
+}
+
 void history_create_table_sql(const struct history *h, struct fsql_list *out)
 {
 	out->n = 0;
 	h->format->create_sql(h->qname, out);
+	if (history_baselining(h))
+		h->format->baseline_sql(h->qname, h->baseline_key, h->baseline_upto, out);
 }
 
 const char *history_guard_sql(const struct history *h, bool exists, char *buf, size_t cap)

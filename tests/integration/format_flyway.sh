@@ -403,8 +403,70 @@ cp -r "$S" "$T/seq_edited"
 printf 'CREATE TABLE t1 (id int); -- edited\n' >"$T/seq_edited/V1__t1.sql"
 FLYWAY_VALIDATE_ON_MIGRATE=false run_dbready "flyway env: FLYWAY_VALIDATE_ON_MIGRATE=false, an edited file" 6 run --url "$URL" --dir "$T/seq_edited" --timeout 20s
 assert_contains "$RUN_ERR" "FLYWAY_VALIDATE_ON_MIGRATE=false: dbready still refuses a migration edited after it was applied"
-FLYWAY_BASELINE_ON_MIGRATE=true run_dbready "flyway env: FLYWAY_BASELINE_ON_MIGRATE=true is refused" 3 check --url "$URL" --dir "$S"
-assert_contains "$RUN_ERR" "FLYWAY_BASELINE_ON_MIGRATE"
+
+# --- a schema that is not empty and has no history table: refused, or baselined -------------
+# Flyway.migrate() (flyway-core .../Flyway.java): no history table and a non-empty schema ->
+# "Found non-empty schema(s) ... but no schema history table. Use baseline() or set
+# baselineOnMigrate to true"; with baselineOnMigrate, doBaseline(): the table is created
+# with Database.getBaselineStatement() (flyway-core .../database/base/Database.java):
+# installed_rank 1, version = baselineVersion (default "1", FlywayModel.java),
+# description and script "<< Flyway Baseline >>", type BASELINE, checksum NULL,
+# execution_time 0, success true; migrations at or below it are not applied. All schemas
+# empty: no baseline ("a baseline marker will not be added").
+baseline_db() { # baseline_db DB [SQL]: a fresh database whose public schema holds t1 and t2
+	local url
+	url=$(new_db "$1")
+	q main "$1" "SET ROLE app; ${2:-CREATE TABLE t1 (id int); CREATE TABLE t2 (id int)}" >/dev/null
+	printf '%s' "$url"
+}
+# hist DB: rank|version|description|type|script|checksum|installed_by|execution_time|success
+hist() {
+	q main "$1" "SELECT installed_rank || '|' || version || '|' || description || '|' || type || '|' || script || '|' || COALESCE(checksum::text, 'NULL') || '|' || installed_by || '|' || execution_time || '|' || success FROM flyway_schema_history ORDER BY installed_rank" | tr '\n' ';'
+}
+URL=$(baseline_db base_refused)
+run_dbready "flyway baseline: a non-empty schema without history is refused" 6 run --url "$URL" --dir "$S" --timeout 20s
+assert_contains "$RUN_ERR" 'is not empty (2 objects) and has no flyway history table'
+assert_contains "$RUN_ERR" 'FLYWAY_BASELINE_ON_MIGRATE=true'
+check "flyway baseline: refused: no history table, t3 not created" \
+	test "$(exists base_refused flyway_schema_history)/$(exists base_refused t3)" = "f/f"
+URL=$(baseline_db base_two)
+FLYWAY_BASELINE_ON_MIGRATE=true FLYWAY_BASELINE_VERSION=2 \
+	run_dbready "flyway baseline: FLYWAY_BASELINE_ON_MIGRATE=true, FLYWAY_BASELINE_VERSION=2" 0 run --url "$URL" --dir "$S" --timeout 20s
+assert_contains "$RUN_TERMLOG" "ok: applied 3 migrations (t3..t5)"
+et() { q main "$1" "SELECT execution_time FROM flyway_schema_history WHERE installed_rank = $2"; }
+check "flyway baseline: row 1 is Flyway's baseline at 2, then 3..5" \
+	test "$(hist base_two)" = "1|2|<< Flyway Baseline >>|BASELINE|<< Flyway Baseline >>|NULL|app|0|true;2|3|t3|SQL|V3__t3.sql|$(crc_of "$S/V3__t3.sql")|app|$(et base_two 2)|true;3|4|t4|SQL|V4__t4.sql|$(crc_of "$S/V4__t4.sql")|app|$(et base_two 3)|true;4|5|t5|SQL|V5__t5.sql|$(crc_of "$S/V5__t5.sql")|app|$(et base_two 4)|true;"
+run_dbready "flyway baseline: then, without the variables, nothing to apply" 0 run --url "$URL" --dir "$S" --timeout 20s
+assert_contains "$RUN_TERMLOG" "ok: nothing to apply"
+run_dbready "flyway baseline: status: 1 and 2 baselined, nothing unknown" 0 status --url "$URL" --dir "$S"
+assert_contains "$RUN_OUT" "3 applied, 0 pending, 0 changed, 0 out of order, 0 unknown"
+assert_matches "$RUN_OUT" 'baselined +t1'
+run_dbready "flyway baseline: status --json" 0 status --json --url "$URL" --dir "$S"
+assert_matches "$RUN_OUT" '"state":[[:space:]]*"baselined"'
+URL=$(baseline_db base_default 'CREATE TABLE t1 (id int)')
+FLYWAY_BASELINE_ON_MIGRATE=true run_dbready "flyway baseline: the default version is 1" 0 run --url "$URL" --dir "$S" --timeout 20s
+assert_contains "$RUN_TERMLOG" "ok: applied 4 migrations (t2..t5)"
+check "flyway baseline: default: baseline 1, then V2" \
+	test "$(rows base_default | cut -d';' -f1-2)" = "1|1|<< Flyway Baseline >>|BASELINE|<< Flyway Baseline >>|1;2|2|t2|SQL|V2__t2.sql|1"
+URL=$(new_db base_empty)
+FLYWAY_BASELINE_ON_MIGRATE=true run_dbready "flyway baseline: an empty schema is not baselined" 0 run --url "$URL" --dir "$S" --timeout 20s
+assert_contains "$RUN_TERMLOG" "ok: applied 5 migrations"
+check "flyway baseline: empty schema: no BASELINE row" \
+	test "$(q main base_empty "SELECT count(*) FROM flyway_schema_history WHERE type = 'BASELINE'")" = 0
+FLYWAY_BASELINE_ON_MIGRATE=true FLYWAY_BASELINE_VERSION=1.x \
+	run_dbready "flyway baseline: FLYWAY_BASELINE_VERSION=1.x is refused" 3 check --url "$URL" --dir "$S"
+assert_contains "$RUN_ERR" "FLYWAY_BASELINE_VERSION is not a Flyway version"
+FLYWAY_BASELINE_ON_MIGRATE=maybe run_dbready "flyway baseline: FLYWAY_BASELINE_ON_MIGRATE=maybe is refused" 2 run --url "$URL" --dir "$S" --timeout 20s
+assert_contains "$RUN_ERR" 'invalid boolean "maybe" for FLYWAY_BASELINE_ON_MIGRATE'
+# a baseline row Flyway wrote (flyway baseline -baselineVersion=3): 1..3 baselined, 4, 5 applied
+URL=$(baseline_db base_flyway)
+{
+	printf 'SET ROLE app;\n%s\n' "$FLYWAY_DDL"
+	printf "INSERT INTO flyway_schema_history (installed_rank, version, description, type, script, checksum, installed_by, execution_time, success) VALUES (1, '3', '<< Flyway Baseline >>', 'BASELINE', '<< Flyway Baseline >>', NULL, 'app', 0, true);\n"
+} | q main base_flyway "$(cat)" >/dev/null
+run_dbready "flyway baseline: a baseline row Flyway wrote at 3" 0 run --url "$URL" --dir "$S" --timeout 20s
+assert_contains "$RUN_TERMLOG" "ok: applied 2 migrations (t4..t5)"
+check "flyway baseline: ranks 2, 3 are V4, V5" test "$(rows base_flyway | cut -d';' -f2-3)" = "2|4|t4|SQL|V4__t4.sql|1;3|5|t5|SQL|V5__t5.sql|1"
 
 # --- Flyway's lock: a session holding the key makes dbready wait --------------------------------
 URL=$(new_db lock)

@@ -329,8 +329,70 @@ static void dialect_tests(void)
 	}
 }
 
+/* Baseline on migrate: the migrations at or below the baseline are "baselined" (neither
+ * pending nor out of order), the newer ones pending; a baseline row is no unknown row */
+static void baseline_plan_tests(void)
+{
+	const struct format *f = format_find("flyway");
+	struct migration m[4];
+	memset(m, 0, sizeof m);
+	const char *keys[4] = {"1", "1.5", "2", "3"};
+	for (int i = 0; i < 4; i++) {
+		snprintf(m[i].key, sizeof m[i].key, "%s", keys[i]);
+		snprintf(m[i].hash, sizeof m[i].hash, "%d", i);
+		m[i].name = m[i].file = (char *)keys[i];
+	}
+	struct migset set = {.format = f, .m = m, .n = 4};
+	if (unit_begin("flyway/plan: baseline on migrate at 2, table absent, schema not empty")) {
+		struct history h;
+		memset(&h, 0, sizeof h);
+		h.format = f;
+		h.schema_objects = 2;
+		h.baseline_key = "2";
+		struct plan p;
+		EXPECT(history_baselining(&h), "not baselining");
+		EXPECT(plan_build(&set, &h, &p), "plan_build failed");
+		EXPECT_STR(plan_state_name(m[0].state), "baselined");
+		EXPECT_STR(plan_state_name(m[1].state), "baselined");
+		EXPECT_STR(plan_state_name(m[2].state), "baselined");
+		EXPECT_STR(plan_state_name(m[3].state), "pending");
+		EXPECT(p.baseline_upto == &m[2], "baseline_upto is not V2");
+		struct err e;
+		memset(&e, 0, sizeof e);
+		EXPECT_INT(plan_check(&set, &p, false, &e), 0); /* not refused: baselined */
+		h.baseline_key = NULL;                          /* without it: refused */
+		plan_free(&p);
+		EXPECT(plan_build(&set, &h, &p), "plan_build failed");
+		EXPECT_INT(plan_check(&set, &p, false, &e), 6);
+		EXPECT_STR(e.event, "schema_not_empty");
+		plan_free(&p);
+		unit_end();
+	}
+	if (unit_begin("flyway/plan: a BASELINE row at 1.5 and V2 applied")) {
+		struct hrow rows[2] = {{.key = "1.5", .hash = "", .baseline = true},
+		                       {.key = "2", .hash = "2"}};
+		struct history h;
+		memset(&h, 0, sizeof h);
+		h.format = f;
+		h.exists = true;
+		h.rows = rows;
+		h.n = 2;
+		struct plan p;
+		EXPECT(plan_build(&set, &h, &p), "plan_build failed");
+		EXPECT_STR(plan_state_name(m[0].state), "baselined");
+		EXPECT_STR(plan_state_name(m[1].state), "baselined");
+		EXPECT_STR(plan_state_name(m[2].state), "applied");
+		EXPECT_STR(plan_state_name(m[3].state), "pending");
+		EXPECT_INT(p.nunknown, 0);
+		EXPECT_INT(p.out_of_order, 0);
+		plan_free(&p);
+		unit_end();
+	}
+}
+
 void suite_flyway(void)
 {
+	baseline_plan_tests();
 	dialect_tests();
 	guard_key_tests();
 	plan_order_tests();
