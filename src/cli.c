@@ -273,9 +273,10 @@ static int set_option(struct config *cfg, const struct opt *o, const char *value
 			          source);
 			return EXIT_USAGE;
 		}
-		if (o->id == OPT_ALLOW_OOO)
+		if (o->id == OPT_ALLOW_OOO) {
 			cfg->allow_out_of_order = b;
-		else if (o->id == OPT_DRY_RUN)
+			cfg->allow_out_of_order_set = true;
+		} else if (o->id == OPT_DRY_RUN)
 			cfg->dry_run = b;
 		else if (o->id == OPT_STAY)
 			cfg->stay = b;
@@ -534,9 +535,26 @@ int cli_parse(int argc, char **argv, struct config *cfg, char *err, size_t errca
 		cfg->url_user = dialect_env_of(tool, FSET_USER, &name);
 		cfg->url_password = dialect_env_of(tool, FSET_PASSWORD, &cfg->url_password_origin);
 	}
-	if (!cfg->dir_origin && (v = dialect_env(FSET_DIR, &name, NULL))) {
+	char why[512];
+	int found = cfg->dir_origin ? 0 : dialect_dir(&v, &name, why, sizeof why);
+	if (found < 0) {
+		usage_msg(err, errcap, "%s", why);
+		return EXIT_CONFIG;
+	}
+	if (found) {
 		cfg->dir = v;
 		cfg->dir_origin = name;
+	}
+	/* a tool's own out-of-order switch (FLYWAY_OUT_OF_ORDER) when dbready's is not given */
+	bool ooo;
+	if (!cfg->allow_out_of_order_set && (v = dialect_env(FSET_OUT_OF_ORDER, &name, NULL))) {
+		if (!cli_parse_bool(v, &ooo)) {
+			usage_msg(err, errcap,
+			          "invalid boolean \"%s\" for %s\nHINT: Use true or false.", v,
+			          name);
+			return EXIT_USAGE;
+		}
+		cfg->allow_out_of_order = ooo;
 	}
 	return EXIT_DONE;
 }

@@ -64,6 +64,7 @@ struct config {
 	enum tx_mode tx;
 	const char *history_table; /* NULL = per format */
 	bool allow_out_of_order;
+	bool allow_out_of_order_set; /* given (else a tool's variable may set it) */
 	bool dry_run;
 	bool stay;
 	bool json;

@@ -660,7 +660,6 @@ static const char *const unknown_param_hints[][2] = {
                    "(with the prisma format, which --format=prisma or the folder's "
                    "migration_lock.toml picks); in key=value form write options='-c "
                    "search_path=myschema'."},
-        {"currentSchema", "\"currentSchema\" is JDBC's; use options=-csearch_path%3Dmyschema."},
         {"pgbouncer", "\"pgbouncer=true\" is Prisma's (dropped in a postgres:// URL); remove it, "
                       "and give dbready the direct (non-pooled) endpoint, Prisma's directUrl."},
         {"connection_limit", "That is Prisma's pool setting (dropped in a postgres:// URL); "

@@ -181,7 +181,7 @@ int dialect_take(const char *url, const struct format *f, char **out, struct dia
 	memcpy(buf + o, rest, head);
 	o += head;
 	bool changed = alias || jdbc, first = true;
-	const char *schema = NULL;
+	const char *schema = NULL, *list = NULL;
 	for (const char *p = q ? q + 1 : NULL; p && *p;) {
 		const char *amp = strchr(p, '&');
 		size_t n = amp ? (size_t)(amp - p) : strlen(p);
@@ -198,6 +198,10 @@ int dialect_take(const char *url, const struct format *f, char **out, struct dia
 			/* another tool's schema is ignored (run.c says so), not sent */
 			if (s && s->kind == FSET_SCHEMA && (!f || f == owner))
 				schema = d->p[d->n - 1].value;
+			/* a tool's own name for the search_path (pgjdbc's currentSchema) */
+			if (s && s->kind == FSET_SCHEMA_LIST &&
+			    strcmp(s->name, "search_path") != 0)
+				list = d->p[d->n - 1].value;
 			changed = true;
 		} else if (n) {
 			buf[o++] = first ? '?' : '&';
@@ -208,6 +212,11 @@ int dialect_take(const char *url, const struct format *f, char **out, struct dia
 		p = amp ? amp + 1 : NULL;
 	}
 	buf[o] = '\0';
+	if (list && !d->search_path && !(d->search_path = strdup(list))) {
+		snprintf(why, cap, "Out of memory.");
+		free(buf);
+		return -1;
+	}
 	if (schema && schema_path(d, schema, why, cap) != 0) {
 		free(buf);
 		return -1;
@@ -321,14 +330,20 @@ bool dialect_history_table(const struct format *f, const struct dialect *d, char
 		snprintf(table, sizeof table, "%s", v);
 	else if (whole)
 		quote_whole(whole, table, sizeof table);
-	/* a search_path the tool reads as the history table's schema (dbmate), or a schema
-	 * parameter or variable (Prisma's ?schema=, FLYWAY_DEFAULT_SCHEMA) */
-	const char *sname = NULL, *sp = f_url(f, d, FSET_SCHEMA_LIST, &sname);
+	/* the tool's variables first, a schema, then a list whose first entry is the history
+	 * table's schema (FLYWAY_DEFAULT_SCHEMA, then FLYWAY_SCHEMAS, as Flyway reads them);
+	 * then the URL's: a search_path the tool reads as the history table's schema (dbmate's
+	 * search_path, pgjdbc's currentSchema), or a schema parameter (Prisma's ?schema=) */
+	const char *sname = NULL, *sp = NULL;
+	const char *one = dialect_env_of(f, FSET_SCHEMA, &sname);
+	if (!one)
+		sp = dialect_env_of(f, FSET_SCHEMA_LIST, &sname);
+	if (!one && !sp)
+		sp = f_url(f, d, FSET_SCHEMA_LIST, &sname);
 	char schema[128];
 	bool has_schema = sp && first_schema(sp, schema, sizeof schema);
-	const char *one = has_schema ? NULL : f_url(f, d, FSET_SCHEMA, &sname);
-	if (!has_schema && !one)
-		one = dialect_env_of(f, FSET_SCHEMA, &sname);
+	if (!one && !has_schema)
+		one = f_url(f, d, FSET_SCHEMA, &sname);
 	if (one && strlen(one) >= sizeof schema) {
 		/* longer than PostgreSQL's 63 bytes: history_init() refuses it, naming it */
 		snprintf(spec, cap, "%s", one);
@@ -423,4 +438,73 @@ char *dialect_options(const char *base, const char *search_path)
 	}
 	out[o] = '\0';
 	return out;
+}
+
+int dialect_dir(const char **dir, const char **name, char *why, size_t cap)
+{
+	static char folder[4096]; /* a location's path, without its prefix */
+	*dir = NULL;
+	for (size_t i = 0; format_at(i); i++)
+		for (const struct fsetting *s = format_at(i)->env; s && s->name; s++) {
+			const char *prefix = format_at(i)->location_prefix;
+			const char *v = s->kind == FSET_DIR || s->kind == FSET_LOCATIONS
+			                        ? getenv(s->name)
+			                        : NULL;
+			if (!v || !*v)
+				continue;
+			*name = s->name;
+			if (s->kind == FSET_DIR || !prefix) {
+				*dir = v;
+				return 1;
+			}
+			/* "filesystem:db/a, filesystem:db/b": each entry trimmed, its prefix
+			 * matched ignoring case (Flyway's LocationParser) */
+			while (*v == ' ' || *v == '\t')
+				v++;
+			size_t n = strcspn(v, ","), pl = strlen(prefix);
+			const char *rest = v + n;
+			while (n && (v[n - 1] == ' ' || v[n - 1] == '\t'))
+				n--;
+			int shown = (int)(n < 200 ? n : 200);
+			if (*rest == ',') {
+				snprintf(
+				        why, cap,
+				        "%s names more than one location\nHINT: dbready reads one "
+				        "folder: give %s one location (%s<path>), or put the "
+				        "migrations of every location into one folder.",
+				        s->name, s->name, prefix);
+				return -1;
+			}
+			if (n <= pl || strncasecmp(v, prefix, pl) != 0) {
+				size_t c = strcspn(v, ":");
+				snprintf(
+				        why, cap,
+				        "%s location \"%.*s\" is not a %s location\nHINT: dbready "
+				        "reads a folder: write %s<path>. A %s%.*s location names "
+				        "no "
+				        "folder (a location without a prefix is a classpath: "
+				        "one).",
+				        s->name, shown, v, prefix, prefix,
+				        c < n ? "" : "classpath:", (int)(c < n ? c + 1 : 0), v);
+				return -1;
+			}
+			if (memchr(v + pl, '*', n - pl) || memchr(v + pl, '?', n - pl)) {
+				snprintf(why, cap,
+				         "%s location \"%.*s\" has a wildcard\nHINT: Name the "
+				         "folder "
+				         "itself: dbready reads one folder.",
+				         s->name, shown, v);
+				return -1;
+			}
+			if (n - pl >= sizeof folder) {
+				snprintf(why, cap, "%s names a folder longer than %zu bytes",
+				         s->name, sizeof folder - 1);
+				return -1;
+			}
+			memcpy(folder, v + pl, n - pl);
+			folder[n - pl] = '\0';
+			*dir = folder;
+			return 1;
+		}
+	return 0;
 }

@@ -46,6 +46,13 @@ void dialect_free(struct dialect *d);
  * across the table in order; *name says which, *f (when not NULL) whose. NULL when none is. */
 const char *dialect_env(enum fsetting_kind kind, const char **name, const struct format **f);
 
+/* The migrations folder a tool's variable names (FSET_DIR: the value; FSET_LOCATIONS: the
+ * path of its one location, its prefix taken off), the first set across the table in order;
+ * *name says which. Returns 1 (*dir set; a location's path is kept in a static buffer), 0
+ * when none is set, or -1 with why filled ("message\nHINT: ...": more than one location, or
+ * one of another kind, such as classpath:). */
+int dialect_dir(const char **dir, const char **name, char *why, size_t cap);
+
 /* f's own variable of this kind (FSET_USER, FSET_PASSWORD), or NULL. */
 const char *dialect_env_of(const struct format *f, enum fsetting_kind kind, const char **name);
 

@@ -20,10 +20,11 @@ struct source_dir;
 
 /* A statement the history table's hooks write, with its $1.. parameters (pointers into the
  * migration, the applied_by text and the duration, which outlive it). Every text is the fixed
- * SQL of a format file (under 700 bytes) plus the quoted table name (under 300): it fits by
- * construction. */
-#define FORMAT_SQL_MAX   1024
-#define FORMAT_SQL_STEPS 3
+ * SQL of a format file (under 700 bytes) plus the quoted table name (under 300), or names a
+ * format's loader has checked to fit (Flyway's FLYWAY_SCHEMAS, at most 900 bytes as SQL
+ * literals): it fits by construction. */
+#define FORMAT_SQL_MAX   2048
+#define FORMAT_SQL_STEPS 5
 struct fsql {
 	char text[FORMAT_SQL_MAX];
 	const char *params[6];
@@ -68,6 +69,16 @@ enum fsetting_kind {
 	                    * host name (libpq's sslmode=verify-full) */
 	FSET_TLS_IDENTITY, /* URL: a PKCS#12 client certificate and key, which libpq cannot
 	                    * read: refused, with the way to convert it */
+	FSET_LOCATIONS,    /* env: the migrations folder as the tool's list of locations,
+	                    * "<prefix><path>" separated by commas (struct format.location_prefix),
+	                    * read when --dir/DBREADY_DIR is not set; one location only, any other
+	                    * prefix refused (dialect_dir) */
+	FSET_OUT_OF_ORDER, /* env: "true" or "false": --allow-out-of-order, when neither the flag
+	                    * nor DBREADY_ALLOW_OUT_OF_ORDER is given */
+	FSET_BASELINE_ON_MIGRATE, /* env: "true": when the history table is absent and its
+	                           * schema is not empty, record a baseline (baseline_sql) and
+	                           * apply only what is newer (Flyway's baselineOnMigrate) */
+	FSET_BASELINE_KEY,        /* env: the key that baseline takes (else baseline_default) */
 };
 struct fsetting {
 	const char *name; /* the variable or URL parameter, as the tool spells it */
@@ -158,6 +169,8 @@ struct format {
 	const struct fsetting *env;        /* environment variables */
 	const struct fsetting *url_params; /* URL parameters libpq does not know */
 	const char *const *url_schemes;    /* URL schemes read as postgres:// ("pgx5") */
+	/* FSET_LOCATIONS: the one kind of location that names a folder ("filesystem:") */
+	const char *location_prefix;
 
 	/* --- the history table --- */
 	const char *schema;    /* its default schema; NULL: the session's current_schema() */
@@ -169,12 +182,16 @@ struct format {
 	 * below it is applied, and there is neither out-of-order nor an unknown older row. */
 	bool watermark;
 	/* SQL (printf, %s = the quoted table): the applied migrations as the tool computes them,
-	 * rows of (key text, hash text, name text, failed text): hash '' when the tool records
-	 * none; failed non-NULL when the row records a migration that failed or is half done
-	 * (the text says what the row holds, e.g. "dirty = true") */
+	 * rows of (key text, hash text, name text, failed text[, baseline text]): hash '' when
+	 * the tool records none; failed non-NULL when the row records a migration that failed
+	 * or is half done (the text says what the row holds, e.g. "dirty = true"); baseline
+	 * (optional) non-NULL when the row records a baseline: the migrations at or below its
+	 * key are "baselined", applied by no one */
 	const char *read_sql;
 	/* SQL (printf, %s = the quoted table, $1 = text[] of keys): one boolean, whether any of
-	 * the keys is applied now or a failed row appeared; never raises */
+	 * the keys is applied now or a failed row appeared; never raises. A repeatable
+	 * migration's element is "<hash> <name>": applied now when the newest row of that name
+	 * carries that hash (history_keys_array) */
 	const char *guard_sql;
 	/* What a failed row means in this tool, and the way out (HINT of exit 6). */
 	const char *failed_hint;
@@ -183,6 +200,13 @@ struct format {
 	 * and so does dbready, before anything runs: this is what the tool says, and the way
 	 * out (HINT of exit 6). */
 	const char *nonempty_hint;
+	/* NULL: the tool cannot baseline. Else the statements that record a baseline at key,
+	 * run right after create_sql: the schema already holds what every migration at or below
+	 * key made (upto: the newest of them on disk, or NULL). baseline_default: the key when
+	 * none is configured (FSET_BASELINE_KEY). */
+	void (*baseline_sql)(const char *qname, const char *key, const struct migration *upto,
+	                     struct fsql_list *out);
+	const char *baseline_default;
 	/* the statements that create the table (and its first rows) as the tool does */
 	void (*create_sql)(const char *qname, struct fsql_list *out);
 	/* the statements that record m as applied (duration_ms NULL: the row is written in the
@@ -198,6 +222,10 @@ struct format {
 	/* NULL: keys are numbers (source_version_cmp); else the tool's order of two keys
 	 * (<0, 0, >0), by which plan finds the newest applied key and out-of-order files */
 	int (*key_cmp)(const char *a, const char *b);
+	/* The session's search_path starts with the history table's schema, before what it was
+	 * ("schema", then the old value), unless it already does (Flyway's
+	 * changeCurrentSchemaTo): unqualified names in the migrations mean that schema. */
+	bool schema_leads_search_path;
 	/* NULL when the tool takes no lock; else its advisory lock key for these names, which
 	 * dbready takes with pg_try_advisory_xact_lock beside its own */
 	bool (*tool_lock)(const struct lock_names *names, long long *key);

@@ -162,14 +162,44 @@ static int query_error(struct err *e, PGresult *res, PGconn *conn, const char *w
 	return e->code;
 }
 
+/* The session's search_path becomes "schema",<what it was>, unless it starts with the schema
+ * already (format.h schema_leads_search_path; Flyway's changeCurrentSchemaTo). */
+static int lead_search_path(PGconn *conn, const char *schema, const char *path, struct err *e)
+{
+	size_t sl = strlen(schema);
+	if (strcmp(path, schema) == 0 || (strncmp(path, schema, sl) == 0 && path[sl] == ','))
+		return EXIT_DONE;
+	char qs[QUOTED_MAX];
+	quote_ident(schema, qs);
+	char *sp = malloc(strlen(qs) + 1 + strlen(path) + 1);
+	if (!sp)
+		return err_set(e, EXIT_INTERNAL, NULL, NULL, NULL, "out of memory");
+	sprintf(sp, "%s%s%s", qs, *path ? "," : "", path);
+	const char *params[1] = {sp};
+	PGresult *res;
+	struct pipe_outcome o;
+	bool ok = pipeline_query(conn, "SELECT set_config('search_path', $1, false)", params, 1,
+	                         &res, &o);
+	free(sp);
+	if (!ok) {
+		if (!res)
+			return pipeline_no_answer(conn, &o, "trying to set the search_path", e);
+		query_error(e, res, conn, "set the search_path");
+	}
+	PQclear(res);
+	return ok ? EXIT_DONE : e->code;
+}
+
 /* The session's database and current schema: the tool's lock key needs the one, a format
  * whose table lives in the current schema the other. */
 static int bind(PGconn *conn, struct history *h, struct err *e)
 {
 	PGresult *res;
 	struct pipe_outcome o;
-	if (!pipeline_query(conn, "SELECT current_database(), current_schema()", NULL, 0, &res,
-	                    &o)) {
+	if (!pipeline_query(conn,
+	                    "SELECT current_database(), current_schema(), "
+	                    "current_setting('search_path')",
+	                    NULL, 0, &res, &o)) {
 		if (!res)
 			return pipeline_no_answer(conn, &o, "trying to look up the current schema",
 			                          e);
@@ -201,7 +231,12 @@ static int bind(PGconn *conn, struct history *h, struct err *e)
 		}
 		snprintf(h->schema, sizeof h->schema, "%s", cs);
 	}
+	int rc = h->format->schema_leads_search_path
+	                 ? lead_search_path(conn, h->schema, PQgetvalue(res, 0, 2), e)
+	                 : EXIT_DONE;
 	PQclear(res);
+	if (rc != EXIT_DONE)
+		return rc;
 	bind_names(h);
 	h->bound = true;
 	return EXIT_DONE;
@@ -352,7 +387,9 @@ int history_read(PGconn *conn, struct history *h, const struct migset *set, stru
 	h->exists = strcmp(PQgetvalue(res, 0, 0), "t") == 0;
 	PQclear(res);
 	if (!h->exists)
-		return h->format->nonempty_hint ? read_schema_objects(conn, h, e) : EXIT_DONE;
+		return h->format->nonempty_hint || h->baseline_key
+		               ? read_schema_objects(conn, h, e)
+		               : EXIT_DONE;
 	if (h->format->upgrade) {
 		int rc = shape_is_old(conn, h, &h->needs_upgrade, e);
 		if (rc == EXIT_DONE && h->needs_upgrade)
@@ -381,6 +418,7 @@ int history_read(PGconn *conn, struct history *h, const struct migset *set, stru
 		r->hash = strdup(PQgetvalue(res, i, 1));
 		r->name = PQgetisnull(res, i, 2) ? NULL : strdup(PQgetvalue(res, i, 2));
 		r->failed = PQgetisnull(res, i, 3) ? NULL : strdup(PQgetvalue(res, i, 3));
+		r->baseline = PQnfields(res) > 4 && !PQgetisnull(res, i, 4);
 		h->nfailed += !PQgetisnull(res, i, 3);
 		if (!r->key || !r->hash || (!PQgetisnull(res, i, 3) && !r->failed)) {
 			PQclear(res);
@@ -399,10 +437,17 @@ const char *history_create_schema_sql(const struct history *h, char *buf, size_t
 	return buf;
 }
 
+bool history_baselining(const struct history *h)
+{
+	return !h->exists && h->baseline_key && h->schema_objects > 0 && h->format->baseline_sql;
+}
+
 void history_create_table_sql(const struct history *h, struct fsql_list *out)
 {
 	out->n = 0;
 	h->format->create_sql(h->qname, out);
+	if (history_baselining(h))
+		h->format->baseline_sql(h->qname, h->baseline_key, h->baseline_upto, out);
 }
 
 const char *history_guard_sql(const struct history *h, bool exists, char *buf, size_t cap)
@@ -414,13 +459,27 @@ const char *history_guard_sql(const struct history *h, bool exists, char *buf, s
 	return buf;
 }
 
+/* s escaped for a quoted array element into out at *o */
+static void element_append(char *out, size_t *o, const char *s)
+{
+	for (; *s; s++) {
+		if (*s == '"' || *s == '\\')
+			out[(*o)++] = '\\';
+		out[(*o)++] = *s;
+	}
+}
+
 char *history_keys_array(struct migration *const *m, int n)
 {
 	/* every element quoted, '"' and '\\' escaped: a key may be a name (drizzle 1.x's folder
-	 * name) with commas, braces, spaces or quotes; digits read the same either way */
+	 * name) with commas, braces, spaces or quotes; digits read the same either way. A
+	 * repeatable migration is applied again whenever its hash changes, so what says that it
+	 * was applied meanwhile is its hash and its name: "<hash> <name>" */
 	size_t len = 3;
 	for (int i = 0; i < n; i++)
-		len += 2 * strlen(m[i]->key) + 3;
+		len += 2 * (m[i]->repeatable ? strlen(m[i]->hash) + 1 + strlen(m[i]->name)
+		                             : strlen(m[i]->key)) +
+		       3;
 	char *out = malloc(len);
 	if (!out)
 		return NULL;
@@ -430,10 +489,12 @@ char *history_keys_array(struct migration *const *m, int n)
 		if (i)
 			out[o++] = ',';
 		out[o++] = '"';
-		for (const char *k = m[i]->key; *k; k++) {
-			if (*k == '"' || *k == '\\')
-				out[o++] = '\\';
-			out[o++] = *k;
+		if (m[i]->repeatable) {
+			element_append(out, &o, m[i]->hash);
+			out[o++] = ' ';
+			element_append(out, &o, m[i]->name);
+		} else {
+			element_append(out, &o, m[i]->key);
 		}
 		out[o++] = '"';
 	}

@@ -18,10 +18,11 @@
 #include "migration.h"
 
 struct hrow {
-	char *key;    /* drizzle: created_at as text ("" when NULL); the others: the version */
-	char *hash;   /* the recorded checksum ("" when the format records none) */
-	char *name;   /* the recorded name, or NULL */
-	char *failed; /* NULL, or what the row holds that marks a failed migration */
+	char *key;     /* drizzle: created_at as text ("" when NULL); the others: the version */
+	char *hash;    /* the recorded checksum ("" when the format records none) */
+	char *name;    /* the recorded name, or NULL */
+	char *failed;  /* NULL, or what the row holds that marks a failed migration */
+	bool baseline; /* the row records a baseline (format.h read_sql) */
 };
 
 struct history {
@@ -39,6 +40,11 @@ struct history {
 	 * ("table \"users\", type \"role\"", malloc'd) */
 	long long schema_objects;
 	char *schema_sample;
+	/* baseline on migrate (format.h FSET_BASELINE_ON_MIGRATE): the key a baseline takes
+	 * when the table is created in a schema that is not empty (not owned; NULL: none), and
+	 * the newest migration at or below it (set with the plan) */
+	const char *baseline_key;
+	const struct migration *baseline_upto;
 	int64_t lock_key; /* advisory lock key shared by every runner of this table */
 	bool has_tool_lock;
 	int64_t tool_lock_key; /* the format's tool's own lock key (format.h tool_lock) */
@@ -64,12 +70,16 @@ int history_read(PGconn *conn, struct history *h, const struct migset *set, stru
 /* Read the rows the format's upgrade reads and build it into out (zeroed first). */
 int history_upgrade_build(PGconn *conn, const struct history *h, const struct migset *set,
                           struct fupgrade *out, struct err *e);
+
+/* Whether the table, when created, records a baseline first: it is absent, its schema is
+ * not empty, and baseline_key is set. */
+bool history_baselining(const struct history *h);
 void history_free_rows(struct history *h);
 
 #define HISTORY_SQL_MAX FORMAT_SQL_MAX
 
 /* SQL: CREATE SCHEMA IF NOT EXISTS, then the statements that create the table as the tool
- * does (into out). */
+ * does (into out), and its baseline when history_baselining(). */
 const char *history_create_schema_sql(const struct history *h, char *buf, size_t cap);
 void history_create_table_sql(const struct history *h, struct fsql_list *out);
 
@@ -80,7 +90,8 @@ void history_create_table_sql(const struct history *h, struct fsql_list *out);
  * Neither raises an error, so a race leaves nothing in the server's log. */
 const char *history_guard_sql(const struct history *h, bool exists, char *buf, size_t cap);
 
-/* The migrations' keys as a PostgreSQL text[] literal, malloc'd (NULL: out of memory). */
+/* The migrations' keys as a PostgreSQL text[] literal, malloc'd (NULL: out of memory); a
+ * repeatable migration's element is its hash, a space and its name (format.h guard_sql). */
 char *history_keys_array(struct migration *const *m, int n);
 
 /* The statements that record m (duration_ms NULL: the transaction's age when the row is

@@ -18,6 +18,7 @@ enum mig_state {
 	MIG_APPLIED,      /* history row matches the file */
 	MIG_CHANGED,      /* history row's checksum differs from the file's */
 	MIG_OUT_OF_ORDER, /* not applied, older than the newest applied one */
+	MIG_BASELINED,    /* at or below a baseline: the schema held it before the history */
 };
 
 struct migration {

@@ -40,6 +40,8 @@ const char *plan_state_name(enum mig_state s)
 		return "changed";
 	case MIG_OUT_OF_ORDER:
 		return "out-of-order";
+	case MIG_BASELINED:
+		return "baselined";
 	default:
 		return "pending";
 	}
@@ -74,13 +76,23 @@ bool plan_build(struct migset *set, const struct history *h, struct plan *p)
 	p->h = h;
 	p->failed = h->nfailed;
 	const struct format *f = h->format;
-	const char *newest = NULL;
-	for (int r = 0; r < h->n; r++)
+	const char *newest = NULL, *baseline = NULL;
+	for (int r = 0; r < h->n; r++) {
 		if (*h->rows[r].key && (!newest || key_newer(f, h->rows[r].key, newest)))
 			newest = h->rows[r].key;
+		if (h->rows[r].baseline && *h->rows[r].key &&
+		    (!baseline || key_newer(f, h->rows[r].key, baseline)))
+			baseline = h->rows[r].key;
+	}
+	/* the table is created with a baseline this run (history_baselining) */
+	if (!baseline && history_baselining(h))
+		baseline = newest = h->baseline_key;
+	p->baseline_upto = NULL;
 	bool *matched = calloc((size_t)(h->n ? h->n : 1), sizeof *matched);
 	if (!matched)
 		return false;
+	for (int r = 0; r < h->n; r++)
+		matched[r] = h->rows[r].baseline; /* a baseline is no migration's row */
 	for (int i = 0; i < set->n; i++) {
 		struct migration *m = &set->m[i];
 		if (m->repeatable) {
@@ -103,7 +115,7 @@ bool plan_build(struct migset *set, const struct history *h, struct plan *p)
 		const char *key = m->key;
 		int found = -1, hash_found = -1;
 		for (int r = 0; r < h->n; r++) {
-			if (!key_match(h, h->rows[r].key, key))
+			if (h->rows[r].baseline || !key_match(h, h->rows[r].key, key))
 				continue;
 			found = r;
 			if (!f->records_checksum || hash_match(h->rows[r].hash, m))
@@ -112,7 +124,12 @@ bool plan_build(struct migset *set, const struct history *h, struct plan *p)
 		/* the table records only the newest version: everything at or below it is
 		 * applied (the row itself matches its own file) */
 		bool below = f->watermark && newest && !key_newer(f, key, newest);
-		if (hash_found >= 0 || (below && found < 0)) {
+		if (baseline && found < 0 && !key_newer(f, key, baseline)) {
+			/* the schema held it before the history: applied by no one */
+			m->state = MIG_BASELINED;
+			p->baselined++;
+			p->baseline_upto = m;
+		} else if (hash_found >= 0 || (below && found < 0)) {
 			m->state = MIG_APPLIED;
 			if (hash_found >= 0)
 				matched[hash_found] = true;
@@ -223,7 +240,7 @@ int plan_check(const struct migset *set, const struct plan *p, bool allow_out_of
 	if (p->failed)
 		return failed_rows(p, e);
 	if (!p->h->exists && p->h->schema_objects > 0 && p->h->format->nonempty_hint &&
-	    p->pending + p->out_of_order > 0)
+	    !history_baselining(p->h) && p->pending + p->out_of_order > 0)
 		return nonempty_schema(p, e);
 	bool ooo = p->out_of_order && !allow_out_of_order;
 	if (!p->changed && !ooo)

@@ -8,6 +8,9 @@
 
 struct plan {
 	int applied, pending, changed, out_of_order;
+	int baselined; /* at or below a baseline (MIG_BASELINED) */
+	/* the newest baselined migration (history.h baseline_upto), or NULL */
+	const struct migration *baseline_upto;
 	int *unknown; /* indexes into history rows recorded with no file on disk */
 	int nunknown;
 	int failed;              /* history rows recording a failed migration */

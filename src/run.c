@@ -57,6 +57,31 @@ static void note_dialect(const struct config *cfg, const struct format *f, const
 	}
 }
 
+/* The folder's tool's baseline on migrate (FSET_BASELINE_ON_MIGRATE, FSET_BASELINE_KEY)
+ * into h: the key a baseline takes when the history table is created in a schema that is not
+ * empty. */
+static int baseline_config(const struct format *f, struct history *h, struct err *e)
+{
+	const char *name, *kname = NULL;
+	const char *v = dialect_env_of(f, FSET_BASELINE_ON_MIGRATE, &name);
+	bool on = false;
+	if (v && !cli_parse_bool(v, &on))
+		return err_set(e, EXIT_USAGE, "usage", "Use true or false.", NULL,
+		               "invalid boolean \"%s\" for %s", v, name);
+	if (!on)
+		return EXIT_DONE;
+	const char *key = dialect_env_of(f, FSET_BASELINE_KEY, &kname);
+	if (!f->baseline_sql)
+		return err_set(e, EXIT_CONFIG, "baseline_unsupported",
+		               "Unset it, or baseline the database with the tool once.", NULL,
+		               "%s=%s, but dbready cannot write a %s baseline", name, v, f->name);
+	h->baseline_key = key ? key : f->baseline_default;
+	log_debug("%s=%s: a schema that is not empty and has no history table is baselined at "
+	          "%s (%s)",
+	          name, v, h->baseline_key, kname ? kname : "the default");
+	return EXIT_DONE;
+}
+
 /* Validate the files before any network (behaviour.md §1: check stops here). The history
  * table: --history-table, else what the tool's own configuration names, else the format's. */
 static int load(const struct config *cfg, const struct dburl *u, struct migset *set,
@@ -79,7 +104,9 @@ static int load(const struct config *cfg, const struct dburl *u, struct migset *
 		spec = tool_spec;
 		log_debug("history table %s (from %s)", spec, why);
 	}
-	return history_init(h, set->format, spec, e);
+	if ((rc = history_init(h, set->format, spec, e)) != EXIT_DONE)
+		return rc;
+	return baseline_config(set->format, h, e);
 }
 
 static void wait_termlog(const struct wait_result *r)
@@ -123,6 +150,7 @@ static int replan(struct session *s)
 	int rc = history_read(s->conn, &s->h, &s->set, &s->e);
 	if (rc == EXIT_DONE && !plan_build(&s->set, &s->h, &s->p))
 		rc = err_set(&s->e, EXIT_INTERNAL, NULL, NULL, NULL, "out of memory");
+	s->h.baseline_upto = s->p.baseline_upto;
 	s->planned = rc == EXIT_DONE;
 	return rc;
 }

@@ -66,6 +66,14 @@ rows() {
 	q main "$1" "SELECT installed_rank || '|' || COALESCE(version, '-') || '|' || description || '|' || type || '|' || script || '|' || success::int FROM ${2:-flyway_schema_history} ORDER BY installed_rank" | tr '\n' ';' | sed 's/;$//'
 }
 
+# the format's source stays in files named after what they do, each well under 400 lines
+# (format_flyway.c was one file of 893)
+for f in "$REPO_ROOT"/src/format_flyway*.c; do
+	check "flyway source: $(basename "$f") is under 400 lines ($(wc -l <"$f"))" test "$(wc -l <"$f")" -lt 400
+done
+check "flyway source: five files (table, load, names, placeholders, checksum)" \
+	test "$(ls "$REPO_ROOT"/src/format_flyway*.c | wc -l)" -ge 5
+
 pg_start main || harness_finish
 pg_create_app main || harness_finish
 
@@ -207,6 +215,22 @@ check "flyway partial: t3..t5 created by dbready, t1, t2 not" \
 check "flyway partial: ranks 1..5 in order" \
 	test "$(rows partial)" = "1|1|t1|SQL|V1__t1.sql|1;2|2|t2|SQL|V2__t2.sql|1;3|3|t3|SQL|V3__t3.sql|1;4|4|t4|SQL|V4__t4.sql|1;5|5|t5|SQL|V5__t5.sql|1"
 
+# MigrationVersion.compareTo (BigInteger parts): with 1 and 1.10 applied by Flyway, V2 is
+# newer than 1.10, not out of order (a comparison of the text as one number says 1.10 > 2)
+O=$T/order
+mkmig "$O" V1__a.sql 'CREATE TABLE oa (id int);\n'
+mkmig "$O" V1_10__b.sql 'CREATE TABLE ob (id int);\n'
+mkmig "$O" V2__c.sql 'CREATE TABLE oc (id int);\n'
+URL=$(new_db order)
+{
+	printf 'SET ROLE app;\n%s\n' "$FLYWAY_DDL"
+	printf "INSERT INTO flyway_schema_history (installed_rank, version, description, type, script, checksum, installed_by, execution_time, success) VALUES (1, '1', 'a', 'SQL', 'V1__a.sql', %s, 'app', 3, true), (2, '1.10', 'b', 'SQL', 'V1_10__b.sql', %s, 'app', 3, true);\n" \
+		"$(crc_of "$O/V1__a.sql")" "$(crc_of "$O/V1_10__b.sql")"
+} | q main order "$(cat)" >/dev/null
+run_dbready "flyway order: 1 and 1.10 applied, V2 pending (2 > 1.10)" 0 run --url "$URL" --dir "$O" --timeout 20s
+assert_contains "$RUN_TERMLOG" "ok: applied 1 migration"
+check "flyway order: rank 3 is version 2" test "$(rows order | cut -d';' -f3)" = "3|2|c|SQL|V2__c.sql|1"
+
 URL=$(new_db failed)
 flyway_history failed 1 2
 q main failed "SET ROLE app; UPDATE flyway_schema_history SET success = false WHERE version = '2'" >/dev/null
@@ -241,6 +265,43 @@ run_dbready "flyway repeatable: status" 0 status --url "$URL" --dir "$R"
 assert_contains "$RUN_OUT" "4 applied, 0 pending, 0 changed, 0 out of order, 0 unknown"
 run_dbready "flyway repeatable: status --json" 0 status --json --url "$URL" --dir "$R"
 assert_contains "$RUN_OUT" '"R__view"'
+hold_lock() { # hold_lock DB KEY
+	PGPASSWORD=$CANARY "$PG_BIN/psql" -X -qAt -h 127.0.0.1 -p "$(pg_port main)" -U postgres \
+		-d "$1" -c "SELECT pg_advisory_lock($2)" -c "SELECT pg_sleep(60)" >/dev/null 2>&1 &
+	HOLDER=$!
+	local i
+	for i in $(seq 1 100); do
+		[ "$(q main "$1" "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND ((classid::bigint << 32) | objid::bigint) = $2 AND granted")" = 1 ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+release_lock() {
+	kill "$HOLDER" 2>/dev/null
+	wait "$HOLDER" 2>/dev/null
+	q main postgres "SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND ((classid::bigint << 32) | objid::bigint) = $1" >/dev/null
+}
+
+# a racing runner: dbready reads the history (R__view changed: pending), then waits for the
+# lock; meanwhile another runner applies R__view as it is now and records it. Under the
+# lock the history check must see that row (the newest of its description carries the
+# file's checksum) and not apply R__view a second time.
+mkmig "$R" R__view.sql 'CREATE OR REPLACE VIEW v AS SELECT count(*) + 200 AS n FROM rt;\n'
+if hold_lock rep "$FLYWAY_KEY"; then pass "flyway repeatable race: a session holds $FLYWAY_KEY"; else fail "flyway repeatable race: a session holds $FLYWAY_KEY"; fi
+start_dbready "flyway repeatable race: the waiting runner" run --url "$URL" --dir "$R" --timeout 30s --lock-timeout 30s
+for i in $(seq 1 100); do
+	grep -q 'waiting for the migration lock' "$RUN_ERR" 2>/dev/null && break
+	sleep 0.1
+done
+assert_contains "$RUN_ERR" 'waiting for the migration lock'
+q main rep "SET ROLE app; CREATE OR REPLACE VIEW v AS SELECT count(*) + 200 AS n FROM rt; INSERT INTO flyway_schema_history (installed_rank, version, description, type, script, checksum, installed_by, execution_time, success) VALUES (6, NULL, 'view', 'SQL', 'R__view.sql', $(crc_of "$R/R__view.sql"), 'other', 1, true)" >/dev/null
+release_lock "$FLYWAY_KEY"
+finish_dbready 0 40
+assert_contains "$RUN_ERR" 'the history changed while waiting for the migration lock'
+assert_contains "$RUN_TERMLOG" 'ok: nothing to apply'
+check "flyway repeatable race: R__view recorded once more (by the other runner), not twice" \
+	test "$(q main rep "SELECT count(*) || '/' || max(installed_rank) FROM flyway_schema_history WHERE script = 'R__view.sql'")" = "3/6"
+
 mkmig "$T/repdup" R__x.sql 'SELECT 1;\n'
 mkmig "$T/repdup" R__x.SQL 'SELECT 1;\n'
 run_dbready "flyway repeatable: two files of one description" 6 check --url "$URL" --dir "$T/repdup"
@@ -275,28 +336,139 @@ check "flyway env: ops.flyway_schema_history holds the row, installed_by app" \
 	test "$(q main envjdbc "SELECT installed_by || '/' || script FROM ops.flyway_schema_history")/$(exists envjdbc flyway_schema_history)" = "app/V1__who.sql/f"
 check "flyway env: \${flyway:user}@\${flyway:database} from FLYWAY_USER and the JDBC URL" \
 	test "$(q main envjdbc "SELECT column_default FROM information_schema.columns WHERE table_name = 'who'")" = "'app@envjdbc'::text"
-FLYWAY_SCHEMAS=ops run_dbready "flyway env: FLYWAY_SCHEMAS=ops without FLYWAY_DEFAULT_SCHEMA is refused" 3 check --url "$URL" --dir "$S"
-assert_contains "$RUN_ERR" "FLYWAY_SCHEMAS is set without FLYWAY_DEFAULT_SCHEMA"
-FLYWAY_BASELINE_ON_MIGRATE=true run_dbready "flyway env: FLYWAY_BASELINE_ON_MIGRATE=true is refused" 3 check --url "$URL" --dir "$S"
-assert_contains "$RUN_ERR" "FLYWAY_BASELINE_ON_MIGRATE"
+check "flyway env: FLYWAY_DEFAULT_SCHEMA=ops leads the search_path: who is ops.who" \
+	test "$(q main envjdbc "SELECT table_schema FROM information_schema.tables WHERE table_name = 'who'")" = ops
+
+# FLYWAY_SCHEMAS without FLYWAY_DEFAULT_SCHEMA: the first is the default schema (Flyway's
+# schemas[0]); DbSchemas.create() makes the missing ones and addSchemasMarker() records them
+# (rank 0, "<< Flyway Schema Creation >>", type SCHEMA, script "a","b" as Schema.toString()
+# quotes them, checksum NULL, execution_time 0); PostgreSQLConnection.changeCurrentSchemaTo()
+# sets search_path to "first",<as it was> (set_config, comma without a space)
+URL=$(new_db envschemas)
+mkmig "$T/schemas" V1__here.sql 'CREATE TABLE here (sp text DEFAULT current_setting('"'"'search_path'"'"'));\nINSERT INTO here DEFAULT VALUES;\n'
+FLYWAY_SCHEMAS='sales, Extra' run_dbready "flyway env: FLYWAY_SCHEMAS=sales,Extra (neither exists)" 0 run --url "$URL" --dir "$T/schemas" --timeout 20s
+check "flyway env: sales.flyway_schema_history, both schemas made" \
+	test "$(exists envschemas sales.flyway_schema_history)/$(q main envschemas "SELECT string_agg(nspname, ',' ORDER BY nspname) FROM pg_namespace WHERE nspname IN ('sales', 'Extra')")" = "t/Extra,sales"
+check "flyway env: the schema marker row, then V1 at rank 1" \
+	test "$(q main envschemas "SELECT installed_rank || '|' || COALESCE(version, '-') || '|' || description || '|' || type || '|' || script || '|' || COALESCE(checksum::text, 'NULL') || '|' || execution_time || '|' || success FROM sales.flyway_schema_history ORDER BY installed_rank" | tr '\n' ';')" \
+	= '0|-|<< Flyway Schema Creation >>|SCHEMA|"sales","Extra"|NULL|0|true;1|1|here|SQL|V1__here.sql|'"$(crc_of "$T/schemas/V1__here.sql")"'|'"$(q main envschemas "SELECT execution_time FROM sales.flyway_schema_history WHERE installed_rank = 1")"'|true;'
+check "flyway env: the migration ran with search_path \"sales\",<as it was>; here is sales.here" \
+	test "$(q main envschemas "SELECT sp FROM sales.here")" = '"sales","$user", public'
+FLYWAY_SCHEMAS='sales, Extra' run_dbready "flyway env: FLYWAY_SCHEMAS, second run" 0 run --url "$URL" --dir "$T/schemas" --timeout 20s
+assert_contains "$RUN_TERMLOG" "ok: nothing to apply"
+# the schema already there: no marker row (none made)
+URL=$(new_db envschemas2)
+q main envschemas2 "CREATE SCHEMA sales AUTHORIZATION app" >/dev/null
+FLYWAY_SCHEMAS=sales run_dbready "flyway env: FLYWAY_SCHEMAS=sales, which exists" 0 run --url "$URL" --dir "$T/schemas" --timeout 20s
+check "flyway env: no marker row when no schema was made" \
+	test "$(q main envschemas2 "SELECT string_agg(installed_rank || type, ',') FROM sales.flyway_schema_history")" = "1SQL"
+
+# pgjdbc's currentSchema: the session's search_path, its first schema the default schema
+URL=$(new_db envcurrent)
+q main envcurrent "CREATE SCHEMA cur AUTHORIZATION app" >/dev/null
+FLYWAY_URL="jdbc:postgresql://127.0.0.1:$(pg_port main)/envcurrent?currentSchema=cur,public" FLYWAY_USER=app FLYWAY_PASSWORD=$CANARY \
+	run_dbready "flyway env: a JDBC URL with currentSchema=cur,public" 0 run --dir "$T/schemas" --timeout 20s
+check "flyway env: currentSchema: cur.flyway_schema_history, search_path cur,public" \
+	test "$(exists envcurrent cur.flyway_schema_history)/$(q main envcurrent "SELECT sp FROM cur.here")" = "t/cur,public"
+
+# FLYWAY_LOCATIONS: a filesystem: location is the folder when --dir/DBREADY_DIR are not set
+URL=$(new_db envloc)
+FLYWAY_LOCATIONS="filesystem:$T/schemas" run_dbready "flyway env: FLYWAY_LOCATIONS=filesystem:<dir>" 0 run --url "$URL" --timeout 20s
+check "flyway env: FLYWAY_LOCATIONS: V1 applied" test "$(exists envloc here)" = t
+FLYWAY_LOCATIONS="classpath:db/migration" run_dbready "flyway env: FLYWAY_LOCATIONS=classpath: is refused" 3 check --url "$URL"
+assert_contains "$RUN_ERR" 'FLYWAY_LOCATIONS location "classpath:db/migration" is not a filesystem: location'
+FLYWAY_LOCATIONS="db/migration" run_dbready "flyway env: FLYWAY_LOCATIONS without a prefix (classpath) is refused" 3 check --url "$URL"
+assert_contains "$RUN_ERR" 'a location without a prefix is a classpath: one'
+FLYWAY_LOCATIONS="filesystem:$T/schemas,filesystem:$T/seq" run_dbready "flyway env: two FLYWAY_LOCATIONS are refused" 3 check --url "$URL"
+assert_contains "$RUN_ERR" 'FLYWAY_LOCATIONS names more than one location'
+FLYWAY_LOCATIONS="classpath:db/migration" run_dbready "flyway env: --dir beats FLYWAY_LOCATIONS" 0 check --url "$URL" --dir "$T/schemas"
+
+# FLYWAY_OUT_OF_ORDER=true: --allow-out-of-order (Flyway's outOfOrder); the flag beats it
+URL=$(new_db envooo)
+flyway_history envooo 1 3
+FLYWAY_OUT_OF_ORDER=false run_dbready "flyway env: FLYWAY_OUT_OF_ORDER=false: V2 out of order is refused" 6 run --url "$URL" --dir "$S" --timeout 20s
+assert_contains "$RUN_ERR" "older than the newest applied one"
+FLYWAY_OUT_OF_ORDER=true run_dbready "flyway env: FLYWAY_OUT_OF_ORDER=true, --allow-out-of-order=false beats it" 6 run --url "$URL" --dir "$S" --timeout 20s --allow-out-of-order=false
+FLYWAY_OUT_OF_ORDER=maybe run_dbready "flyway env: FLYWAY_OUT_OF_ORDER=maybe is refused" 2 check --url "$URL" --dir "$S"
+assert_contains "$RUN_ERR" 'invalid boolean "maybe" for FLYWAY_OUT_OF_ORDER'
+FLYWAY_OUT_OF_ORDER=true run_dbready "flyway env: FLYWAY_OUT_OF_ORDER=true applies V2, V4, V5" 0 run --url "$URL" --dir "$S" --timeout 20s
+assert_contains "$RUN_TERMLOG" "ok: applied 3 migrations"
+check "flyway env: FLYWAY_OUT_OF_ORDER: V2 at rank 3" test "$(rows envooo | cut -d';' -f3)" = "3|2|t2|SQL|V2__t2.sql|1"
+
+# FLYWAY_VALIDATE_ON_MIGRATE=false: Flyway then migrates past an edited file; dbready has no
+# switch to accept an edited migration, so it still refuses, and says so
+URL=$(new_db envvalidate)
+flyway_history envvalidate 1
+cp -r "$S" "$T/seq_edited"
+printf 'CREATE TABLE t1 (id int); -- edited\n' >"$T/seq_edited/V1__t1.sql"
+FLYWAY_VALIDATE_ON_MIGRATE=false run_dbready "flyway env: FLYWAY_VALIDATE_ON_MIGRATE=false, an edited file" 6 run --url "$URL" --dir "$T/seq_edited" --timeout 20s
+assert_contains "$RUN_ERR" "FLYWAY_VALIDATE_ON_MIGRATE=false: dbready still refuses a migration edited after it was applied"
+
+# --- a schema that is not empty and has no history table: refused, or baselined -------------
+# Flyway.migrate() (flyway-core .../Flyway.java): no history table and a non-empty schema ->
+# "Found non-empty schema(s) ... but no schema history table. Use baseline() or set
+# baselineOnMigrate to true"; with baselineOnMigrate, doBaseline(): the table is created
+# with Database.getBaselineStatement() (flyway-core .../database/base/Database.java):
+# installed_rank 1, version = baselineVersion (default "1", FlywayModel.java),
+# description and script "<< Flyway Baseline >>", type BASELINE, checksum NULL,
+# execution_time 0, success true; migrations at or below it are not applied. All schemas
+# empty: no baseline ("a baseline marker will not be added").
+baseline_db() { # baseline_db DB [SQL]: a fresh database whose public schema holds t1 and t2
+	local url
+	url=$(new_db "$1")
+	q main "$1" "SET ROLE app; ${2:-CREATE TABLE t1 (id int); CREATE TABLE t2 (id int)}" >/dev/null
+	printf '%s' "$url"
+}
+# hist DB: rank|version|description|type|script|checksum|installed_by|execution_time|success
+hist() {
+	q main "$1" "SELECT installed_rank || '|' || version || '|' || description || '|' || type || '|' || script || '|' || COALESCE(checksum::text, 'NULL') || '|' || installed_by || '|' || execution_time || '|' || success FROM flyway_schema_history ORDER BY installed_rank" | tr '\n' ';'
+}
+URL=$(baseline_db base_refused)
+run_dbready "flyway baseline: a non-empty schema without history is refused" 6 run --url "$URL" --dir "$S" --timeout 20s
+assert_contains "$RUN_ERR" 'is not empty (2 objects) and has no flyway history table'
+assert_contains "$RUN_ERR" 'FLYWAY_BASELINE_ON_MIGRATE=true'
+check "flyway baseline: refused: no history table, t3 not created" \
+	test "$(exists base_refused flyway_schema_history)/$(exists base_refused t3)" = "f/f"
+URL=$(baseline_db base_two)
+FLYWAY_BASELINE_ON_MIGRATE=true FLYWAY_BASELINE_VERSION=2 \
+	run_dbready "flyway baseline: FLYWAY_BASELINE_ON_MIGRATE=true, FLYWAY_BASELINE_VERSION=2" 0 run --url "$URL" --dir "$S" --timeout 20s
+assert_contains "$RUN_TERMLOG" "ok: applied 3 migrations (t3..t5)"
+et() { q main "$1" "SELECT execution_time FROM flyway_schema_history WHERE installed_rank = $2"; }
+check "flyway baseline: row 1 is Flyway's baseline at 2, then 3..5" \
+	test "$(hist base_two)" = "1|2|<< Flyway Baseline >>|BASELINE|<< Flyway Baseline >>|NULL|app|0|true;2|3|t3|SQL|V3__t3.sql|$(crc_of "$S/V3__t3.sql")|app|$(et base_two 2)|true;3|4|t4|SQL|V4__t4.sql|$(crc_of "$S/V4__t4.sql")|app|$(et base_two 3)|true;4|5|t5|SQL|V5__t5.sql|$(crc_of "$S/V5__t5.sql")|app|$(et base_two 4)|true;"
+run_dbready "flyway baseline: then, without the variables, nothing to apply" 0 run --url "$URL" --dir "$S" --timeout 20s
+assert_contains "$RUN_TERMLOG" "ok: nothing to apply"
+run_dbready "flyway baseline: status: 1 and 2 baselined, nothing unknown" 0 status --url "$URL" --dir "$S"
+assert_contains "$RUN_OUT" "3 applied, 0 pending, 0 changed, 0 out of order, 0 unknown"
+assert_matches "$RUN_OUT" 'baselined +t1'
+run_dbready "flyway baseline: status --json" 0 status --json --url "$URL" --dir "$S"
+assert_matches "$RUN_OUT" '"state":[[:space:]]*"baselined"'
+URL=$(baseline_db base_default 'CREATE TABLE t1 (id int)')
+FLYWAY_BASELINE_ON_MIGRATE=true run_dbready "flyway baseline: the default version is 1" 0 run --url "$URL" --dir "$S" --timeout 20s
+assert_contains "$RUN_TERMLOG" "ok: applied 4 migrations (t2..t5)"
+check "flyway baseline: default: baseline 1, then V2" \
+	test "$(rows base_default | cut -d';' -f1-2)" = "1|1|<< Flyway Baseline >>|BASELINE|<< Flyway Baseline >>|1;2|2|t2|SQL|V2__t2.sql|1"
+URL=$(new_db base_empty)
+FLYWAY_BASELINE_ON_MIGRATE=true run_dbready "flyway baseline: an empty schema is not baselined" 0 run --url "$URL" --dir "$S" --timeout 20s
+assert_contains "$RUN_TERMLOG" "ok: applied 5 migrations"
+check "flyway baseline: empty schema: no BASELINE row" \
+	test "$(q main base_empty "SELECT count(*) FROM flyway_schema_history WHERE type = 'BASELINE'")" = 0
+FLYWAY_BASELINE_ON_MIGRATE=true FLYWAY_BASELINE_VERSION=1.x \
+	run_dbready "flyway baseline: FLYWAY_BASELINE_VERSION=1.x is refused" 3 check --url "$URL" --dir "$S"
+assert_contains "$RUN_ERR" "FLYWAY_BASELINE_VERSION is not a Flyway version"
+FLYWAY_BASELINE_ON_MIGRATE=maybe run_dbready "flyway baseline: FLYWAY_BASELINE_ON_MIGRATE=maybe is refused" 2 run --url "$URL" --dir "$S" --timeout 20s
+assert_contains "$RUN_ERR" 'invalid boolean "maybe" for FLYWAY_BASELINE_ON_MIGRATE'
+# a baseline row Flyway wrote (flyway baseline -baselineVersion=3): 1..3 baselined, 4, 5 applied
+URL=$(baseline_db base_flyway)
+{
+	printf 'SET ROLE app;\n%s\n' "$FLYWAY_DDL"
+	printf "INSERT INTO flyway_schema_history (installed_rank, version, description, type, script, checksum, installed_by, execution_time, success) VALUES (1, '3', '<< Flyway Baseline >>', 'BASELINE', '<< Flyway Baseline >>', NULL, 'app', 0, true);\n"
+} | q main base_flyway "$(cat)" >/dev/null
+run_dbready "flyway baseline: a baseline row Flyway wrote at 3" 0 run --url "$URL" --dir "$S" --timeout 20s
+assert_contains "$RUN_TERMLOG" "ok: applied 2 migrations (t4..t5)"
+check "flyway baseline: ranks 2, 3 are V4, V5" test "$(rows base_flyway | cut -d';' -f2-3)" = "2|4|t4|SQL|V4__t4.sql|1;3|5|t5|SQL|V5__t5.sql|1"
 
 # --- Flyway's lock: a session holding the key makes dbready wait --------------------------------
-hold_lock() { # hold_lock DB KEY
-	PGPASSWORD=$CANARY "$PG_BIN/psql" -X -qAt -h 127.0.0.1 -p "$(pg_port main)" -U postgres \
-		-d "$1" -c "SELECT pg_advisory_lock($2)" -c "SELECT pg_sleep(60)" >/dev/null 2>&1 &
-	HOLDER=$!
-	local i
-	for i in $(seq 1 100); do
-		[ "$(q main "$1" "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND ((classid::bigint << 32) | objid::bigint) = $2 AND granted")" = 1 ] && return 0
-		sleep 0.1
-	done
-	return 1
-}
-release_lock() {
-	kill "$HOLDER" 2>/dev/null
-	wait "$HOLDER" 2>/dev/null
-	q main postgres "SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND ((classid::bigint << 32) | objid::bigint) = $1" >/dev/null
-}
 URL=$(new_db lock)
 if hold_lock lock "$FLYWAY_KEY"; then pass "flyway lock: a session holds $FLYWAY_KEY"; else fail "flyway lock: a session holds $FLYWAY_KEY"; fi
 run_dbready "flyway lock: held -> lock timeout" 8 run --url "$URL" --dir "$S" --timeout 20s --lock-timeout 1s

@@ -47,7 +47,7 @@ run_dbready "valgrind: JSON logs" 0 wait --log-format json --url "$URL"
 
 # every format on the table, through its own loader, history hooks and lock: goose (Up/Down,
 # StatementBegin/End, NO TRANSACTION, ENVSUB), golang-migrate (a file with its own BEGIN/COMMIT,
-# then a dirty row refused), dbmate (the fixture: sections, transaction:false, CRLF)
+# then a dirty row refused), dbmate (the fixture: sections, transaction:false, CRLF), flyway
 fmt_db() { # fmt_db NAME: a fresh database owned by app; prints its URL
 	pg_sql main <<<"CREATE DATABASE \"$1\" OWNER app;" >/dev/null || true
 	pg_url app "$CANARY" "$1"
@@ -76,6 +76,23 @@ run_dbready "valgrind: golang-migrate, dirty refused" 6 run --dir "$FMT/gm" \
 assert_contains "$RUN_ERR" "Dirty database version"
 run_dbready "valgrind: dbmate" 0 run --url "$(fmt_db vg_dbmate)" \
 	--dir "$HERE/tests/fixtures/dbmate-basic"
+# flyway: versions 1.10 after 1.9, a repeatable, a placeholder, a .sql.conf, FLYWAY_SCHEMAS
+# (schemas made, the marker row, the search_path), then a baseline on a non-empty schema
+mkdir -p "$FMT/fw"
+printf '%s\n' 'CREATE TABLE fw_t (id int);' >"$FMT/fw/V1_9__a.sql"
+printf '%s\n' 'CREATE TABLE ${vg}_u (id int);' >"$FMT/fw/V1_10__b.sql"
+printf '%s\n' 'CREATE INDEX CONCURRENTLY fw_i ON fw_t (id);' >"$FMT/fw/V2__c.sql"
+printf '%s\n' 'executeInTransaction=false' >"$FMT/fw/V2__c.sql.conf"
+printf '%s\n' 'CREATE OR REPLACE VIEW fw_v AS SELECT 1 AS one;' >"$FMT/fw/R__v.sql"
+FLYWAY_SCHEMAS=vgs,vgx FLYWAY_PLACEHOLDERS_VG=fw run_dbready "valgrind: flyway" 0 run \
+	--url "$(fmt_db vg_flyway)" --dir "$FMT/fw"
+FURL=$(fmt_db vg_flyway_base)
+pg_sql main vg_flyway_base <<<'CREATE TABLE fw_t (id int); ALTER TABLE fw_t OWNER TO app;' >/dev/null
+FLYWAY_BASELINE_ON_MIGRATE=true FLYWAY_BASELINE_VERSION=1.9 FLYWAY_PLACEHOLDERS_VG=fw \
+	run_dbready "valgrind: flyway, baseline on migrate" 0 run --url "$FURL" --dir "$FMT/fw"
+FLYWAY_PLACEHOLDERS_VG=fw run_dbready "valgrind: flyway, status" 0 status --url "$FURL" \
+	--dir "$FMT/fw"
+assert_contains "$RUN_OUT" "3 applied, 0 pending"
 
 # the HTTP side: dependency waits (one retried) and the outcome webhook (one retry)
 . "$(dirname "$0")/../lib/httpstub.sh"
