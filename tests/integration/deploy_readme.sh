@@ -75,8 +75,11 @@ mount = s["mount"].rstrip("/")
 env, dir_named = [], False
 for k, v in s["env"]:
     v = v.replace("PASSWORD", canary)
-    if v == mount or v.startswith(mount + "/"):
-        v, dir_named = d + v[len(mount):], True
+    # the mount path, alone or after a location prefix (Flyway's "filesystem:")
+    pre = v[:v.index(":") + 1] if ":" in v and "://" not in v else ""
+    rest = v[len(pre):]
+    if rest == mount or rest.startswith(mount + "/"):
+        v, dir_named = pre + d + rest[len(mount):], True
     env.append(f"{k}={v}")
 with open(out, "w") as f:
     f.write("\0".join(env) + "\0")
@@ -108,7 +111,9 @@ fmt, table = sys.argv[4], sys.argv[5]
 assert d["format"] == fmt, ("format", d["format"])
 assert d["history_table"] == table, ("history_table", d["history_table"])
 hosts = set()
-for _, v in s["env"]:
+# Prisma'"'"'s DIRECT_URL, when the snippet sets it, is the one dbready must connect with
+direct = [v for k, v in s["env"] if k == "DIRECT_URL"]
+for _, v in [("DIRECT_URL", v) for v in direct] or s["env"]:
     if "://" in v:
         u = urllib.parse.urlsplit(v.removeprefix("jdbc:"))
         hosts.add(f"@{u.hostname}:{u.port or 5432}/")
