@@ -146,31 +146,34 @@ fi
 # --- 3. a SIGTERM whose cancel comes too late --------------------------------------------------
 # The DO block swallows the cancel, so the transaction goes on and commits: dbready must say
 # that 1_swallow was applied (status agrees), not that it was rolled back. The handler says
-# so with a WARNING (dbready logs server warnings). Now and then the cancel fails the DO
-# outside its handler even though its backend was seen inside pg_sleep (not understood yet;
-# dbready then rightly reports it rolled back, and nothing is recorded): such a try is
-# checked for that consistency and the scenario is tried again, up to 3 times.
+# so with a WARNING (dbready logs server warnings). PostgreSQL may deliver one cancel request
+# twice: the postmaster sends SIGINT to the backend and then to its process group (postmaster.c
+# signal_child), so when the backend handles the first before the second arrives, the second
+# cancels the statement after the DO (the history row) or the DO outside its handler (seen
+# here in about 1 try of 12). dbready then rightly says the migration was rolled back, and
+# nothing is recorded: such a try is checked for that consistency and the scenario is tried
+# again, up to 5 times, until the cancel was swallowed and the COMMIT ran.
 mig "$D/swallow" 1_swallow.sql 'CREATE TABLE swallowed (id int);
 DO $$ BEGIN PERFORM pg_sleep(30); EXCEPTION WHEN query_canceled THEN RAISE WARNING $n$cancel swallowed$n$; END $$;'
 mig "$D/swallow" 2_next.sql 'CREATE TABLE never_started (id int);'
-swallowed=0
-for try in 1 2 3; do
+committed=0
+for try in 1 2 3 4 5; do
 	URL=$(new_db "swallow$try")
 	start_dbready "signal: the cancel is swallowed, COMMIT runs (try $try)" run --url "$URL" \
 		--dir "$D/swallow" --timeout 10s
 	backend_of "swallow$try" >/dev/null
 	kill -TERM "$RUN_PID"
 	finish_dbready 143 20
-	if grep -q 'server: cancel swallowed' "$RUN_ERR"; then
-		swallowed=1
+	if grep -q 'server: cancel swallowed' "$RUN_ERR" && grep -q 'applied 1_swallow in' "$RUN_ERR"; then
+		committed=1
 		break
 	fi
 	assert_contains "$RUN_ERR" 'stopped by SIGTERM while applying "1_swallow"; it was rolled back'
-	check "signal, try $try: the cancel was not swallowed, and nothing is recorded, as said" \
+	check "signal, try $try: the cancel rolled the migration back, and nothing is recorded, as said" \
 		test "$(q main "swallow$try" "SELECT to_regclass('swallowed') IS NULL, to_regclass('public.dbready_migrations') IS NULL")" = "t|t"
 done
-check "signal: the DO block swallowed the cancel in one of 3 tries" test "$swallowed" = 1
-assert_contains "$RUN_ERR" "applied 1_swallow in"
+check "signal: the DO block swallowed the cancel and the COMMIT ran in one of 5 tries" test "$committed" = 1
+assert_contains "$RUN_ERR" "server: cancel swallowed"
 assert_contains "$RUN_ERR" 'stopped by SIGTERM before applying "2_next"'
 assert_contains "$RUN_ERR" "This run applied 1 migration"
 assert_not_contains "$RUN_ERR" "rolled back"
