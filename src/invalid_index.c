@@ -626,6 +626,38 @@ out:
 	return rc;
 }
 
+int invalid_index_dry_run(PGconn *conn, const struct migset *set, bool allow_ooo, bool drop)
+{
+	int total = 0;
+	for (int i = 0; i < set->n; i++) {
+		const struct migration *m = &set->m[i];
+		if (!(m->state == MIG_PENDING || (m->state == MIG_OUT_OF_ORDER && allow_ooo)))
+			continue;
+		struct found_list fl = {NULL, 0, 0};
+		struct err e;
+		memset(&e, 0, sizeof e);
+		if (find(conn, m, m->stmts.n - 1, true, &fl, &e) != EXIT_DONE) {
+			log_warn("dry run: could not look for invalid indexes \"%s\" names: %s",
+			         m->name, e.msg);
+		} else if (fl.n > 0) {
+			char *stmts = describe(&fl, true);
+			bool one = fl.n == 1;
+			log_warn("dry run: migration \"%s\" names %d invalid index%s; run would "
+			         "%s: %s",
+			         m->name, fl.n, one ? "" : "es",
+			         drop ? (one ? "drop it first (--drop-invalid-indexes)"
+			                     : "drop them first (--drop-invalid-indexes)")
+			              : (one ? "refuse it (exit 6) until it is dropped"
+			                     : "refuse it (exit 6) until they are dropped"),
+			         stmts ? stmts : "(out of memory)");
+			free(stmts);
+			total += fl.n;
+		}
+		free(fl.v);
+	}
+	return total;
+}
+
 void invalid_index_note_failure(PGconn *conn, const struct migration *m, struct err *e)
 {
 	if (PQstatus(conn) != CONNECTION_OK || PQtransactionStatus(conn) != PQTRANS_IDLE)

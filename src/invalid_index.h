@@ -61,6 +61,12 @@ int invalid_index_before(PGconn *conn, const struct migration *m, bool drop, str
  * be recorded as applied), EXIT_DONE otherwise. */
 int invalid_index_after(PGconn *conn, const struct migration *m, struct err *e);
 
+/* --dry-run: for every migration of set that would run (pending; out of order too with
+ * allow_ooo), log a warning naming the invalid indexes it names and what run would do (refuse,
+ * or with drop, drop them: the DROP statements). Changes nothing; returns how many were found
+ * (a failed look-up is logged and counts none). */
+int invalid_index_dry_run(PGconn *conn, const struct migset *set, bool allow_ooo, bool drop);
+
 /* After m failed (e already filled by the failure report, the connection still usable):
  * when it left invalid indexes behind, add them and their DROP statements to e's hint. */
 void invalid_index_note_failure(PGconn *conn, const struct migration *m, struct err *e);

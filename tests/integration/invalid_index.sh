@@ -43,6 +43,14 @@ assert_contains "$RUN_TERMLOG" 'invalid index'
 check "dup: still invalid, still not recorded" \
 	test "$(index_state dup public items_sku_key),$(history_count dup)" = "f,f,1"
 
+run_dbready "dup: --dry-run names it and changes nothing" 0 run --url "$URL" --dir "$DIR" --timeout 20s \
+	--dry-run
+assert_contains "$RUN_ERR" 'dry run: migration "2_sku" names 1 invalid index; run would refuse it (exit 6) until it is dropped: DROP INDEX CONCURRENTLY IF EXISTS "public"."items_sku_key";'
+run_dbready "dup: --dry-run --drop-invalid-indexes says it would drop it" 0 run --url "$URL" \
+	--dir "$DIR" --timeout 20s --dry-run --drop-invalid-indexes
+assert_contains "$RUN_ERR" 'run would drop it first (--drop-invalid-indexes): DROP INDEX CONCURRENTLY IF EXISTS "public"."items_sku_key";'
+check "dup: the dry runs left it, invalid, and recorded nothing" \
+	test "$(index_state dup public items_sku_key),$(history_count dup)" = "f,f,1"
 run_dbready "dup: --drop-invalid-indexes drops and rebuilds it" 0 run --url "$URL" --dir "$DIR" \
 	--timeout 20s --drop-invalid-indexes
 assert_contains "$RUN_ERR" 'dropping invalid index "public"."items_sku_key" on "items" before "2_sku" (--drop-invalid-indexes): DROP INDEX CONCURRENTLY IF EXISTS "public"."items_sku_key"'
