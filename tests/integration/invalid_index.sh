@@ -90,6 +90,25 @@ q main dropsfirst "DELETE FROM items WHERE id = 3" >/dev/null
 run_dbready "drops-first: the file's own DROP clears the way" 0 run --url "$URL" --dir "$DDIR" --timeout 20s
 check "drops-first: valid" test "$(index_state dropsfirst public items_sku_key)" = "t,t"
 
+# --- the same in another format: goose's NO TRANSACTION file -------------------------------
+GDIR=$T/dirs/goose
+mkdir -p "$GDIR"
+printf '%s\n' '-- +goose Up' 'CREATE TABLE items (id int PRIMARY KEY, sku text);' \
+	"INSERT INTO items VALUES (1, 'a'), (2, 'a');" >"$GDIR/1_items.sql"
+printf '%s\n' '-- +goose NO TRANSACTION' '-- +goose Up' \
+	'CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS items_sku_key ON items (sku);' >"$GDIR/2_sku.sql"
+URL=$(new_db goosedb)
+goose_versions() { q main goosedb "SELECT string_agg(version_id::text, ' ' ORDER BY id) FROM goose_db_version WHERE is_applied"; }
+run_dbready "goose: the build fails" 7 run --format goose --url "$URL" --dir "$GDIR" --timeout 20s
+q main goosedb "DELETE FROM items WHERE id = 2" >/dev/null
+run_dbready "goose: re-run refused" 6 run --format goose --url "$URL" --dir "$GDIR" --timeout 20s
+assert_contains "$RUN_ERR" 'DROP INDEX CONCURRENTLY IF EXISTS "public"."items_sku_key";'
+check "goose: version 2 not recorded" test "$(goose_versions)" = "0 1"
+run_dbready "goose: dropped and rebuilt" 0 run --format goose --url "$URL" --dir "$GDIR" --timeout 20s \
+	--drop-invalid-indexes
+check "goose: version 2 recorded, the index valid" \
+	test "$(goose_versions),$(index_state goosedb public items_sku_key)" = "0 1 2,t,t"
+
 # --- never recorded over an invalid index ----------------------------------------------------
 # (the statements succeed, yet an index the file names ends invalid: here a superuser file
 # marks it so, as a build racing another session's would leave it)
