@@ -96,6 +96,13 @@ $(BUILD)/split-oracle: tests/oracle/split_oracle.c $(ORACLE_DEPS)
 	$(CC) -std=c11 $(WARN) $(CFLAGS) -Isrc -Itests/oracle tests/oracle/split_oracle.c $(ORACLE_SRCS) \
 		-o $@ $(LDFLAGS) $(PGQUERY_LIBS)
 
+# build/ii-oracle: the names src/invalid_index.c reads from CONCURRENTLY index statements,
+# against libpg_query's parse tree (its own table, and the .sql files it is given)
+$(BUILD)/ii-oracle: tests/oracle/ii_oracle.c $(LIB_OBJS)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Isrc $(ALL_LDFLAGS) tests/oracle/ii_oracle.c $(LIB_OBJS) -o $@ \
+		-lpg_query $(LIBS)
+
 oracle: $(BUILD)/split-oracle
 	$(BUILD)/split-oracle $(wildcard $(DBREADY_CORPORA))
 

@@ -10,6 +10,7 @@
 #include "backoff.h"
 #include "exitcode.h"
 #include "failure.h"
+#include "invalid_index.h"
 #include "lockwatch.h"
 #include "log.h"
 #include "pipeline.h"
@@ -789,6 +790,10 @@ static int run_session(struct apply_ctx *c, struct migration *m, const char *why
 		goto unlock;
 	}
 	PQclear(r);
+	/* invalid indexes the migration names, left by an earlier failed CONCURRENTLY build:
+	 * refused (6) or dropped (--drop-invalid-indexes) before anything of it runs */
+	if ((rc = invalid_index_before(c->conn, m, c->cfg->drop_invalid_indexes, e)) != EXIT_DONE)
+		goto reset;
 	/* the tool's "started" mark (golang-migrate: dirty = true), committed first: a crash
 	 * half-way leaves the state the tool's users recognise */
 	struct fsql_list rec;
@@ -799,7 +804,12 @@ static int run_session(struct apply_ctx *c, struct migration *m, const char *why
 	}
 	int64_t t0 = clock_ms();
 	rc = run_statements(c, m, e);
-	if (rc != EXIT_DONE)
+	if (rc != EXIT_DONE) {
+		invalid_index_note_failure(c->conn, m, e);
+		goto reset;
+	}
+	/* never recorded as applied over an invalid index (IF NOT EXISTS skipped one) */
+	if ((rc = invalid_index_after(c->conn, m, e)) != EXIT_DONE)
 		goto reset;
 	char dur[32];
 	snprintf(dur, sizeof dur, "%lld", (long long)(clock_ms() - t0));

@@ -47,6 +47,7 @@ enum opt_id {
 	OPT_NOTIFY_URL_FILE,
 	OPT_NOTIFY_FORMAT,
 	OPT_NOTIFY_REQUIRED,
+	OPT_DROP_INVALID_INDEXES,
 };
 
 struct opt {
@@ -83,6 +84,7 @@ static const struct opt opts[] = {
         {OPT_NOTIFY_URL_FILE, "--notify-url-file", "DBREADY_NOTIFY_URL_FILE", false},
         {OPT_NOTIFY_FORMAT, "--notify-format", "DBREADY_NOTIFY_FORMAT", false},
         {OPT_NOTIFY_REQUIRED, "--notify-required", "DBREADY_NOTIFY_REQUIRED", true},
+        {OPT_DROP_INVALID_INDEXES, "--drop-invalid-indexes", "DBREADY_DROP_INVALID_INDEXES", true},
 };
 
 #define NOPTS (sizeof opts / sizeof opts[0])
@@ -267,6 +269,7 @@ static int set_option(struct config *cfg, const struct opt *o, const char *value
 	case OPT_STAY:
 	case OPT_JSON:
 	case OPT_NOTIFY_REQUIRED:
+	case OPT_DROP_INVALID_INDEXES:
 		if (!cli_parse_bool(value, &b)) {
 			usage_msg(err, errcap,
 			          "invalid boolean \"%s\" for %s\nHINT: Use true or false.", value,
@@ -282,6 +285,8 @@ static int set_option(struct config *cfg, const struct opt *o, const char *value
 			cfg->stay = b;
 		else if (o->id == OPT_NOTIFY_REQUIRED)
 			cfg->notify_required = b;
+		else if (o->id == OPT_DROP_INVALID_INDEXES)
+			cfg->drop_invalid_indexes = b;
 		else
 			cfg->json = b;
 		return EXIT_DONE;
@@ -683,6 +688,11 @@ void cli_print_help(void)
 	      "parts of at most 63 bytes\n"
 	      "  --allow-out-of-order      DBREADY_ALLOW_OUT_OF_ORDER apply migrations older than "
 	      "the newest\n"
+	      "  --drop-invalid-indexes    DBREADY_DROP_INVALID_INDEXES\n"
+	      "                                                       drop the invalid indexes "
+	      "a migration names\n"
+	      "                                                       (left by a failed "
+	      "CONCURRENTLY build) first\n"
 	      "  --dry-run                 DBREADY_DRY_RUN            print the plan, change "
 	      "nothing\n"
 	      "  --log-format F            DBREADY_LOG_FORMAT         text or json [text]\n"
@@ -744,7 +754,9 @@ void cli_print_help(void)
 	      "TLS;\n"
 	      "       --auth: the token endpoint refused the identity\n"
 	      "  6    migration files invalid or diverged from the history table; the history\n"
-	      "       records a failed migration; the tool refuses a non-empty schema\n"
+	      "       records a failed migration; the tool refuses a non-empty schema;\n"
+	      "       a no-transaction migration names an invalid index "
+	      "(docs/invalid-indexes.md)\n"
 	      "  7    a migration failed to apply (the message says what of it remains)\n"
 	      "  8    the migration lock was not acquired before --lock-timeout\n"
 	      "  9    await/probe: migrations still pending at the deadline\n"

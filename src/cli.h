@@ -65,6 +65,7 @@ struct config {
 	const char *history_table; /* NULL = per format */
 	bool allow_out_of_order;
 	bool allow_out_of_order_set; /* given (else a tool's variable may set it) */
+	bool drop_invalid_indexes;   /* drop invalid indexes a no-tx migration names first */
 	bool dry_run;
 	bool stay;
 	bool json;

@@ -11,6 +11,7 @@
 #include "dialect.h"
 #include "exitcode.h"
 #include "history.h"
+#include "invalid_index.h"
 #include "log.h"
 #include "notify.h"
 #include "plan.h"
@@ -309,6 +310,8 @@ int cmd_run(const struct config *cfg, const struct dburl *u, bool retry)
 	if (rc == EXIT_DONE && cfg->dry_run) {
 		int n = s.p.pending + (cfg->allow_out_of_order ? s.p.out_of_order : 0);
 		report_plan(cfg, &s.set, &s.h, &s.p, PQserverVersion(s.conn));
+		invalid_index_dry_run(s.conn, &s.set, cfg->allow_out_of_order,
+		                      cfg->drop_invalid_indexes);
 		termlog_write("ok: dry run, %d migration%s to apply", n, n == 1 ? "" : "s");
 	} else if (rc == EXIT_DONE) {
 		struct apply_summary sum = {0};

@@ -22,6 +22,7 @@ static const char *const env_names[] = {
 	"DBREADY_LOCK_TIMEOUT", "DBREADY_STATEMENT_TIMEOUT", "DBREADY_TX",
 	"DBREADY_HISTORY_TABLE", "DBREADY_ALLOW_OUT_OF_ORDER", "DBREADY_DRY_RUN",
 	"DBREADY_LOG_FORMAT", "DBREADY_LOG_LEVEL", "DBREADY_TERMINATION_LOG", "DBREADY_STAY",
+	"DBREADY_DROP_INVALID_INDEXES",
 	/* --auth=azure|gcp (cloudauth.c) */
 	"DBREADY_AUTH", "AZURE_CLIENT_ID", "AZURE_TENANT_ID", "AZURE_FEDERATED_TOKEN_FILE",
 	"AZURE_AUTHORITY_HOST", "DBREADY_AZURE_IMDS_ENDPOINT", "DBREADY_AZURE_RESOURCE",
@@ -228,6 +229,7 @@ int main(int argc, char **argv)
 	suite_flyway();
 	suite_prisma();
 	suite_drizzle1();
+	suite_invalid_index();
 	env_restore();
 	for (size_t i = 0; i < NENV; i++)
 		free(env_saved[i]);

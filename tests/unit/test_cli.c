@@ -190,6 +190,13 @@ static const struct parse_case parse_cases[] = {
 	{"env_dry_run_on", "DBREADY_DRY_RUN=ON", NULL, EXIT_DONE, "dry_run", "true"},
 	{"flag_allow_ooo", NULL, "--allow-out-of-order", EXIT_DONE, "allow_out_of_order", "true"},
 	{"flag_json", NULL, "status --json", EXIT_DONE, "json", "true"},
+	{"drop_invalid_default", NULL, NULL, EXIT_DONE, "drop_invalid_indexes", "false"},
+	{"flag_drop_invalid", NULL, "--drop-invalid-indexes", EXIT_DONE, "drop_invalid_indexes",
+	 "true"},
+	{"env_drop_invalid", "DBREADY_DROP_INVALID_INDEXES=true", NULL, EXIT_DONE,
+	 "drop_invalid_indexes", "true"},
+	{"drop_invalid_bad", "DBREADY_DROP_INVALID_INDEXES=maybe", NULL, EXIT_USAGE, NULL,
+	 "invalid boolean \"maybe\" for DBREADY_DROP_INVALID_INDEXES"},
 	/* termination log */
 	{"termlog_default", NULL, NULL, EXIT_DONE, "termination_log", "/dev/termination-log"},
 	{"termlog_flag", NULL, "--termination-log=/tmp/t", EXIT_DONE, "termination_log", "/tmp/t"},
@@ -299,6 +306,8 @@ static void field_text(const struct config *c, const char *field, char *out, siz
 		BOOL(json);
 	else if (strcmp(field, "allow_out_of_order") == 0)
 		BOOL(allow_out_of_order);
+	else if (strcmp(field, "drop_invalid_indexes") == 0)
+		BOOL(drop_invalid_indexes);
 	else
 		snprintf(out, cap, "unknown field %s", field);
 #undef STR

@@ -71,5 +71,6 @@ void suite_goose(void);
 void suite_flyway(void);
 void suite_prisma(void);
 void suite_drizzle1(void);
+void suite_invalid_index(void);
 
 #endif
