@@ -20,7 +20,7 @@ static const char *const env_names[] = {
 	"KUBERNETES_SERVICE_HOST", "DBREADY_DIR", "DBREADY_FORMAT", "DBREADY_TIMEOUT",
 	"DBREADY_BACKOFF_BASE", "DBREADY_BACKOFF_CAP", "DBREADY_CONNECT_TIMEOUT",
 	"DBREADY_LOCK_TIMEOUT", "DBREADY_STATEMENT_TIMEOUT", "DBREADY_TX",
-	"DBREADY_HISTORY_TABLE", "DBREADY_ALLOW_OUT_OF_ORDER", "DBREADY_DRY_RUN",
+	"DBREADY_HISTORY_TABLE", "DBREADY_ALLOW_OUT_OF_ORDER", "DBREADY_DRY_RUN", "DBREADY_BASELINE",
 	"DBREADY_LOG_FORMAT", "DBREADY_LOG_LEVEL", "DBREADY_TERMINATION_LOG", "DBREADY_STAY",
 	/* --auth=azure|gcp (cloudauth.c) */
 	"DBREADY_AUTH", "AZURE_CLIENT_ID", "AZURE_TENANT_ID", "AZURE_FEDERATED_TOKEN_FILE",
@@ -228,6 +228,7 @@ int main(int argc, char **argv)
 	suite_flyway();
 	suite_prisma();
 	suite_drizzle1();
+	suite_baseline();
 	env_restore();
 	for (size_t i = 0; i < NENV; i++)
 		free(env_saved[i]);
