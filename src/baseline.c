@@ -229,6 +229,20 @@ static int judge(const struct history *h, const char *to, bool force, bool refus
 	return EXIT_DONE;
 }
 
+/* A table in an older shape of the tool's (format.h struct fupgrade_spec) gets no rows
+ * written into it: with rows (and no --force) judge decides as for any history; else the
+ * table is upgraded first, by a run without a baseline. */
+static int upgrade_first(const struct history *h, bool force, struct err *e)
+{
+	if (!h->needs_upgrade || (h->n > 0 && !force))
+		return EXIT_DONE;
+	return err_set(e, EXIT_MIGRATIONS, "baseline_upgrade_first",
+	               "Run dbready once without a baseline (it upgrades the table as the tool "
+	               "does), then baseline.",
+	               NULL, "%s is in %s: no baseline is written into it", h->qname,
+	               h->format->upgrade->shape);
+}
+
 static void log_row(const struct history *h, const struct migration *m, bool dry)
 {
 	if (h->format->baseline_sql)
@@ -287,6 +301,8 @@ int baseline_record(PGconn *conn, const struct config *cfg, struct migset *set, 
 	bool go;
 	int rc;
 	if (cfg->dry_run) {
+		if ((rc = upgrade_first(h, force, e)) != EXIT_DONE)
+			return rc;
 		if ((rc = judge(h, to, force, refuse, r, &go, e)) != EXIT_DONE || !go)
 			return rc;
 		long long objs = 1;
@@ -314,12 +330,8 @@ int baseline_record(PGconn *conn, const struct config *cfg, struct migset *set, 
 	long long objs = 1;
 	if ((rc = history_read(conn, h, set, e)) != EXIT_DONE)
 		goto out;
-	if (h->needs_upgrade) {
-		rc = err_set(e, EXIT_MIGRATIONS, "baseline_not_empty",
-		             "Run dbready once without a baseline: it upgrades the table.", NULL,
-		             "%s is in %s and has rows", h->qname, h->format->upgrade->shape);
+	if ((rc = upgrade_first(h, force, e)) != EXIT_DONE)
 		goto out;
-	}
 	if (!plan_build(set, h, &p)) {
 		rc = err_set(e, EXIT_INTERNAL, NULL, NULL, NULL, "out of memory");
 		goto out;

@@ -7,9 +7,10 @@
 #   (b) `run --baseline=<k-th>` records 1..k as applied without running them, in the format's
 #       own rows, and applies exactly k+1..n; the same command again is a no-op ("does
 #       nothing") and so the manifest can stay deployed
-#   (c) the real tool sees nothing pending afterwards (drizzle-orm 0.x migrate(), dbmate,
-#       Prisma 6.19.3); after `baseline --to <k-th>` alone, the real tool applies exactly the
-#       rest (the rows are the tool's own); golang-migrate's, goose's and Flyway's rows are
+#   (c) the real tool sees nothing pending afterwards (drizzle-orm 0.x and 1.x migrate(),
+#       dbmate, Prisma 6.19.3); after `baseline --to <k-th>` alone, the real tool applies
+#       exactly the rest (the rows are the tool's own; Prisma's equal what `prisma migrate
+#       resolve --applied` writes); golang-migrate's, goose's and Flyway's rows are
 #       asserted literally from their sources:
 #         golang-migrate database/postgres/postgres.go SetVersion (TRUNCATE, then one
 #           (version, dirty=false) row) - github.com/golang-migrate/migrate v4.18.1
@@ -184,7 +185,7 @@ run_dbready "run --baseline on a new, empty database applies everything" 0 run -
 assert_contains "$RUN_ERR" "the schema holds no tables"
 assert_contains "$RUN_ERR" "applied 3 migrations"
 
-# --- (c) the real tools: drizzle-orm 0.x, dbmate, Prisma ----------------------------------------
+# --- (c) the real tools: drizzle-orm 0.x and 1.x, dbmate, Prisma --------------------------------
 NPM_OK=1
 command -v npm >/dev/null 2>&1 && command -v node >/dev/null 2>&1 || NPM_OK=0
 
@@ -220,6 +221,43 @@ assert_contains "$RUN_ERR" "applied 2 migrations"
 if [ "$DZ_OK" = 1 ]; then
 	check "drizzle: drizzle-orm migrate() afterwards exits 0" orm_migrate "$U"
 	check "drizzle: and applies nothing (4 rows)" test "$(dz_rows dz_b)" = 4
+fi
+
+# drizzle 1.x: <timestamp>_<name>/ folders; drizzle-orm 1.x's migrate() matches rows by name
+D1=$D/drizzle1
+for i in 1 2 3; do
+	v=SQL$i
+	mkdir -p "$D1/2024010100000${i}_m$i"
+	printf '%s\n' "${!v}" >"$D1/2024010100000${i}_m$i/migration.sql"
+	printf '{}\n' >"$D1/2024010100000${i}_m$i/snapshot.json"
+done
+DZ1=$REPO_ROOT/tests/drizzle1
+DZ1_OK=0
+if [ "$NPM_OK" = 1 ] && (cd "$DZ1" && npm ci --no-audit --no-fund) </dev/null >"$NODE_OUT/npm-ci-drizzle1.log" 2>&1; then
+	DZ1_OK=1
+else
+	say "# SKIP drizzle-orm 1.x: node/npm missing or npm ci in tests/drizzle1 failed"
+fi
+orm1_migrate() { (cd "$DZ1" && DATABASE_URL=$1 node scripts/migrate.mjs "$D1") </dev/null >>"$NODE_OUT/drizzle1.log" 2>&1; }
+U=$(new_db dz1_a)
+push2 dz1_a
+run_dbready "drizzle-1: baseline --to 20240101000002_m2" 0 baseline --url "$U" --dir "$D1" \
+	--to 20240101000002_m2
+check "drizzle-1: two (hash, created_at, name) rows" test "$(q main dz1_a "SELECT string_agg(name || ',' || (length(hash) = 64), ' ' ORDER BY id) FROM drizzle.__drizzle_migrations")" = "20240101000001_m1,true 20240101000002_m2,true"
+if [ "$DZ1_OK" = 1 ]; then
+	check "drizzle-1: drizzle-orm 1.x migrate() after the baseline exits 0" orm1_migrate "$U"
+	check "drizzle-1: it applied exactly the third (3 rows, posts_user exists)" \
+		test "$(q main dz1_a "SELECT count(*) FROM drizzle.__drizzle_migrations"),$(q main dz1_a "SELECT to_regclass('public.posts_user') IS NOT NULL")" = "3,t"
+fi
+U=$(new_db dz1_b)
+push2 dz1_b
+run_dbready "drizzle-1: run --baseline=20240101000002_m2" 0 run --url "$U" --dir "$D1" \
+	--baseline 20240101000002_m2 --timeout 5s
+assert_contains "$RUN_ERR" "applied 1 migration"
+if [ "$DZ1_OK" = 1 ]; then
+	check "drizzle-1: drizzle-orm 1.x migrate() afterwards exits 0" orm1_migrate "$U"
+	check "drizzle-1: and applies nothing (3 rows)" \
+		test "$(q main dz1_b "SELECT count(*) FROM drizzle.__drizzle_migrations")" = 3
 fi
 
 # dbmate: tests/fixtures/dbmate-basic (5 migrations), the first two pushed (up sections)
