@@ -359,6 +359,7 @@ fi
 
 # no ERROR in the server log but the expected ones: the "already exists" of the runs that
 # fail on purpose, and Prisma's own look at a table it has not created yet (resolve, pr_r)
+# shellcheck disable=SC2016 # the inner shell's $1
 check "server log: no ERROR but the expected ones" bash -c '! grep "ERROR:" "$1" |
 	grep -v -e "already exists" -e "relation \"_prisma_migrations\" does not exist"' _ "$T/pg/main/server.log"
 

@@ -138,6 +138,7 @@ render baseline --set migrations.chartDir=migrations --set databaseUrl.secretNam
 check "config.baseline: the Job gets DBREADY_BASELINE=0000_create_users" \
 	grep -A1 -- '- name: DBREADY_BASELINE' "$OUT/baseline.yaml"
 check "config.baseline: its value" grep -qF -- 'value: "0000_create_users"' "$OUT/baseline.yaml"
+# shellcheck disable=SC2016 # the inner shell's $1
 check "config.baseline unset: no DBREADY_BASELINE" bash -c '! grep -q DBREADY_BASELINE "$1"' _ "$OUT/chartdir.yaml"
 # the app chart with dbready as a dependency (helm dependency build would copy it there)
 APP=$T/appchart/app
