@@ -48,6 +48,9 @@ enum opt_id {
 	OPT_NOTIFY_FORMAT,
 	OPT_NOTIFY_REQUIRED,
 	OPT_DROP_INVALID_INDEXES,
+	OPT_BASELINE,
+	OPT_BASELINE_TO,
+	OPT_FORCE,
 };
 
 struct opt {
@@ -85,14 +88,18 @@ static const struct opt opts[] = {
         {OPT_NOTIFY_FORMAT, "--notify-format", "DBREADY_NOTIFY_FORMAT", false},
         {OPT_NOTIFY_REQUIRED, "--notify-required", "DBREADY_NOTIFY_REQUIRED", true},
         {OPT_DROP_INVALID_INDEXES, "--drop-invalid-indexes", "DBREADY_DROP_INVALID_INDEXES", true},
+        {OPT_BASELINE, "--baseline", "DBREADY_BASELINE", false},
+        {OPT_BASELINE_TO, "--to", NULL, false},
+        {OPT_FORCE, "--force", NULL, true},
 };
 
 #define NOPTS (sizeof opts / sizeof opts[0])
 
 static const char *const command_names[] = {
-        [CMD_RUN] = "run",         [CMD_CHECK] = "check",     [CMD_WAIT] = "wait",
-        [CMD_MIGRATE] = "migrate", [CMD_STATUS] = "status",   [CMD_AWAIT] = "await",
-        [CMD_PROBE] = "probe",     [CMD_VERSION] = "version", [CMD_HELP] = "help",
+        [CMD_RUN] = "run",           [CMD_CHECK] = "check",     [CMD_WAIT] = "wait",
+        [CMD_MIGRATE] = "migrate",   [CMD_STATUS] = "status",   [CMD_AWAIT] = "await",
+        [CMD_PROBE] = "probe",       [CMD_VERSION] = "version", [CMD_HELP] = "help",
+        [CMD_BASELINE] = "baseline",
 };
 
 const char *cli_command_name(enum command cmd)
@@ -263,6 +270,23 @@ static int set_option(struct config *cfg, const struct opt *o, const char *value
 		if (!*value)
 			goto bad;
 		cfg->history_table = value;
+		return EXIT_DONE;
+	case OPT_BASELINE:
+	case OPT_BASELINE_TO:
+		if (!*value)
+			goto bad;
+		if (o->id == OPT_BASELINE)
+			cfg->baseline = value;
+		else
+			cfg->baseline_to = value;
+		return EXIT_DONE;
+	case OPT_FORCE:
+		if (!cli_parse_bool(value, &cfg->force)) {
+			usage_msg(err, errcap,
+			          "invalid boolean \"%s\" for %s\nHINT: Use true or false.", value,
+			          source);
+			return EXIT_USAGE;
+		}
 		return EXIT_DONE;
 	case OPT_ALLOW_OOO:
 	case OPT_DRY_RUN:
@@ -492,12 +516,25 @@ int cli_parse(int argc, char **argv, struct config *cfg, char *err, size_t errca
 			usage_msg(err, errcap,
 			          "unknown command \"%s\"\n"
 			          "HINT: Commands are run, check, wait, migrate, status, await, "
-			          "probe, "
+			          "probe, baseline, "
 			          "version and help.",
 			          a);
 			return EXIT_USAGE;
 		}
 		have_cmd = true;
+	}
+	if ((cfg->cmd == CMD_BASELINE) != (cfg->baseline_to != NULL)) {
+		usage_msg(err, errcap,
+		          cfg->baseline_to
+		                  ? "option \"--to\" belongs to the baseline command"
+		                  : "the baseline command needs --to NAME\n"
+		                    "HINT: Name the newest migration the database already "
+		                    "holds, e.g. dbready baseline --to 0002_add_posts.");
+		return EXIT_USAGE;
+	}
+	if (cfg->force && cfg->cmd != CMD_BASELINE) {
+		usage_msg(err, errcap, "option \"--force\" belongs to the baseline command");
+		return EXIT_USAGE;
 	}
 	/* -q/-v move the level from the environment's (or the default), unless --log-level */
 	if (!level_flag && verbosity) {
@@ -655,6 +692,10 @@ void cli_print_help(void)
 	      "  status         list applied, pending, changed and unknown migrations\n"
 	      "  await          wait until every migration on disk is applied (apply nothing)\n"
 	      "  probe          one attempt of await (exec probes, healthchecks)\n"
+	      "  baseline       --to NAME [--force] [--dry-run] [--json]: record the migrations "
+	      "up to NAME\n"
+	      "                 as applied without running them (an existing database; "
+	      "docs/adopting.md)\n"
 	      "  version, help  print and exit\n"
 	      "\n"
 	      "Options (flag beats environment, environment beats default):\n"
@@ -695,6 +736,14 @@ void cli_print_help(void)
 	      "CONCURRENTLY build) first\n"
 	      "  --dry-run                 DBREADY_DRY_RUN            print the plan, change "
 	      "nothing\n"
+	      "  --baseline NAME           DBREADY_BASELINE           run: history absent or "
+	      "empty: record up to NAME\n"
+	      "                                                       (name, key or file) as "
+	      "applied, then apply the rest\n"
+	      "  --to NAME, --force                                   baseline: the newest "
+	      "migration the schema holds;\n"
+	      "                                                       --force: also when the "
+	      "history has rows\n"
 	      "  --log-format F            DBREADY_LOG_FORMAT         text or json [text]\n"
 	      "  --log-level L, -q, -v     DBREADY_LOG_LEVEL          error, warn, info, debug "
 	      "[info]\n"
@@ -702,8 +751,8 @@ void cli_print_help(void)
 	      "[/dev/termination-log]\n"
 	      "  --stay                    DBREADY_STAY               after success, run until "
 	      "SIGTERM\n"
-	      "  --json                                               status/check: JSON on "
-	      "stdout\n"
+	      "  --json                                               status/check/baseline: "
+	      "JSON on stdout\n"
 	      "  --wait-for LIST           DBREADY_WAIT_FOR           also wait for tcp://, "
 	      "http://, https://\n"
 	      "                                                       targets (comma-separated; "

@@ -25,6 +25,7 @@ enum command {
 	CMD_PROBE,
 	CMD_VERSION,
 	CMD_HELP,
+	CMD_BASELINE,
 };
 
 struct format;
@@ -84,6 +85,10 @@ struct config {
 	const char *notify_url_file_origin;
 	enum notify_format notify_format;
 	bool notify_required;
+	/* baseline (baseline.c): run --baseline (DBREADY_BASELINE), baseline --to, --force */
+	const char *baseline;    /* NULL = none */
+	const char *baseline_to; /* baseline --to NAME */
+	bool force;
 	/* set after parsing, not by cli_parse */
 	struct dep_list *deps; /* the parsed --wait-for targets (main.c); NULL = none */
 	/* clock_ms() deadline of the whole wait when the database wait follows the dependency

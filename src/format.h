@@ -231,6 +231,13 @@ struct format {
 	bool (*tool_lock)(const struct lock_names *names, long long *key);
 	/* NULL, or the older shape of the table that the tool upgrades before it migrates */
 	const struct fupgrade_spec *upgrade;
+	/* Baseline (behaviour.md section 7, baseline.c): NULL when the tool marks a migration
+	 * applied without running it with the row it writes when it runs it (record_sql, with
+	 * duration "0"); else the statements of the tool's own way to mark m applied (Prisma's
+	 * `migrate resolve --applied`). A format with baseline_sql records one baseline row
+	 * instead (Flyway); a watermark format records only the newest migration. */
+	void (*resolved_sql)(const char *qname, const struct migration *m, const char *applied_by,
+	                     struct fsql_list *out);
 };
 
 /* The format called name ("drizzle", "plain", ...), or NULL. */

@@ -326,6 +326,21 @@ static void record_sql(const char *qname, const struct migration *m, const char 
 	            qname);
 }
 
+/* `prisma migrate resolve --applied` (and a baseline): MigrationPersistence::
+ * mark_migration_applied_impl in prisma/prisma-engines,
+ * schema-engine/connectors/sql-schema-connector/src/lib.rs: a new UUID v4, the checksum,
+ * logs '' (an empty string, not NULL), started_at = finished_at (one timestamp), the name;
+ * rolled_back_at NULL and applied_steps_count its default 0 */
+static void resolved_sql(const char *qname, const struct migration *m, const char *applied_by,
+                         struct fsql_list *out)
+{
+	(void)applied_by;
+	fsql_printf(fsql_add(out, 2, m->hash, m->key),
+	            "INSERT INTO %s (id, checksum, logs, started_at, finished_at, migration_name) "
+	            "VALUES (gen_random_uuid()::text, $1, '', now(), now(), $2)",
+	            qname);
+}
+
 /* committed before a migration that runs outside a transaction: what Prisma leaves when it
  * stops half-way (P3009 for the next deploy) */
 static void started_sql(const char *qname, const struct migration *m, struct fsql_list *out)
@@ -430,4 +445,5 @@ const struct format format_prisma = {
         .key_equal = key_equal,
         .key_cmp = key_cmp,
         .tool_lock = tool_lock,
+        .resolved_sql = resolved_sql,
 };

@@ -157,6 +157,9 @@ int main(int argc, char **argv)
 	case CMD_PROBE:
 		rc = cmd_await(&cfg, &u, cfg.cmd == CMD_AWAIT);
 		break;
+	case CMD_BASELINE:
+		rc = cmd_baseline(&cfg, &u);
+		break;
 	default:
 		rc = EXIT_INTERNAL;
 		break;

@@ -227,7 +227,14 @@ static int nonempty_schema(const struct plan *p, struct err *e)
 	snprintf(detail, sizeof detail, "Schema \"%s\" holds %s%s.", h->schema,
 	         h->schema_sample ? h->schema_sample : "objects",
 	         h->schema_objects > 3 ? " and more" : "");
-	return err_set(e, EXIT_MIGRATIONS, "schema_not_empty", h->format->nonempty_hint, detail,
+	/* the way out dbready offers for every format (baseline.c, docs/adopting.md) */
+	char hint[1024];
+	snprintf(hint, sizeof hint,
+	         "%s With dbready: check the schema matches the migrations, then run with "
+	         "--baseline=NAME (DBREADY_BASELINE; NAME: the newest migration the schema "
+	         "already holds), or `dbready baseline --to NAME` once (docs/adopting.md).",
+	         h->format->nonempty_hint);
+	return err_set(e, EXIT_MIGRATIONS, "schema_not_empty", hint, detail,
 	               "the schema \"%s\" is not empty (%lld object%s) and has no %s history "
 	               "table %s",
 	               h->schema, h->schema_objects, h->schema_objects == 1 ? "" : "s",
@@ -240,7 +247,7 @@ int plan_check(const struct migset *set, const struct plan *p, bool allow_out_of
 	if (p->failed)
 		return failed_rows(p, e);
 	if (!p->h->exists && p->h->schema_objects > 0 && p->h->format->nonempty_hint &&
-	    !history_baselining(p->h) && p->pending + p->out_of_order > 0)
+	    !history_baselining(p->h) && !p->baselined && p->pending + p->out_of_order > 0)
 		return nonempty_schema(p, e);
 	bool ooo = p->out_of_order && !allow_out_of_order;
 	if (!p->changed && !ooo)

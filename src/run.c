@@ -3,10 +3,12 @@
 #include "run.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "apply.h"
 #include "backoff.h"
+#include "baseline.h"
 #include "depwait.h"
 #include "dialect.h"
 #include "exitcode.h"
@@ -299,10 +301,68 @@ static int upgrade(struct session *s, const struct config *cfg, const struct dbu
 	return rc;
 }
 
+/* run --baseline=NAME (baseline.c): with no history, record the migrations up to NAME first
+ * (a dry run marks them "baselined" in the plan), then plan again */
+static int run_baseline(struct session *s, const struct config *cfg)
+{
+	int upto;
+	struct baseline_result r;
+	int rc = baseline_find(&s->set, cfg->baseline, "--baseline", &upto, &s->e);
+	if (rc == EXIT_DONE)
+		rc = baseline_record(s->conn, cfg, &s->set, &s->h, upto, false, false, true, &r,
+		                     &s->e);
+	if (rc != EXIT_DONE)
+		return rc;
+	if (r.n && cfg->dry_run) {
+		for (int i = 0; i <= upto; i++) {
+			struct migration *m = &s->set.m[i];
+			if (!m->repeatable && m->state == MIG_PENDING) {
+				m->state = MIG_BASELINED;
+				s->p.pending--;
+				s->p.baselined++;
+			}
+		}
+	} else if (!cfg->dry_run) {
+		rc = replan(s);
+	}
+	free(r.m);
+	return rc;
+}
+
+int cmd_baseline(const struct config *cfg, const struct dburl *u)
+{
+	struct session s;
+	struct baseline_result r = {0};
+	int upto;
+	int rc = session_open(&s, cfg, u, false);
+	if (rc == EXIT_DONE)
+		rc = baseline_find(&s.set, cfg->baseline_to, "--to", &upto, &s.e);
+	if (rc == EXIT_DONE)
+		rc = baseline_record(s.conn, cfg, &s.set, &s.h, upto, cfg->force, true, false, &r,
+		                     &s.e);
+	if (rc == EXIT_DONE) {
+		if (cfg->json)
+			baseline_print_json(cfg, &s.set, &s.h, cfg->baseline_to, &r);
+		if (cfg->dry_run)
+			termlog_write("ok: dry run, %d row%s to record up to \"%s\"", r.n,
+			              r.n == 1 ? "" : "s", s.set.m[upto].name);
+		else
+			log_info("baseline at \"%s\": %d row%s recorded", s.set.m[upto].name, r.n,
+			         r.n == 1 ? "" : "s");
+		if (!cfg->dry_run)
+			termlog_write("ok: baseline at \"%s\", %d row%s recorded",
+			              s.set.m[upto].name, r.n, r.n == 1 ? "" : "s");
+	}
+	free(r.m);
+	return session_close(&s, rc);
+}
+
 int cmd_run(const struct config *cfg, const struct dburl *u, bool retry)
 {
 	struct session s;
 	int rc = session_open(&s, cfg, u, retry);
+	if (rc == EXIT_DONE && cfg->baseline)
+		rc = run_baseline(&s, cfg);
 	if (rc == EXIT_DONE) {
 		report_unknown(&s.h, &s.p);
 		rc = plan_check(&s.set, &s.p, cfg->allow_out_of_order, &s.e);
@@ -320,6 +380,8 @@ int cmd_run(const struct config *cfg, const struct dburl *u, bool retry)
 		long long tool_ms = dialect_timeout_ms(s.set.format, &u->dialect);
 		if (!cfg->statement_timeout_set && tool_ms >= 0)
 			acfg.statement_timeout_ms = tool_ms;
+		/* the history was absent or empty: an "already exists" names --baseline */
+		bool fresh = !s.h.exists || (s.h.n == 0 && !s.h.needs_upgrade);
 		if (s.h.needs_upgrade)
 			rc = upgrade(&s, &acfg, u);
 		/* another runner may change the history while this one waits for the lock: the
@@ -345,6 +407,8 @@ int cmd_run(const struct config *cfg, const struct dburl *u, bool retry)
 			else if (rc == EXIT_DONE)
 				rc = plan_check(&s.set, &s.p, cfg->allow_out_of_order, &s.e);
 		}
+		if (rc == EXIT_APPLY && fresh)
+			baseline_hint(&s.e, &s.set, sum.applied);
 		if (rc == EXIT_DONE)
 			report_applied(&sum, s.set.n);
 	}

@@ -15,5 +15,7 @@ int cmd_run(const struct config *cfg, const struct dburl *u, bool retry);
 int cmd_status(const struct config *cfg, const struct dburl *u);
 /* await (retry = true) and probe (one look) */
 int cmd_await(const struct config *cfg, const struct dburl *u, bool retry);
+/* baseline --to NAME (baseline.h) */
+int cmd_baseline(const struct config *cfg, const struct dburl *u);
 
 #endif

@@ -120,6 +120,13 @@ check "action: the URL is not on docker's command line (-e DATABASE_URL by name)
 # shellcheck disable=SC2016
 check "action: the hardened docker run (read-only, no capabilities, no-new-privileges, folder read-only)" \
 	bash -c 'a=$(tr "\n" " " <"$1"); for w in "run --rm --network host --read-only --cap-drop ALL" "--security-opt no-new-privileges" ":/migrations:ro"; do case $a in *"$w"*) ;; *) exit 1 ;; esac; done' _ "$T/out/docker-args"
+check "action: no baseline input: no DBREADY_BASELINE" bash -c '! grep -q DBREADY_BASELINE "$1"' _ "$T/out/docker-args"
+action baseline "$REC" "inputs.database-url=postgres://app:$CANARY@127.0.0.1:1/app" inputs.image=x \
+	inputs.baseline=0000_create_users
+expect_rc "action: the baseline input" 0
+# shellcheck disable=SC2016
+check "action: ... reaches dbready as -e DBREADY_BASELINE (by name)" \
+	bash -c 'a=$(tr "\n" " " <"$1"); case $a in *"-e DBREADY_BASELINE "*) ;; *) exit 1 ;; esac' _ "$T/out/docker-args"
 action image-from-context "$REC" "inputs.database-url=postgres://app:$CANARY@127.0.0.1:1/app" \
 	github.action_repository=Acme/DBReady github.action_ref=v1
 expect_rc "action: github.action_repository Acme/DBReady, action_ref v1" 0

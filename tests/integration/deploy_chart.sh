@@ -132,6 +132,14 @@ mkdir -p "$T/chartdir"
 cp -R "$CHART" "$T/chartdir/dbready"
 cp -R "$REPO_ROOT/examples/migrations" "$T/chartdir/dbready/migrations"
 render chartdir --set migrations.chartDir=migrations --set databaseUrl.secretName=app-db "$T/chartdir/dbready"
+# config.baseline (docs/adopting.md) reaches the Job as DBREADY_BASELINE, and only when set
+render baseline --set migrations.chartDir=migrations --set databaseUrl.secretName=app-db \
+	--set config.baseline=0000_create_users "$T/chartdir/dbready"
+check "config.baseline: the Job gets DBREADY_BASELINE=0000_create_users" \
+	grep -A1 -- '- name: DBREADY_BASELINE' "$OUT/baseline.yaml"
+check "config.baseline: its value" grep -qF -- 'value: "0000_create_users"' "$OUT/baseline.yaml"
+# shellcheck disable=SC2016 # the inner shell's $1
+check "config.baseline unset: no DBREADY_BASELINE" bash -c '! grep -q DBREADY_BASELINE "$1"' _ "$OUT/chartdir.yaml"
 # the app chart with dbready as a dependency (helm dependency build would copy it there)
 APP=$T/appchart/app
 mkdir -p "$T/appchart"

@@ -20,7 +20,7 @@ static const char *const env_names[] = {
 	"KUBERNETES_SERVICE_HOST", "DBREADY_DIR", "DBREADY_FORMAT", "DBREADY_TIMEOUT",
 	"DBREADY_BACKOFF_BASE", "DBREADY_BACKOFF_CAP", "DBREADY_CONNECT_TIMEOUT",
 	"DBREADY_LOCK_TIMEOUT", "DBREADY_STATEMENT_TIMEOUT", "DBREADY_TX",
-	"DBREADY_HISTORY_TABLE", "DBREADY_ALLOW_OUT_OF_ORDER", "DBREADY_DRY_RUN",
+	"DBREADY_HISTORY_TABLE", "DBREADY_ALLOW_OUT_OF_ORDER", "DBREADY_DRY_RUN", "DBREADY_BASELINE",
 	"DBREADY_LOG_FORMAT", "DBREADY_LOG_LEVEL", "DBREADY_TERMINATION_LOG", "DBREADY_STAY",
 	"DBREADY_DROP_INVALID_INDEXES",
 	/* --auth=azure|gcp (cloudauth.c) */
@@ -230,6 +230,7 @@ int main(int argc, char **argv)
 	suite_prisma();
 	suite_drizzle1();
 	suite_invalid_index();
+	suite_baseline();
 	env_restore();
 	for (size_t i = 0; i < NENV; i++)
 		free(env_saved[i]);

@@ -56,6 +56,7 @@ int unit_split_args(const char *s, char *buf, size_t cap, char **argv, int max);
 	} while (0)
 
 void suite_dburl(void);
+void suite_baseline(void);
 void suite_cli(void);
 void suite_backoff(void);
 void suite_connect(void);

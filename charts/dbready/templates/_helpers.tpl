@@ -152,7 +152,7 @@ argocd.argoproj.io/sync-wave: {{ .weight | quote }}
 - name: DBREADY_WAIT_FOR
   value: {{ join "," . | quote }}
 {{- end }}
-{{- $options := dict "auth" "DBREADY_AUTH" "httpCaFile" "DBREADY_HTTP_CA_FILE" "notifyFormat" "DBREADY_NOTIFY_FORMAT" "notifyRequired" "DBREADY_NOTIFY_REQUIRED" "format" "DBREADY_FORMAT" "timeout" "DBREADY_TIMEOUT" "backoffBase" "DBREADY_BACKOFF_BASE" "backoffCap" "DBREADY_BACKOFF_CAP" "connectTimeout" "DBREADY_CONNECT_TIMEOUT" "lockTimeout" "DBREADY_LOCK_TIMEOUT" "statementTimeout" "DBREADY_STATEMENT_TIMEOUT" "tx" "DBREADY_TX" "historyTable" "DBREADY_HISTORY_TABLE" "allowOutOfOrder" "DBREADY_ALLOW_OUT_OF_ORDER" "dropInvalidIndexes" "DBREADY_DROP_INVALID_INDEXES" "dryRun" "DBREADY_DRY_RUN" "logFormat" "DBREADY_LOG_FORMAT" "logLevel" "DBREADY_LOG_LEVEL" "terminationLog" "DBREADY_TERMINATION_LOG" }}
+{{- $options := dict "auth" "DBREADY_AUTH" "httpCaFile" "DBREADY_HTTP_CA_FILE" "notifyFormat" "DBREADY_NOTIFY_FORMAT" "notifyRequired" "DBREADY_NOTIFY_REQUIRED" "format" "DBREADY_FORMAT" "timeout" "DBREADY_TIMEOUT" "backoffBase" "DBREADY_BACKOFF_BASE" "backoffCap" "DBREADY_BACKOFF_CAP" "connectTimeout" "DBREADY_CONNECT_TIMEOUT" "lockTimeout" "DBREADY_LOCK_TIMEOUT" "statementTimeout" "DBREADY_STATEMENT_TIMEOUT" "tx" "DBREADY_TX" "historyTable" "DBREADY_HISTORY_TABLE" "allowOutOfOrder" "DBREADY_ALLOW_OUT_OF_ORDER" "dropInvalidIndexes" "DBREADY_DROP_INVALID_INDEXES" "baseline" "DBREADY_BASELINE" "dryRun" "DBREADY_DRY_RUN" "logFormat" "DBREADY_LOG_FORMAT" "logLevel" "DBREADY_LOG_LEVEL" "terminationLog" "DBREADY_TERMINATION_LOG" }}
 {{- range $key, $env := $options }}
 {{- with index $.Values.config $key }}
 - name: {{ $env }}
