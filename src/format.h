@@ -231,6 +231,18 @@ struct format {
 	bool (*tool_lock)(const struct lock_names *names, long long *key);
 	/* NULL, or the older shape of the table that the tool upgrades before it migrates */
 	const struct fupgrade_spec *upgrade;
+
+	/* --- recovering (behaviour.md §7: dbready resolve, dbready repair) --- */
+	/* NULL: the table never records a failed migration (nothing to resolve). Else the
+	 * statements that record the failed migration m, whose failed row has key row_key, as
+	 * applied (applied) or as rolled back (!applied), as the tool's own way out records it;
+	 * prev: the migration before m on disk, NULL when m is the first */
+	void (*resolve_sql)(const char *qname, const char *row_key, const struct migration *m,
+	                    const struct migration *prev, bool applied, struct fsql_list *out);
+	/* NULL: the table records no checksum (records_checksum false). Else the statements that
+	 * record m's checksum (m->hash) in its applied row, whose key is row_key */
+	void (*accept_changed_sql)(const char *qname, const char *row_key,
+	                           const struct migration *m, struct fsql_list *out);
 };
 
 /* The format called name ("drizzle", "plain", ...), or NULL. */

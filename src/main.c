@@ -16,6 +16,7 @@
 #include "exitcode.h"
 #include "log.h"
 #include "signals.h"
+#include "recover.h"
 #include "run.h"
 
 /* The first error finding, for the termination log. */
@@ -156,6 +157,10 @@ int main(int argc, char **argv)
 	case CMD_AWAIT:
 	case CMD_PROBE:
 		rc = cmd_await(&cfg, &u, cfg.cmd == CMD_AWAIT);
+		break;
+	case CMD_RESOLVE:
+	case CMD_REPAIR:
+		rc = cmd_recover(&cfg, &u);
 		break;
 	default:
 		rc = EXIT_INTERNAL;
