@@ -1138,3 +1138,56 @@ int apply_upgrade(PGconn *conn, const struct config *cfg, const struct dburl *u,
 	fupgrade_free(&up);
 	return EXIT_DONE;
 }
+
+/* ---------- a history write of its own (resolve, repair) ---------- */
+
+int apply_locked(PGconn *conn, const struct config *cfg, const struct dburl *u, struct migset *set,
+                 struct history *h, apply_locked_fn work, void *arg,
+                 struct apply_locked_result *out, struct err *e)
+{
+	struct apply_summary sum = {0};
+	struct apply_ctx c;
+	ctx_init(&c, conn, cfg, u, set, h, &sum);
+	memset(out, 0, sizeof *out);
+	int64_t deadline = clock_ms() + cfg->lock_timeout_ms;
+	bool logged = false, locked = false;
+	int rc;
+	for (;;) {
+		if ((rc = upgrade_lock(&c, &locked, e)) != EXIT_DONE)
+			return rc;
+		if (locked)
+			break;
+		if ((rc = wait_lock(&c, deadline, &logged, e)) != EXIT_DONE)
+			return rc;
+	}
+	/* under the lock, in a snapshot taken after it: what work reads is what it changes */
+	struct fsql_list sql = {0};
+	if ((rc = work(conn, arg, &sql, e)) != EXIT_DONE || sql.n == 0) {
+		pipeline_rollback(conn);
+		return rc;
+	}
+	PGresult *r = NULL;
+	for (int i = 0; i < sql.n; i++) {
+		const struct fsql *st = &sql.s[i];
+		if (!query(&c, st->text, st->params, st->nparams, &r, "write the history table",
+		           e)) {
+			pipeline_rollback(conn);
+			return e->code;
+		}
+		snprintf(out->tag[i], sizeof out->tag[i], "%s", PQcmdStatus(r));
+		out->rows[i] = atoll(PQcmdTuples(r));
+		PQclear(r);
+	}
+	if (signals_caught()) {
+		pipeline_rollback(conn);
+		int sig = signals_caught();
+		return err_set(e, EXIT_SIGNAL_BASE + sig, "signal", NULL, "Nothing was written.",
+		               "stopped by %s while writing %s", signals_name(sig), h->qname);
+	}
+	if (!query(&c, "COMMIT", NULL, 0, &r, "commit the history table's change", e))
+		return e->code;
+	PQclear(r);
+	out->sql = sql;
+	out->n = sql.n;
+	return EXIT_DONE;
+}

@@ -54,4 +54,22 @@ int apply_upgrade(PGconn *conn, const struct config *cfg, const struct dburl *u,
 const char *apply_no_tx_reason(const struct format *f, const struct migration *m,
                                int server_version);
 
+/* A change of the history table of its own (resolve, repair): work is called in a transaction
+ * that holds dbready's migration lock (and the tool's), taken as for a migration and waited
+ * for up to --lock-timeout, at READ COMMITTED so that what work reads (history_read) is read
+ * after the lock; it fills sql with the statements to run, or returns an exit code with e
+ * filled (nothing written). The statements run and commit together; out says what each
+ * did (the server's command tag and row count). EXIT_DONE with out->n == 0: work wanted
+ * nothing written. */
+typedef int (*apply_locked_fn)(PGconn *conn, void *arg, struct fsql_list *sql, struct err *e);
+struct apply_locked_result {
+	struct fsql_list sql; /* the statements that ran */
+	int n;
+	char tag[FORMAT_SQL_STEPS][32]; /* "UPDATE 1", "INSERT 0 1" */
+	long long rows[FORMAT_SQL_STEPS];
+};
+int apply_locked(PGconn *conn, const struct config *cfg, const struct dburl *u, struct migset *set,
+                 struct history *h, apply_locked_fn work, void *arg,
+                 struct apply_locked_result *out, struct err *e);
+
 #endif

@@ -51,6 +51,9 @@ enum opt_id {
 	OPT_BASELINE,
 	OPT_BASELINE_TO,
 	OPT_FORCE,
+	OPT_APPLIED,
+	OPT_ROLLED_BACK,
+	OPT_ACCEPT_CHANGED,
 };
 
 struct opt {
@@ -91,6 +94,9 @@ static const struct opt opts[] = {
         {OPT_BASELINE, "--baseline", "DBREADY_BASELINE", false},
         {OPT_BASELINE_TO, "--to", NULL, false},
         {OPT_FORCE, "--force", NULL, true},
+        {OPT_APPLIED, "--applied", NULL, false},
+        {OPT_ROLLED_BACK, "--rolled-back", NULL, false},
+        {OPT_ACCEPT_CHANGED, "--accept-changed", NULL, false},
 };
 
 #define NOPTS (sizeof opts / sizeof opts[0])
@@ -99,7 +105,7 @@ static const char *const command_names[] = {
         [CMD_RUN] = "run",           [CMD_CHECK] = "check",     [CMD_WAIT] = "wait",
         [CMD_MIGRATE] = "migrate",   [CMD_STATUS] = "status",   [CMD_AWAIT] = "await",
         [CMD_PROBE] = "probe",       [CMD_VERSION] = "version", [CMD_HELP] = "help",
-        [CMD_BASELINE] = "baseline",
+        [CMD_BASELINE] = "baseline", [CMD_RESOLVE] = "resolve", [CMD_REPAIR] = "repair",
 };
 
 const char *cli_command_name(enum command cmd)
@@ -170,6 +176,21 @@ static int set_option(struct config *cfg, const struct opt *o, const char *value
 	int64_t ms;
 	bool b;
 	switch (o->id) {
+	case OPT_APPLIED:
+	case OPT_ROLLED_BACK:
+		if (cfg->resolve_name && cfg->resolve_applied != (o->id == OPT_APPLIED)) {
+			usage_msg(err, errcap,
+			          "--applied and --rolled-back exclude each other\n"
+			          "HINT: Say whether the failed migration is now fully applied or "
+			          "fully undone.");
+			return EXIT_USAGE;
+		}
+		cfg->resolve_name = value;
+		cfg->resolve_applied = o->id == OPT_APPLIED;
+		return EXIT_DONE;
+	case OPT_ACCEPT_CHANGED:
+		cfg->accept_changed = value;
+		return EXIT_DONE;
 	case OPT_URL:
 		cfg->url = value;
 		cfg->url_origin = source;
@@ -404,6 +425,41 @@ static const struct opt *find_flag(const char *name, size_t len)
 	return NULL;
 }
 
+/* resolve takes one of --applied NAME and --rolled-back NAME, repair takes
+ * --accept-changed NAME, and no other command takes them */
+static int recover_args(const struct config *cfg, char *err, size_t errcap)
+{
+	bool resolve = cfg->cmd == CMD_RESOLVE, repair = cfg->cmd == CMD_REPAIR;
+	const char *stray = !resolve && cfg->resolve_name
+	                            ? (cfg->resolve_applied ? "--applied" : "--rolled-back")
+	                    : !repair && cfg->accept_changed ? "--accept-changed"
+	                                                     : NULL;
+	if (stray) {
+		const char *owner = strcmp(stray, "--accept-changed") == 0 ? "repair" : "resolve";
+		usage_msg(err, errcap,
+		          "%s is an option of \"dbready %s\" only\n"
+		          "HINT: Run \"dbready %s %s NAME\".",
+		          stray, owner, owner, stray);
+		return EXIT_USAGE;
+	}
+	if (resolve && (!cfg->resolve_name || !*cfg->resolve_name)) {
+		usage_msg(err, errcap,
+		          "resolve needs --applied NAME or --rolled-back NAME\n"
+		          "HINT: After fixing the database by hand, say whether the failed "
+		          "migration NAME is now fully applied (--applied) or fully undone "
+		          "(--rolled-back).");
+		return EXIT_USAGE;
+	}
+	if (repair && (!cfg->accept_changed || !*cfg->accept_changed)) {
+		usage_msg(err, errcap,
+		          "repair needs --accept-changed NAME\n"
+		          "HINT: Name the applied migration whose edited file is to be taken as "
+		          "it is now.");
+		return EXIT_USAGE;
+	}
+	return EXIT_DONE;
+}
+
 static void set_defaults(struct config *cfg)
 {
 	memset(cfg, 0, sizeof *cfg);
@@ -516,7 +572,7 @@ int cli_parse(int argc, char **argv, struct config *cfg, char *err, size_t errca
 			usage_msg(err, errcap,
 			          "unknown command \"%s\"\n"
 			          "HINT: Commands are run, check, wait, migrate, status, await, "
-			          "probe, baseline, "
+			          "probe, baseline, resolve, repair, "
 			          "version and help.",
 			          a);
 			return EXIT_USAGE;
@@ -563,6 +619,8 @@ int cli_parse(int argc, char **argv, struct config *cfg, char *err, size_t errca
 		          "attempts.");
 		return EXIT_USAGE;
 	}
+	if ((rc = recover_args(cfg, err, errcap)) != EXIT_DONE)
+		return rc;
 	/* the migration tools' own variables when dbready's are not set (formats.md: a team
 	 * swaps the image and keeps the Secret): GOOSE_DBSTRING, DBMATE_MIGRATIONS_DIR, ... */
 	const char *name;
@@ -696,6 +754,12 @@ void cli_print_help(void)
 	      "up to NAME\n"
 	      "                 as applied without running them (an existing database; "
 	      "docs/adopting.md)\n"
+	      "  resolve --applied NAME | --rolled-back NAME\n"
+	      "                 record the failed migration NAME as applied or as rolled back,\n"
+	      "                 as its tool does, once the database was fixed by hand\n"
+	      "  repair --accept-changed NAME\n"
+	      "                 record the edited file of the applied migration NAME as it is\n"
+	      "                 now (its checksum), where the format records checksums\n"
 	      "  version, help  print and exit\n"
 	      "\n"
 	      "Options (flag beats environment, environment beats default):\n"
@@ -751,8 +815,8 @@ void cli_print_help(void)
 	      "[/dev/termination-log]\n"
 	      "  --stay                    DBREADY_STAY               after success, run until "
 	      "SIGTERM\n"
-	      "  --json                                               status/check/baseline: "
-	      "JSON on stdout\n"
+	      "  --json                                               status/check/baseline/"
+	      "resolve/repair: JSON on stdout\n"
 	      "  --wait-for LIST           DBREADY_WAIT_FOR           also wait for tcp://, "
 	      "http://, https://\n"
 	      "                                                       targets (comma-separated; "
@@ -795,7 +859,8 @@ void cli_print_help(void)
 	      "Exit codes:\n"
 	      "  0    done: the database is reachable (and every migration is applied)\n"
 	      "  1    internal error\n"
-	      "  2    usage error: unknown command or flag, bad option value\n"
+	      "  2    usage error: unknown command or flag, bad option value; resolve/repair:\n"
+	      "       NAME is no migration, or the format has no failed rows/checksums\n"
 	      "  3    configuration error: URL missing, malformed or unsafe; directory "
 	      "unreadable\n"
 	      "  4    database not reachable before the deadline (only transient failures seen)\n"
@@ -806,6 +871,7 @@ void cli_print_help(void)
 	      "       records a failed migration; the tool refuses a non-empty schema;\n"
 	      "       a no-transaction migration names an invalid index "
 	      "(docs/invalid-indexes.md)\n"
+	      "       resolve/repair: the migration has no row to change\n"
 	      "  7    a migration failed to apply (the message says what of it remains)\n"
 	      "  8    the migration lock was not acquired before --lock-timeout\n"
 	      "  9    await/probe: migrations still pending at the deadline\n"

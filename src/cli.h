@@ -26,6 +26,8 @@ enum command {
 	CMD_VERSION,
 	CMD_HELP,
 	CMD_BASELINE,
+	CMD_RESOLVE, /* resolve --applied NAME | --rolled-back NAME (recover.c) */
+	CMD_REPAIR,  /* repair --accept-changed NAME (recover.c) */
 };
 
 struct format;
@@ -94,6 +96,10 @@ struct config {
 	/* clock_ms() deadline of the whole wait when the database wait follows the dependency
 	 * wait (run.c); 0 = from --timeout */
 	int64_t wait_deadline_ms;
+	/* resolve and repair (recover.c): the migration named, and what to record */
+	const char *resolve_name;   /* --applied or --rolled-back NAME */
+	bool resolve_applied;       /* --applied (else --rolled-back) */
+	const char *accept_changed; /* --accept-changed NAME */
 };
 
 /* Parse argv (and the environment) into cfg. Returns EXIT_DONE or EXIT_USAGE; on

@@ -238,6 +238,18 @@ struct format {
 	 * instead (Flyway); a watermark format records only the newest migration. */
 	void (*resolved_sql)(const char *qname, const struct migration *m, const char *applied_by,
 	                     struct fsql_list *out);
+
+	/* --- recovering (behaviour.md §7: dbready resolve, dbready repair) --- */
+	/* NULL: the table never records a failed migration (nothing to resolve). Else the
+	 * statements that record the failed migration m, whose failed row has key row_key, as
+	 * applied (applied) or as rolled back (!applied), as the tool's own way out records it;
+	 * prev: the migration before m on disk, NULL when m is the first */
+	void (*resolve_sql)(const char *qname, const char *row_key, const struct migration *m,
+	                    const struct migration *prev, bool applied, struct fsql_list *out);
+	/* NULL: the table records no checksum (records_checksum false). Else the statements that
+	 * record m's checksum (m->hash) in its applied row, whose key is row_key */
+	void (*accept_changed_sql)(const char *qname, const char *row_key,
+	                           const struct migration *m, struct fsql_list *out);
 };
 
 /* The format called name ("drizzle", "plain", ...), or NULL. */

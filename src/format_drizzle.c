@@ -289,6 +289,14 @@ static bool key_equal(const char *row_key, const char *file_key)
 	return strcmp(row_key, file_key) == 0;
 }
 
+/* drizzle-orm has no command for an edited migration: its row takes the file's hash */
+static void accept_changed_sql(const char *qname, const char *row_key, const struct migration *m,
+                               struct fsql_list *out)
+{
+	fsql_printf(fsql_add(out, 2, m->hash, row_key),
+	            "UPDATE %s SET \"hash\" = $1 WHERE \"created_at\" = $2::bigint", qname);
+}
+
 const struct format format_drizzle = {
         .name = "drizzle",
         .detect = detect,
@@ -303,4 +311,5 @@ const struct format format_drizzle = {
         .create_sql = create_sql,
         .record_sql = record_sql,
         .key_equal = key_equal,
+        .accept_changed_sql = accept_changed_sql,
 };

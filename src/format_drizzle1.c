@@ -576,6 +576,15 @@ static const struct fupgrade_spec upgrade_spec = {
         .build = upgrade_build,
 };
 
+/* drizzle-orm 1.x has no command for an edited migration: its row (by name) takes the
+ * file's hash */
+static void accept_changed_sql(const char *qname, const char *row_key, const struct migration *m,
+                               struct fsql_list *out)
+{
+	fsql_printf(fsql_add(out, 2, m->hash, row_key),
+	            "update %s set \"hash\" = $1 where \"name\" = $2", qname);
+}
+
 const struct format format_drizzle1 = {
         .name = "drizzle-1",
         .detect = detect,
@@ -595,4 +604,5 @@ const struct format format_drizzle1 = {
         .key_equal = key_equal,
         .key_cmp = key_cmp,
         .upgrade = &upgrade_spec,
+        .accept_changed_sql = accept_changed_sql,
 };

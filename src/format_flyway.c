@@ -156,6 +156,39 @@ static bool tool_lock(const struct lock_names *names, long long *key)
 	return true;
 }
 
+/* Flyway's failed row (success = false): --rolled-back is `flyway repair`'s
+ * removeFailedMigrations, DELETE FROM <table> WHERE success = false AND version = '<v>'
+ * (flyway-core/.../schemahistory/JdbcTableSchemaHistory.java, flyway/flyway@c1a8808); Flyway
+ * has no command that takes a failed migration as applied, so --applied sets success = true,
+ * the row addAppliedMigration() writes for a migration that succeeded */
+static void resolve_sql(const char *qname, const char *row_key, const struct migration *m,
+                        const struct migration *prev, bool applied, struct fsql_list *out)
+{
+	(void)m;
+	(void)prev;
+	if (applied)
+		fsql_printf(fsql_add(out, 1, row_key),
+		            "UPDATE %s SET \"success\" = true WHERE NOT \"success\" AND "
+		            "\"version\" = $1",
+		            qname);
+	else
+		fsql_printf(fsql_add(out, 1, row_key),
+		            "DELETE FROM %s WHERE \"success\" = false AND \"version\" = $1",
+		            qname);
+}
+
+/* `flyway repair` realigns an applied row with its file (JdbcTableSchemaHistory.update():
+ * description, type and checksum, by installed_rank) */
+static void accept_changed_sql(const char *qname, const char *row_key, const struct migration *m,
+                               struct fsql_list *out)
+{
+	fsql_printf(fsql_add(out, 3, m->name, m->hash, row_key),
+	            "UPDATE %s SET \"description\" = $1, \"type\" = 'SQL', \"checksum\" = "
+	            "$2::integer WHERE \"version\" = $3 AND \"success\" AND \"type\" NOT IN "
+	            "('SCHEMA', 'DELETE', 'BASELINE')",
+	            qname);
+}
+
 static const struct fsetting env[] = {
         /* FLYWAY_URL may be a JDBC URL, jdbc:postgresql://host:port/db?user=... (dialect.c
          * reads the URL inside it) */
@@ -227,9 +260,10 @@ const struct format format_flyway = {
                      "WHERE r.\"checksum\"::text || ' ' || r.\"description\" = ANY "
                      "($1::text[]))",
         .failed_hint = "Flyway refuses this too (\"Detected failed migration\"): undo what the "
-                       "failed migration did by hand, remove its row with `flyway repair` "
-                       "(or DELETE FROM flyway_schema_history WHERE NOT success), then run "
-                       "again.",
+                       "failed migration did by hand and remove its row with `dbready resolve "
+                       "--rolled-back V` (what `flyway repair` does; dbready then applies it "
+                       "again), or finish it by hand and record it with `dbready resolve "
+                       "--applied V`. Then run dbready again.",
         /* Flyway.migrate(): "Found non-empty schema(s) ... but no schema history table" */
         .nonempty_hint = "Flyway refuses this too (\"Found non-empty schema(s) ... but no "
                          "schema history table. Use baseline() or set baselineOnMigrate to "
@@ -247,4 +281,6 @@ const struct format format_flyway = {
          * version, and so what is out of order) */
         .key_cmp = flyway_version_cmp,
         .tool_lock = tool_lock,
+        .resolve_sql = resolve_sql,
+        .accept_changed_sql = accept_changed_sql,
 };

@@ -289,6 +289,21 @@ static bool key_equal(const char *row_key, const char *file_key)
 	return source_version_cmp(row_key, file_key) == 0;
 }
 
+/* `migrate force V` (migrate.go Force: SetVersion(V, false)) for --applied; for --rolled-back
+ * the force of the version before V, or of -1 when V is the first (database/postgres/
+ * postgres.go SetVersion: TRUNCATE, and no INSERT for NilVersion when not dirty) */
+static void resolve_sql(const char *qname, const char *row_key, const struct migration *m,
+                        const struct migration *prev, bool applied, struct fsql_list *out)
+{
+	(void)row_key;
+	if (applied)
+		set_version(qname, m, false, out);
+	else if (prev)
+		set_version(qname, prev, false, out);
+	else
+		fsql_printf(fsql_add(out, 0), "TRUNCATE %s", qname);
+}
+
 /* database/util.go, GenerateAdvisoryLockId(DatabaseName, migrationsSchemaName,
  * migrationsTableName):
  *     crc32.ChecksumIEEE(schema + "\x00" + table + "\x00" + database) * 1486364155
@@ -359,12 +374,13 @@ const struct format format_golang_migrate = {
         .failed_hint = "golang-migrate says \"Dirty database version V. Fix and force version.\": "
                        "migration V failed or stopped half-way, and may be partly applied. Check "
                        "the schema against V's up file and finish or undo it by hand; then, if V "
-                       "is now fully applied, run `migrate force V` (or UPDATE the table SET "
-                       "dirty = false); if it is fully undone, `migrate force` the version before "
-                       "V. Then run dbready again.",
+                       "is now fully applied, run `dbready resolve --applied V` (as `migrate "
+                       "force V`); if it is fully undone, `dbready resolve --rolled-back V` (as "
+                       "`migrate force` of the version before V). Then run dbready again.",
         .create_sql = create_sql,
         .record_sql = record_sql,
         .started_sql = started_sql,
         .key_equal = key_equal,
         .tool_lock = tool_lock,
+        .resolve_sql = resolve_sql,
 };

@@ -229,6 +229,14 @@ static bool key_equal(const char *row_key, const char *file_key)
 	return source_version_cmp(row_key, file_key) == 0;
 }
 
+/* dbready's own table: the row takes the file's checksum */
+static void accept_changed_sql(const char *qname, const char *row_key, const struct migration *m,
+                               struct fsql_list *out)
+{
+	fsql_printf(fsql_add(out, 2, m->hash, row_key),
+	            "UPDATE %s SET checksum = $1 WHERE version = $2", qname);
+}
+
 const struct format format_plain = {
         .name = "plain",
         .detect = NULL, /* the fallback: any folder of numbered .sql files */
@@ -243,4 +251,5 @@ const struct format format_plain = {
         .create_sql = create_sql,
         .record_sql = record_sql,
         .key_equal = key_equal,
+        .accept_changed_sql = accept_changed_sql,
 };

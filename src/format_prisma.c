@@ -399,6 +399,40 @@ static const struct fsetting url_params[] = {
         {NULL, 0},
 };
 
+/* `prisma migrate resolve` (schema-engine/core/src/commands/mark_migration_applied.rs and
+ * mark_migration_rolled_back.rs, prisma/prisma-engines; the rows as sql-schema-connector's
+ * mark_migration_applied_impl and mark_migration_rolled_back_by_id write them): --applied marks
+ * the failed rows of the name rolled back and inserts a new row with the file's checksum,
+ * logs '', started_at = finished_at = now and applied_steps_count left at 0; --rolled-back
+ * sets rolled_back_at on the failed rows, and the next deploy applies the migration again */
+static void resolve_sql(const char *qname, const char *row_key, const struct migration *m,
+                        const struct migration *prev, bool applied, struct fsql_list *out)
+{
+	(void)prev;
+	fsql_printf(fsql_add(out, 1, row_key),
+	            "UPDATE %s SET rolled_back_at = now() WHERE migration_name = $1 AND "
+	            "finished_at IS NULL AND rolled_back_at IS NULL",
+	            qname);
+	if (applied)
+		fsql_printf(
+		        fsql_add(out, 2, m->hash, m->key),
+		        "INSERT INTO %s (id, checksum, logs, started_at, finished_at, "
+		        "migration_name) VALUES (gen_random_uuid()::text, $1, '', now(), now(), "
+		        "$2)",
+		        qname);
+}
+
+/* Prisma has no command for an edited migration (migrate dev offers a reset): the applied
+ * row takes the file's checksum, which is what deploy and status compare */
+static void accept_changed_sql(const char *qname, const char *row_key, const struct migration *m,
+                               struct fsql_list *out)
+{
+	fsql_printf(fsql_add(out, 2, m->hash, row_key),
+	            "UPDATE %s SET checksum = $1 WHERE migration_name = $2 AND finished_at IS NOT "
+	            "NULL AND rolled_back_at IS NULL",
+	            qname);
+}
+
 /* a row nobody is finishing: neither finished nor rolled back while no session holds
  * Prisma's lock (a deploy in progress holds it; its row is left out until it ends) */
 #define PRISMA_IDLE                                                                               \
@@ -428,9 +462,11 @@ const struct format format_prisma = {
         .failed_hint = "Prisma says P3009 (\"migrate found failed migrations in the target "
                        "database\"): the migration failed or stopped half-way and may be partly "
                        "applied. Check the schema against its migration.sql and finish or undo it "
-                       "by hand; then run `prisma migrate resolve --applied NAME` if it is now "
-                       "fully applied, or `prisma migrate resolve --rolled-back NAME` if it is "
-                       "fully undone (dbready then applies it again). Then run dbready again.",
+                       "by hand; then run `dbready resolve --applied NAME` if it is now fully "
+                       "applied, or `dbready resolve --rolled-back NAME` if it is fully undone "
+                       "(dbready then applies it again): the rows `prisma migrate resolve "
+                       "--applied NAME` and `prisma migrate resolve --rolled-back NAME` write. "
+                       "Then run dbready again.",
         /* user-facing-errors/src/schema_engine.rs, DatabaseSchemaNotEmpty */
         .nonempty_hint = "Prisma says P3005 (\"The database schema is not empty. Read more about "
                          "how to baseline an existing production database: "
@@ -446,4 +482,6 @@ const struct format format_prisma = {
         .key_cmp = key_cmp,
         .tool_lock = tool_lock,
         .resolved_sql = resolved_sql,
+        .resolve_sql = resolve_sql,
+        .accept_changed_sql = accept_changed_sql,
 };

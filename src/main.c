@@ -16,6 +16,7 @@
 #include "exitcode.h"
 #include "log.h"
 #include "signals.h"
+#include "recover.h"
 #include "run.h"
 
 /* The first error finding, for the termination log. */
@@ -159,6 +160,10 @@ int main(int argc, char **argv)
 		break;
 	case CMD_BASELINE:
 		rc = cmd_baseline(&cfg, &u);
+		break;
+	case CMD_RESOLVE:
+	case CMD_REPAIR:
+		rc = cmd_recover(&cfg, &u);
 		break;
 	default:
 		rc = EXIT_INTERNAL;

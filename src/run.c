@@ -471,3 +471,9 @@ int cmd_await(const struct config *cfg, const struct dburl *u, bool retry)
 	rc = session_close(&s, rc);
 	return retry ? stay(cfg, rc) : rc;
 }
+
+int run_load(const struct config *cfg, const struct dburl *u, struct migset *set,
+             struct history *h, struct err *e)
+{
+	return load(cfg, u, set, h, e);
+}
