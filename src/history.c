@@ -459,47 +459,32 @@ const char *history_guard_sql(const struct history *h, bool exists, char *buf, s
 	return buf;
 }
 
-/* s escaped for a quoted array element into out at *o */
-static void element_append(char *out, size_t *o, const char *s)
-{
-	for (; *s; s++) {
-		if (*s == '"' || *s == '\\')
-			out[(*o)++] = '\\';
-		out[(*o)++] = *s;
-	}
-}
-
 char *history_keys_array(struct migration *const *m, int n)
 {
-	/* every element quoted, '"' and '\\' escaped: a key may be a name (drizzle 1.x's folder
-	 * name) with commas, braces, spaces or quotes; digits read the same either way. A
-	 * repeatable migration is applied again whenever its hash changes, so what says that it
-	 * was applied meanwhile is its hash and its name: "<hash> <name>" */
-	size_t len = 3;
-	for (int i = 0; i < n; i++)
-		len += 2 * (m[i]->repeatable ? strlen(m[i]->hash) + 1 + strlen(m[i]->name)
-		                             : strlen(m[i]->key)) +
-		       3;
-	char *out = malloc(len);
-	if (!out)
-		return NULL;
-	size_t o = 0;
-	out[o++] = '{';
-	for (int i = 0; i < n; i++) {
-		if (i)
-			out[o++] = ',';
-		out[o++] = '"';
-		if (m[i]->repeatable) {
-			element_append(out, &o, m[i]->hash);
-			out[o++] = ' ';
-			element_append(out, &o, m[i]->name);
-		} else {
-			element_append(out, &o, m[i]->key);
+	/* every element quoted, '"' and '\\' escaped (fsql_array): a key may be a name
+	 * (drizzle 1.x's folder name) with commas, braces, spaces or quotes; digits read the same
+	 * either way. A repeatable migration is applied again whenever its hash changes, so what
+	 * says that it was applied meanwhile is its hash and its name: "<hash> <name>" */
+	size_t cap = (size_t)(n > 0 ? n : 1);
+	const char **v = calloc(cap, sizeof *v);
+	char **own = calloc(cap, sizeof *own);
+	bool ok = v && own;
+	for (int i = 0; ok && i < n; i++) {
+		if (!m[i]->repeatable) {
+			v[i] = m[i]->key;
+			continue;
 		}
-		out[o++] = '"';
+		size_t len = strlen(m[i]->hash) + 1 + strlen(m[i]->name) + 1;
+		ok = (own[i] = malloc(len)) != NULL;
+		if (ok)
+			snprintf(own[i], len, "%s %s", m[i]->hash, m[i]->name);
+		v[i] = own[i];
 	}
-	out[o++] = '}';
-	out[o] = '\0';
+	char *out = ok ? fsql_array(v, n) : NULL;
+	for (int i = 0; own && i < n; i++)
+		free(own[i]);
+	free(own);
+	free(v);
 	return out;
 }
 
