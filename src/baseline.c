@@ -12,6 +12,7 @@
 #include "exitcode.h"
 #include "format.h"
 #include "log.h"
+#include "report.h"
 #include "pipeline.h"
 #include "plan.h"
 #include "signals.h"
@@ -394,14 +395,7 @@ void baseline_print_json(const struct config *cfg, const struct migset *set,
 		cJSON_AddStringToObject(o, "skipped", r->skipped);
 	else
 		cJSON_AddNullToObject(o, "skipped");
-	char *text = cJSON_Print(o);
-	char *valid = text ? log_json_dup(text) : NULL;
-	if (valid)
-		puts(valid);
-	free(valid);
-	if (text)
-		cJSON_free(text);
-	cJSON_Delete(o);
+	report_json_print(o);
 }
 
 /* ---------- the hint at the first "already exists" ---------- */

@@ -59,8 +59,7 @@ static bool key_newer(const struct format *f, const char *a, const char *b)
 	return (f->key_cmp ? f->key_cmp(a, b) : source_version_cmp(a, b)) > 0;
 }
 
-/* whether a row's recorded hash is the file's, or one the tool also takes for it */
-static bool hash_match(const char *recorded, const struct migration *m)
+bool plan_hash_match(const char *recorded, const struct migration *m)
 {
 	if (strcmp(recorded, m->hash) == 0)
 		return true;
@@ -103,7 +102,7 @@ bool plan_build(struct migset *set, const struct history *h, struct plan *p)
 					matched[r] = true;
 					last = r; /* rows come oldest first */
 				}
-			if (last >= 0 && hash_match(h->rows[last].hash, m)) {
+			if (last >= 0 && plan_hash_match(h->rows[last].hash, m)) {
 				m->state = MIG_APPLIED;
 				p->applied++;
 			} else {
@@ -118,7 +117,7 @@ bool plan_build(struct migset *set, const struct history *h, struct plan *p)
 			if (h->rows[r].baseline || !key_match(h, h->rows[r].key, key))
 				continue;
 			found = r;
-			if (!f->records_checksum || hash_match(h->rows[r].hash, m))
+			if (!f->records_checksum || plan_hash_match(h->rows[r].hash, m))
 				hash_found = r;
 		}
 		/* the table records only the newest version: everything at or below it is

@@ -29,4 +29,7 @@ int plan_check(const struct migset *set, const struct plan *p, bool allow_out_of
 
 const char *plan_state_name(enum mig_state s);
 
+/* Whether a row's recorded hash is m's, or one its tool also takes for it (alt_hash). */
+bool plan_hash_match(const char *recorded, const struct migration *m);
+
 #endif

@@ -12,6 +12,8 @@
 #include "format.h"
 #include "history.h"
 #include "log.h"
+#include "plan.h"
+#include "report.h"
 #include "run.h"
 #include "wait.h"
 
@@ -56,16 +58,6 @@ static int find_migration(struct job *j, struct err *e)
 	               NULL, "no migration \"%s\" in %s", j->name, j->set.dir);
 }
 
-static bool hash_is_file(const char *recorded, const struct migration *m)
-{
-	if (strcmp(recorded, m->hash) == 0)
-		return true;
-	for (size_t i = 0; i < sizeof m->alt_hash / sizeof m->alt_hash[0]; i++)
-		if (*m->alt_hash[i] && strcmp(recorded, m->alt_hash[i]) == 0)
-			return true;
-	return false;
-}
-
 /* The row of j->m that resolve or repair changes. */
 static int find_row(struct job *j, struct err *e)
 {
@@ -84,7 +76,7 @@ static int find_row(struct job *j, struct err *e)
 	if (row) {
 		j->row_key = row->key;
 		j->was = j->repair ? row->hash : row->failed;
-		j->nothing = j->repair && hash_is_file(row->hash, m);
+		j->nothing = j->repair && plan_hash_match(row->hash, m);
 		return EXIT_DONE;
 	}
 	char detail[1024];
@@ -187,14 +179,7 @@ static void print_json(const struct job *j, const struct apply_locked_result *re
 		}
 		cJSON_AddItemToArray(arr, st);
 	}
-	char *text = cJSON_Print(o);
-	char *valid = text ? log_json_dup(text) : NULL;
-	if (valid)
-		puts(valid);
-	free(valid);
-	if (text)
-		cJSON_free(text);
-	cJSON_Delete(o);
+	report_json_print(o);
 }
 
 /* One log line per statement: what it is to do (dry run) or what the server did. */

@@ -13,7 +13,7 @@
 
 /* cJSON copies bytes >= 0x80 as they are; a file name or a history row may not be UTF-8,
  * and a JSON document must be (RFC 8259 §8.1): invalid bytes become U+FFFD. */
-static void print_json(cJSON *o)
+void report_json_print(cJSON *o)
 {
 	char *text = cJSON_Print(o);
 	char *valid = text ? log_json_dup(text) : NULL;
@@ -109,7 +109,7 @@ void report_check(const struct config *cfg, const struct dburl *u, const struct 
 		cJSON *arr = cJSON_AddArrayToObject(o, "migrations");
 		for (int i = 0; i < set->n; i++)
 			cJSON_AddItemToArray(arr, migration_json(set, &set->m[i], false));
-		print_json(o);
+		report_json_print(o);
 		return;
 	}
 	printf("target:     %s\n", shown(u->redacted));
@@ -179,7 +179,7 @@ void report_status(const struct config *cfg, const struct dburl *u, const struct
 		cJSON_AddNumberToObject(c, "out_of_order", p->out_of_order);
 		cJSON_AddNumberToObject(c, "unknown", p->nunknown);
 		cJSON_AddNumberToObject(c, "failed", p->failed);
-		print_json(o);
+		report_json_print(o);
 		return;
 	}
 	printf("target:  %s\nhistory: %s (%s format)\n\n", shown(u->redacted), shown(h->qname),

@@ -18,4 +18,8 @@ void report_plan(const struct config *cfg, const struct migset *set, const struc
 /* A warning for every history row with no file on disk. */
 void report_unknown(const struct history *h, const struct plan *p);
 
+/* Print o on stdout (its text made valid UTF-8, as a JSON document must be) and free it. */
+struct cJSON;
+void report_json_print(struct cJSON *o);
+
 #endif
