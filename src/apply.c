@@ -984,6 +984,14 @@ static int run_all(struct apply_ctx *c, const int *idx, int n, struct err *e)
 	return rc;
 }
 
+void apply_applied_by(char *out, size_t cap)
+{
+	char host[256] = "unknown";
+	gethostname(host, sizeof host - 1);
+	host[sizeof host - 1] = '\0';
+	snprintf(out, cap, "%s dbready/%s", host, DBREADY_VERSION);
+}
+
 static void ctx_init(struct apply_ctx *c, PGconn *conn, const struct config *cfg,
                      const struct dburl *u, struct migset *set, struct history *h,
                      struct apply_summary *sum)
@@ -995,10 +1003,7 @@ static void ctx_init(struct apply_ctx *c, PGconn *conn, const struct config *cfg
 	c->h = h;
 	c->sum = sum;
 	c->watch.u = u;
-	char host[256] = "unknown";
-	gethostname(host, sizeof host - 1);
-	host[sizeof host - 1] = '\0';
-	snprintf(c->applied_by, sizeof c->applied_by, "%s dbready/%s", host, DBREADY_VERSION);
+	apply_applied_by(c->applied_by, sizeof c->applied_by);
 	snprintf(c->lock_key, sizeof c->lock_key, "%lld", (long long)h->lock_key);
 	snprintf(c->tool_lock_key, sizeof c->tool_lock_key, "%lld", (long long)h->tool_lock_key);
 	/* at most INT_MAX ms (cli.c refuses more): the text fits */
@@ -1037,16 +1042,15 @@ int apply_pending(PGconn *conn, const struct config *cfg, const struct dburl *u,
 /* ---------- a history table in an older shape ---------- */
 
 /* Open a transaction holding dbready's lock (and the tool's): EXIT_DONE with *locked, or an
- * error; not locked: the transaction is rolled back. */
-static int upgrade_lock(struct apply_ctx *c, bool *locked, struct err *e)
+ * error; not locked: the transaction is rolled back. what: what the transaction is for. */
+static int try_lock_tx(struct apply_ctx *c, const char *what, bool *locked, struct err *e)
 {
 	PGresult *r = NULL;
 	const char *kp[2] = {c->lock_key, c->tool_lock_key};
 	*locked = false;
-	/* READ COMMITTED: the shape is looked at again after the lock, in a snapshot taken
+	/* READ COMMITTED: the history is looked at again after the lock, in a snapshot taken
 	 * then (as the guard of a migration's transaction) */
-	if (!query(c, "BEGIN ISOLATION LEVEL READ COMMITTED", NULL, 0, &r,
-	           "start the history table's upgrade", e))
+	if (!query(c, "BEGIN ISOLATION LEVEL READ COMMITTED", NULL, 0, &r, what, e))
 		return e->code;
 	PQclear(r);
 	if (!query(c, c->set_timeout, NULL, 0, &r, "set the statement timeout", e)) {
@@ -1067,6 +1071,37 @@ static int upgrade_lock(struct apply_ctx *c, bool *locked, struct err *e)
 	return EXIT_DONE;
 }
 
+/* try_lock_tx until it holds the locks, waiting as a migration's transaction waits (up to
+ * --lock-timeout): EXIT_DONE with the transaction open, or an error (rolled back). */
+static int lock_tx(struct apply_ctx *c, const char *what, struct err *e)
+{
+	int64_t deadline = clock_ms() + c->cfg->lock_timeout_ms;
+	bool logged = false, locked = false;
+	for (;;) {
+		int rc = try_lock_tx(c, what, &locked, e);
+		if (rc != EXIT_DONE || locked)
+			return rc;
+		if ((rc = wait_lock(c, deadline, &logged, e)) != EXIT_DONE)
+			return rc;
+	}
+}
+
+int apply_lock_tx(PGconn *conn, const struct config *cfg, struct history *h, const char *what,
+                  struct err *e)
+{
+	struct apply_summary sum = {0};
+	struct apply_ctx c;
+	ctx_init(&c, conn, cfg, NULL, NULL, h, &sum);
+	return lock_tx(&c, what, e);
+}
+
+bool apply_query(PGconn *conn, const char *sql, const char *const *params, int np, PGresult **res,
+                 const char *what, struct err *e)
+{
+	struct apply_ctx c = {.conn = conn};
+	return query(&c, sql, params, np, res, what, e);
+}
+
 int apply_upgrade(PGconn *conn, const struct config *cfg, const struct dburl *u,
                   struct migset *set, struct history *h, struct err *e)
 {
@@ -1074,17 +1109,9 @@ int apply_upgrade(PGconn *conn, const struct config *cfg, const struct dburl *u,
 	struct apply_ctx c;
 	ctx_init(&c, conn, cfg, u, set, h, &sum);
 	const struct fupgrade_spec *spec = h->format->upgrade;
-	int64_t deadline = clock_ms() + cfg->lock_timeout_ms;
-	bool logged = false, locked = false;
-	int rc;
-	for (;;) {
-		if ((rc = upgrade_lock(&c, &locked, e)) != EXIT_DONE)
-			return rc;
-		if (locked)
-			break;
-		if ((rc = wait_lock(&c, deadline, &logged, e)) != EXIT_DONE)
-			return rc;
-	}
+	int rc = lock_tx(&c, "start the history table's upgrade", e);
+	if (rc != EXIT_DONE)
+		return rc;
 	/* a statement of its own, after the lock: another runner may have upgraded it */
 	const char *qn[1] = {h->qname};
 	bool old = false;
@@ -1149,17 +1176,9 @@ int apply_locked(PGconn *conn, const struct config *cfg, const struct dburl *u, 
 	struct apply_ctx c;
 	ctx_init(&c, conn, cfg, u, set, h, &sum);
 	memset(out, 0, sizeof *out);
-	int64_t deadline = clock_ms() + cfg->lock_timeout_ms;
-	bool logged = false, locked = false;
-	int rc;
-	for (;;) {
-		if ((rc = upgrade_lock(&c, &locked, e)) != EXIT_DONE)
-			return rc;
-		if (locked)
-			break;
-		if ((rc = wait_lock(&c, deadline, &logged, e)) != EXIT_DONE)
-			return rc;
-	}
+	int rc = lock_tx(&c, "start the history table's change", e);
+	if (rc != EXIT_DONE)
+		return rc;
 	/* under the lock, in a snapshot taken after it: what work reads is what it changes */
 	struct fsql_list sql = {0};
 	if ((rc = work(conn, arg, &sql, e)) != EXIT_DONE || sql.n == 0) {

@@ -72,4 +72,19 @@ int apply_locked(PGconn *conn, const struct config *cfg, const struct dburl *u, 
                  struct history *h, apply_locked_fn work, void *arg,
                  struct apply_locked_result *out, struct err *e);
 
+/* Open a transaction holding dbready's migration lock on h (and the tool's beside it), waiting
+ * for it as a migration does (backoff, --lock-timeout, signals): EXIT_DONE with the
+ * transaction open, or an error with nothing open. what names the transaction for an error
+ * ("start the baseline"). For a history write of a command's own (baseline). */
+int apply_lock_tx(PGconn *conn, const struct config *cfg, struct history *h, const char *what,
+                  struct err *e);
+
+/* One query; false with e filled (the server's error, or no answer) when it failed. */
+bool apply_query(PGconn *conn, const char *sql, const char *const *params, int np, PGresult **res,
+                 const char *what, struct err *e);
+
+/* Who applies, as the history rows record it: "<host name> dbready/<version>" into out (300
+ * bytes hold any host name). */
+void apply_applied_by(char *out, size_t cap);
+
 #endif

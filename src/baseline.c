@@ -6,9 +6,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
-#include "backoff.h"
+#include "apply.h"
 #include "exitcode.h"
 #include "format.h"
 #include "log.h"
@@ -16,7 +15,6 @@
 #include "pipeline.h"
 #include "plan.h"
 #include "signals.h"
-#include "version.h"
 
 /* ---------- which migration NAME names ---------- */
 
@@ -63,89 +61,15 @@ int baseline_find(const struct migset *set, const char *name, const char *what, 
 	               "%s \"%s\" names no migration in %s", what, name, set->dir);
 }
 
-/* ---------- one query, and the lock ---------- */
-
-static bool query(PGconn *conn, const char *sql, const char *const *params, int np, PGresult **res,
-                  const char *what, struct err *e)
-{
-	struct pipe_outcome o;
-	if (pipeline_query(conn, sql, params, np, res, &o))
-		return true;
-	if (*res) {
-		const char *st = PQresultErrorField(*res, PG_DIAG_SQLSTATE);
-		err_set(e, EXIT_APPLY, "history_failed",
-		        "Check the role's privileges on the history table and its schema.",
-		        PQresultErrorField(*res, PG_DIAG_MESSAGE_DETAIL), "could not %s: %s", what,
-		        PQresultErrorMessage(*res));
-		snprintf(e->sqlstate, sizeof e->sqlstate, "%s", st ? st : "");
-		PQclear(*res);
-		*res = NULL;
-	} else {
-		char doing[160];
-		snprintf(doing, sizeof doing, "trying to %s", what);
-		pipeline_no_answer(conn, &o, doing, e);
-	}
-	return false;
-}
+/* ---------- one statement ---------- */
 
 static bool exec(PGconn *conn, const char *sql, const char *const *params, int np,
                  const char *what, struct err *e)
 {
 	PGresult *r = NULL;
-	bool ok = query(conn, sql, params, np, &r, what, e);
+	bool ok = apply_query(conn, sql, params, np, &r, what, e);
 	PQclear(r);
 	return ok;
-}
-
-/* A transaction holding dbready's lock and the tool's, as apply_upgrade takes them: EXIT_DONE
- * (the transaction is open), or an error (rolled back). */
-static int lock(PGconn *conn, const struct config *cfg, const struct history *h, struct err *e)
-{
-	char key[32], tool_key[32], timeout[64];
-	snprintf(key, sizeof key, "%lld", (long long)h->lock_key);
-	snprintf(tool_key, sizeof tool_key, "%lld", (long long)h->tool_lock_key);
-	snprintf(timeout, sizeof timeout, "SET LOCAL statement_timeout = %lld",
-	         (long long)cfg->statement_timeout_ms);
-	const char *kp[2] = {key, tool_key};
-	struct backoff b;
-	backoff_init(&b, cfg->backoff_base_ms, cfg->backoff_cap_ms, 0);
-	int64_t deadline = clock_ms() + cfg->lock_timeout_ms;
-	bool logged = false;
-	for (;;) {
-		PGresult *r = NULL;
-		if (!exec(conn, "BEGIN ISOLATION LEVEL READ COMMITTED", NULL, 0,
-		          "start the baseline", e) ||
-		    !exec(conn, timeout, NULL, 0, "set the statement timeout", e) ||
-		    !query(conn,
-		           h->has_tool_lock ? "SELECT pg_try_advisory_xact_lock($1::bigint) AND "
-		                              "pg_try_advisory_xact_lock($2::bigint)"
-		                            : "SELECT pg_try_advisory_xact_lock($1::bigint)",
-		           kp, h->has_tool_lock ? 2 : 1, &r, "take the migration lock", e)) {
-			pipeline_rollback(conn);
-			return e->code;
-		}
-		bool locked = strcmp(PQgetvalue(r, 0, 0), "t") == 0;
-		PQclear(r);
-		if (locked)
-			return EXIT_DONE;
-		pipeline_rollback(conn);
-		if (!logged)
-			log_info("waiting for the migration lock: another runner is applying "
-			         "migrations");
-		logged = true;
-		int64_t left = deadline - clock_ms();
-		if (left <= 0)
-			return err_set(e, EXIT_LOCK, "lock_timeout",
-			               "Another dbready holds it; raise --lock-timeout if a long "
-			               "migration is running.",
-			               NULL, "could not take the migration lock within %lld ms",
-			               (long long)cfg->lock_timeout_ms);
-		int sig = signals_sleep(backoff_next(&b, left));
-		if (sig)
-			return err_set(e, EXIT_SIGNAL_BASE + sig, "signal", NULL, NULL,
-			               "stopped by %s while waiting for the migration lock",
-			               signals_name(sig));
-	}
 }
 
 /* Relations in the session's schema and the history table's, the history table aside: a
@@ -154,11 +78,13 @@ static int schema_relations(PGconn *conn, const struct history *h, long long *n,
 {
 	const char *p[2] = {h->schema, h->qname};
 	PGresult *r = NULL;
-	if (!query(conn,
-	           "SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
-	           "WHERE n.nspname IN ($1, current_schema()) AND c.relkind IN ('r', 'p', 'v', "
-	           "'m', 'f') AND c.oid IS DISTINCT FROM to_regclass($2)",
-	           p, 2, &r, "look into the schema", e))
+	if (!apply_query(
+	            conn,
+	            "SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = "
+	            "c.relnamespace "
+	            "WHERE n.nspname IN ($1, current_schema()) AND c.relkind IN ('r', 'p', 'v', "
+	            "'m', 'f') AND c.oid IS DISTINCT FROM to_regclass($2)",
+	            p, 2, &r, "look into the schema", e))
 		return e->code;
 	*n = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
 	PQclear(r);
@@ -259,10 +185,8 @@ static void log_row(const struct history *h, const struct migration *m, bool dry
 static int write_rows(PGconn *conn, const struct history *h, const struct baseline_result *r,
                       struct err *e)
 {
-	char host[256] = "unknown", by[300], buf[HISTORY_SQL_MAX];
-	gethostname(host, sizeof host - 1);
-	host[sizeof host - 1] = '\0';
-	snprintf(by, sizeof by, "%s dbready/%s", host, DBREADY_VERSION);
+	char by[300], buf[HISTORY_SQL_MAX];
+	apply_applied_by(by, sizeof by);
 	const struct format *f = h->format;
 	struct fsql_list l = {.n = 0};
 	if (!h->exists) {
@@ -324,7 +248,7 @@ int baseline_record(PGconn *conn, const struct config *cfg, struct migset *set, 
 			log_row(h, r->m[k], true);
 		return EXIT_DONE;
 	}
-	if ((rc = lock(conn, cfg, h, e)) != EXIT_DONE)
+	if ((rc = apply_lock_tx(conn, cfg, h, "start the baseline", e)) != EXIT_DONE)
 		return rc;
 	/* under the lock: what the history holds now (another runner may have written it) */
 	struct plan p = {0};
